@@ -1,0 +1,168 @@
+/*
+ * The four benchmark kernels. Each is faithful to the Python experiment it
+ * comes from: 99999**99999, a running sum of log and pow over 500000
+ * elements, time.sleep(0.1), and nothing at all (to expose the strategy's own
+ * cost per task).
+ */
+#include "kernels.h"
+
+#include <errno.h>
+#include <gmp.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* splitmix64's finaliser: distinct, well-mixed tags for task indices. */
+static uint64_t task_tag(unsigned task)
+{
+    uint64_t z = (uint64_t)task + 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint64_t gmp_pow_run(unsigned task, const struct cb_params *params)
+{
+    (void)task;
+    (void)params;
+    mpz_t base, r;
+    mpz_init_set_ui(base, 99999);
+    mpz_init(r);
+    mpz_pow_ui(r, base, 99999);
+    uint64_t bits = mpz_sizeinbase(r, 2);
+    uint64_t mod = mpz_fdiv_ui(r, 1000000007u);
+    mpz_clear(r);
+    mpz_clear(base);
+    return bits << 32 | mod;
+}
+
+static bool gmp_pow_check(uint64_t value, const struct cb_params *params,
+                          char *why, size_t why_len)
+{
+    (void)params;
+    uint64_t bits = value >> 32, mod = value & 0xffffffffu;
+    if (bits == CB_GMP_POW_BITS && mod == CB_GMP_POW_MOD)
+        return true;
+    snprintf(why, why_len,
+             "99999^99999 has %" PRIu64 " bits and is %" PRIu64
+             " mod 1000000007, expected %u and %u",
+             bits, mod, CB_GMP_POW_BITS, CB_GMP_POW_MOD);
+    return false;
+}
+
+static uint64_t logpow_run(unsigned task, const struct cb_params *params)
+{
+    (void)task;
+    (void)params;
+    enum { N = 500000 };
+    /* One running sum in the original's order: all logs, then all powers. */
+    double sum = 0.0;
+    for (int i = 0; i < N; i++)
+        sum += log((double)i + 1.0);
+    for (int i = 0; i < N; i++)
+        sum += pow((double)i, 1.1);
+    uint64_t bits;
+    memcpy(&bits, &sum, sizeof bits);
+    return bits;
+}
+
+static bool logpow_check(uint64_t value, const struct cb_params *params,
+                         char *why, size_t why_len)
+{
+    (void)params;
+    double sum;
+    memcpy(&sum, &value, sizeof sum);
+    if (fabs(sum - CB_LOGPOW_SUM) <= CB_LOGPOW_RTOL * CB_LOGPOW_SUM)
+        return true;
+    snprintf(why, why_len, "sum is %.17g, expected %.17g", sum,
+             CB_LOGPOW_SUM);
+    return false;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The value is the time actually slept, so the check can prove the sleep. */
+static uint64_t io_sleep_run(unsigned task, const struct cb_params *params)
+{
+    (void)task;
+    int64_t begin = monotonic_ns();
+    int64_t end_ns = begin + (int64_t)params->io_ms * 1000000;
+    struct timespec until = {
+        .tv_sec = end_ns / 1000000000,
+        .tv_nsec = end_ns % 1000000000,
+    };
+    /* An absolute deadline makes a restart after a signal sleep no longer. */
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+           EINTR)
+        ;
+    return (uint64_t)(monotonic_ns() - begin);
+}
+
+static bool io_sleep_check(uint64_t value, const struct cb_params *params,
+                           char *why, size_t why_len)
+{
+    uint64_t want = (uint64_t)params->io_ms * 1000000;
+    if (value >= want)
+        return true;
+    snprintf(why, why_len, "slept %" PRIu64 " ns, less than the %u ms asked",
+             value, params->io_ms);
+    return false;
+}
+
+static uint64_t noop_run(unsigned task, const struct cb_params *params)
+{
+    (void)task;
+    (void)params;
+    return 0;
+}
+
+static bool noop_check(uint64_t value, const struct cb_params *params,
+                       char *why, size_t why_len)
+{
+    (void)params;
+    if (value == 0)
+        return true;
+    snprintf(why, why_len, "value %" PRIu64 ", expected 0", value);
+    return false;
+}
+
+const struct cb_kernel cb_kernels[] = {
+    {"gmp_pow", "99999^99999 with GMP's mpz_pow_ui (CPU-bound)", gmp_pow_run,
+     gmp_pow_check},
+    {"logpow", "sum of log(i+1) and pow(i, 1.1) for i < 500000 (CPU-bound)",
+     logpow_run, logpow_check},
+    {"io_sleep", "block --io-ms milliseconds without using the CPU (I/O-bound)",
+     io_sleep_run, io_sleep_check},
+    {"noop", "return at once (the strategy's own cost per task)", noop_run,
+     noop_check},
+};
+const size_t cb_kernel_count = sizeof cb_kernels / sizeof cb_kernels[0];
+
+const struct cb_kernel *cb_kernel_find(const struct cb_kernel *table,
+                                       size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
+                          const struct cb_params *params)
+{
+    return kernel->run(task, params) ^ task_tag(task);
+}
+
+bool cb_kernel_check(const struct cb_kernel *kernel, unsigned task,
+                     uint64_t digest, const struct cb_params *params,
+                     char *why, size_t why_len)
+{
+    return kernel->check(digest ^ task_tag(task), params, why, why_len);
+}

@@ -1,0 +1,73 @@
+/*
+ * Task kernels: the fixed units of work a batch is made of.
+ *
+ * A kernel computes a value; the digest a task returns is that value mixed
+ * with the task's index, so that a task that did not run, ran with the wrong
+ * input, or whose result was delivered under another task's index fails the
+ * check. Kernels know nothing of timing, workers or Google Benchmark.
+ */
+#ifndef CB_KERNELS_H
+#define CB_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a kernel may depend on besides the task index. */
+struct cb_params {
+    unsigned io_ms; /* io_sleep: how long one task blocks */
+};
+
+struct cb_kernel {
+    const char *name;
+    const char *summary;
+    /*
+     * The kernel's value for one task, not yet mixed with the index. The
+     * benchmark kernels do the same work for every task; only the fault
+     * kernels look at the index.
+     */
+    uint64_t (*run)(unsigned task, const struct cb_params *params);
+    /* Whether value is right; on false, why[] says what was expected. */
+    bool (*check)(uint64_t value, const struct cb_params *params, char *why,
+                  size_t why_len);
+};
+
+/* The benchmark kernels, in the order the suite runs them. */
+extern const struct cb_kernel cb_kernels[];
+extern const size_t cb_kernel_count;
+
+/*
+ * Kernels that misbehave on task 1 (crash, exit, hang, wrong digest) and
+ * behave like noop on every other task. Only the tests use them.
+ */
+extern const struct cb_kernel cb_fault_kernels[];
+extern const size_t cb_fault_kernel_count;
+
+/* The kernel called name in table[0..count), or NULL. */
+const struct cb_kernel *cb_kernel_find(const struct cb_kernel *table,
+                                       size_t count, const char *name);
+
+/* Run kernel for task and return its digest. */
+uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
+                          const struct cb_params *params);
+
+/* Whether digest is task's right answer; on false, why[] says how not. */
+bool cb_kernel_check(const struct cb_kernel *kernel, unsigned task,
+                     uint64_t digest, const struct cb_params *params,
+                     char *why, size_t why_len);
+
+/* The check values of DESIGN.md, for the tests. */
+#define CB_GMP_POW_BITS 1660946u
+#define CB_GMP_POW_MOD 796694068u
+#define CB_LOGPOW_SUM 442204090064.24091
+#define CB_LOGPOW_RTOL 1e-12
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

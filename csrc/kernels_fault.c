@@ -1,0 +1,72 @@
+/*
+ * Test-only kernels that misbehave on task 1 and behave like noop on every
+ * other task, so that a test can check that the failure is reported for the
+ * right task and that the batch's other workers are cleaned up.
+ *
+ * fault_crash and fault_exit end the calling process: in a thread mode that
+ * is the whole program, which is the point of process isolation.
+ */
+#include "kernels.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { FAULTY_TASK = 1 };
+
+static bool zero_check(uint64_t value, const struct cb_params *params,
+                       char *why, size_t why_len)
+{
+    (void)params;
+    if (value == 0)
+        return true;
+    snprintf(why, why_len, "value %" PRIu64 ", expected 0", value);
+    return false;
+}
+
+static uint64_t crash_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    if (task == FAULTY_TASK) {
+        /* No core file: the crash is expected and would only litter. */
+        setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+        signal(SIGSEGV, SIG_DFL);
+        raise(SIGSEGV);
+    }
+    return 0;
+}
+
+static uint64_t exit_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    if (task == FAULTY_TASK)
+        _exit(3);
+    return 0;
+}
+
+/* Sleeps, a cancellation point, so that thread modes can stop it too. */
+static uint64_t hang_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    while (task == FAULTY_TASK)
+        nanosleep(&(struct timespec){.tv_sec = 3600}, NULL);
+    return 0;
+}
+
+static uint64_t wrong_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    return task == FAULTY_TASK ? 42 : 0;
+}
+
+const struct cb_kernel cb_fault_kernels[] = {
+    {"fault_crash", "task 1 dies of SIGSEGV", crash_run, zero_check},
+    {"fault_exit", "task 1 calls _exit(3)", exit_run, zero_check},
+    {"fault_hang", "task 1 never returns", hang_run, zero_check},
+    {"fault_wrong", "task 1 returns a wrong digest", wrong_run, zero_check},
+};
+const size_t cb_fault_kernel_count =
+    sizeof cb_fault_kernels / sizeof cb_fault_kernels[0];
