@@ -1,0 +1,37 @@
+/*
+ * One measured batch: run it through a mode, check every task's result, and
+ * reduce the per-task measurements to the figures the suite reports.
+ */
+#ifndef CB_BATCH_H
+#define CB_BATCH_H
+
+#include "executor.h"
+
+struct cb_batch_stats {
+    double wall_s;        /* first dispatch to last result */
+    double cpu_s;         /* CPU time of all tasks, summed */
+    double task_wall_s;   /* wall time of all tasks, summed */
+    double minflt;        /* minor faults of all tasks, summed */
+    double nvcsw, nivcsw; /* context switches of all tasks, summed */
+    /*
+     * Mean delay from the batch's start to the start of each of the first
+     * min(W, T) tasks: what it costs the strategy to get its workers going.
+     */
+    double start_lag_s;
+    unsigned peak_running; /* most tasks seen running at the same time */
+};
+
+/*
+ * Run one batch of job on ex (which mode->start made, or NULL), check its
+ * results and fill *st. results has room for job->tasks entries. Only the
+ * call to mode->run is timed. Returns 0, or -1 with err naming the task and
+ * the cause (a failed worker, a timeout, a wrong digest, a lost result).
+ */
+int cb_batch_run(const struct cb_mode *mode, struct cb_executor *ex,
+                 const struct cb_job *job, struct cb_task_result *results,
+                 struct cb_batch_stats *st, struct cb_error *err);
+
+/* The most of results[0..n) whose [start, end) intervals overlap. */
+unsigned cb_peak_running(const struct cb_task_result *results, unsigned n);
+
+#endif

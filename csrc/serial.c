@@ -1,0 +1,24 @@
+/*
+ * serial: the calling thread runs the tasks one after another, as Python's
+ * "direct" loop does. It is the baseline every speedup is measured against,
+ * so it does nothing but call the kernel through cb_task_run.
+ */
+#include "executor.h"
+
+/* No timeout: the caller's thread is the worker, nothing can stop it. */
+static int serial_run(struct cb_executor *ex, const struct cb_job *job,
+                      struct cb_task_result *results, struct cb_error *err)
+{
+    (void)ex;
+    (void)err;
+    for (unsigned i = 0; i < job->tasks; i++)
+        cb_task_run(job, i, 0, &results[i]);
+    return 0;
+}
+
+const struct cb_mode cb_mode_serial = {
+    .name = "serial",
+    .summary = "the calling thread runs the tasks one after another",
+    .single_worker = true,
+    .run = serial_run,
+};

@@ -1,0 +1,218 @@
+/*
+ * thread_pool: W threads started before the timed region take tasks from a
+ * shared queue; what multiprocessing.dummy.Pool (ThreadPool) does. The queue
+ * is an atomic counter over the batch's task indices, so the cost measured
+ * is waking the pool once per batch and handing out tasks, not creating
+ * threads.
+ */
+#include "executor.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct worker {
+    struct cb_executor *pool;
+    int index;
+    atomic_int current; /* task being run, -1 when none */
+};
+
+struct cb_executor {
+    const struct cb_job *job;
+    unsigned n_workers;
+    unsigned n_started;
+    pthread_t *tids;
+    struct worker *workers;
+    pthread_mutex_t lock;
+    pthread_cond_t go;   /* a batch was posted, or the pool is stopping */
+    pthread_cond_t done; /* the batch's last task finished; or a worker is up */
+    unsigned generation; /* batches posted so far */
+    unsigned ready;      /* workers waiting for their first batch */
+    bool stopping;
+    atomic_uint next;     /* the next task index to hand out */
+    atomic_uint finished; /* tasks of this batch finished */
+    struct cb_task_result *results; /* the pool's own: a late writer is safe */
+};
+
+static void run_tasks(struct cb_executor *p, struct worker *w)
+{
+    const struct cb_job *job = p->job;
+    for (;;) {
+        unsigned t = atomic_fetch_add(&p->next, 1);
+        if (t >= job->tasks)
+            return;
+        atomic_store(&w->current, (int)t);
+        cb_task_run(job, t, w->index, &p->results[t]);
+        atomic_store(&w->current, -1);
+        if (atomic_fetch_add(&p->finished, 1) + 1 == job->tasks) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct cb_executor *p = w->pool;
+    pthread_mutex_lock(&p->lock);
+    unsigned seen = p->generation;
+    p->ready++;
+    pthread_cond_signal(&p->done);
+    for (;;) {
+        while (!p->stopping && p->generation == seen)
+            pthread_cond_wait(&p->go, &p->lock);
+        if (p->stopping)
+            break;
+        seen = p->generation;
+        pthread_mutex_unlock(&p->lock);
+        run_tasks(p, w);
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Join every started worker; cancel one that will not stop within 1 s. */
+static bool join_all(struct cb_executor *p)
+{
+    bool all = true;
+    for (unsigned i = 0; i < p->n_started; i++) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        if (pthread_timedjoin_np(p->tids[i], NULL, &until) == 0)
+            continue;
+        pthread_cancel(p->tids[i]);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        if (pthread_timedjoin_np(p->tids[i], NULL, &until) != 0) {
+            pthread_detach(p->tids[i]);
+            all = false;
+        }
+    }
+    return all;
+}
+
+static void pool_free(struct cb_executor *p)
+{
+    pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->lock);
+    free(p->results);
+    free(p->workers);
+    free(p->tids);
+    free(p);
+}
+
+static void thread_pool_stop(struct cb_executor *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->lock);
+    /* A worker that will not stop still uses the pool: leave it allocated. */
+    if (join_all(p))
+        pool_free(p);
+}
+
+static int thread_pool_start(const struct cb_job *job, struct cb_executor **out,
+                             struct cb_error *err)
+{
+    struct cb_executor *p = calloc(1, sizeof *p);
+    if (!p) {
+        cb_error_set(err, "out of memory");
+        return -1;
+    }
+    p->job = job;
+    p->n_workers = job->workers;
+    p->tids = calloc(job->workers, sizeof *p->tids);
+    p->workers = calloc(job->workers, sizeof *p->workers);
+    p->results = calloc(job->tasks, sizeof *p->results);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->done, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_cond_init(&p->go, NULL);
+    if (!p->tids || !p->workers || !p->results) {
+        cb_error_set(err, "out of memory");
+        pool_free(p);
+        return -1;
+    }
+    for (unsigned i = 0; i < job->workers; i++) {
+        struct worker *w = &p->workers[i];
+        w->pool = p;
+        w->index = (int)i;
+        atomic_init(&w->current, -1);
+        int e = pthread_create(&p->tids[i], NULL, worker_main, w);
+        if (e != 0) {
+            cb_error_set(err, "worker %u: pthread_create: %s", i, strerror(e));
+            thread_pool_stop(p);
+            return -1;
+        }
+        p->n_started++;
+    }
+    /* Start-up ends when every worker is waiting for work. */
+    pthread_mutex_lock(&p->lock);
+    while (p->ready < p->n_workers)
+        pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    *out = p;
+    return 0;
+}
+
+static int thread_pool_run(struct cb_executor *p, const struct cb_job *job,
+                           struct cb_task_result *results,
+                           struct cb_error *err)
+{
+    int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
+    struct timespec until;
+    cb_ns_to_timespec(deadline, &until);
+
+    pthread_mutex_lock(&p->lock);
+    atomic_store(&p->next, 0);
+    atomic_store(&p->finished, 0);
+    p->generation++;
+    pthread_cond_broadcast(&p->go);
+    while (atomic_load(&p->finished) < job->tasks)
+        if (pthread_cond_timedwait(&p->done, &p->lock, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&p->lock);
+
+    unsigned finished = atomic_load(&p->finished);
+    if (finished < job->tasks) {
+        unsigned first = job->tasks, running = 0;
+        for (unsigned i = 0; i < p->n_workers; i++) {
+            int t = atomic_load(&p->workers[i].current);
+            if (t >= 0) {
+                running++;
+                if ((unsigned)t < first)
+                    first = (unsigned)t;
+            }
+        }
+        if (running > 0)
+            cb_error_timeout(err, first, running, job->timeout_ms);
+        else
+            cb_error_set(err, "%u of %u tasks finished after %u ms: timed out",
+                         finished, job->tasks, job->timeout_ms);
+        return -1;
+    }
+    memcpy(results, p->results, job->tasks * sizeof *results);
+    return 0;
+}
+
+const struct cb_mode cb_mode_thread_pool = {
+    .name = "thread_pool",
+    .summary = "W threads started beforehand take tasks from a shared queue",
+    .pool = true,
+    .start = thread_pool_start,
+    .run = thread_pool_run,
+    .stop = thread_pool_stop,
+};
