@@ -1,0 +1,112 @@
+/*
+ * The benchmark body. Google Benchmark decides how many iterations to run;
+ * each iteration is one whole batch, and its wall time (only the mode's run,
+ * not the checks) is the iteration's manual time. A pool is started before
+ * the loop and its start-up time is a counter, not part of any batch.
+ */
+#include "suite.h"
+
+#include "batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { MAX_FAILURES = 64 };
+static char failures[MAX_FAILURES][sizeof(((struct cb_error *)0)->msg) + 128];
+static unsigned n_failures;
+
+unsigned cb_suite_failures(void)
+{
+    return n_failures;
+}
+
+const char *cb_suite_failure(unsigned i)
+{
+    return i < n_failures && i < MAX_FAILURES ? failures[i] : "";
+}
+
+static void fail(cb_gbench_state *state, const struct cb_suite_case *c,
+                 const struct cb_error *err)
+{
+    if (n_failures < MAX_FAILURES)
+        snprintf(failures[n_failures], sizeof failures[0], "%s: %s", c->name,
+                 err->msg);
+    n_failures++;
+    cb_gbench_skip_with_error(state, err->msg);
+}
+
+void cb_suite_case_name(struct cb_suite_case *c)
+{
+    snprintf(c->name, sizeof c->name, "%s/%s/tasks:%u/workers:%u",
+             c->job.kernel->name, c->mode->name, c->job.tasks, c->job.workers);
+}
+
+/* Sums over the iterations of one run. */
+struct totals {
+    double batches, cpu_s, task_wall_s, minflt, nvcsw, nivcsw, start_lag_s,
+        peak_running;
+};
+
+static void report(cb_gbench_state *state, const struct cb_suite_case *c,
+                   const struct totals *t, double pool_start_s)
+{
+    double tasks = t->batches * c->job.tasks;
+    cb_gbench_set_counter(state, "tasks_per_s", c->job.tasks,
+                          CB_GBENCH_COUNTER_RATE |
+                              CB_GBENCH_COUNTER_ITERATION_INVARIANT);
+    cb_gbench_set_counter(state, "cpu_util", t->cpu_s, CB_GBENCH_COUNTER_RATE);
+    cb_gbench_set_counter(state, "task_cpu_s", t->cpu_s / tasks, 0);
+    cb_gbench_set_counter(state, "task_wall_s", t->task_wall_s / tasks, 0);
+    cb_gbench_set_counter(state, "faults_per_task", t->minflt / tasks, 0);
+    cb_gbench_set_counter(state, "vcsw_per_task", t->nvcsw / tasks, 0);
+    cb_gbench_set_counter(state, "ivcsw_per_task", t->nivcsw / tasks, 0);
+    cb_gbench_set_counter(state, "start_lag_s", t->start_lag_s / t->batches, 0);
+    cb_gbench_set_counter(state, "peak_running", t->peak_running / t->batches,
+                          0);
+    if (c->mode->pool)
+        cb_gbench_set_counter(state, "pool_start_s", pool_start_s, 0);
+}
+
+void cb_suite_bench(cb_gbench_state *state, void *arg)
+{
+    const struct cb_suite_case *c = arg;
+    struct cb_error err = {{0}};
+    struct cb_executor *ex = NULL;
+
+    int64_t t0 = cb_now_ns();
+    if (c->mode->start && c->mode->start(&c->job, &ex, &err) < 0) {
+        fail(state, c, &err);
+        return;
+    }
+    double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
+
+    struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
+    if (!results) {
+        cb_error_set(&err, "out of memory");
+        fail(state, c, &err);
+        goto out;
+    }
+    struct totals t = {0};
+    while (cb_gbench_keep_running(state)) {
+        struct cb_batch_stats st;
+        if (cb_batch_run(c->mode, ex, &c->job, results, &st, &err) < 0) {
+            fail(state, c, &err);
+            goto out;
+        }
+        cb_gbench_set_iteration_time(state, st.wall_s);
+        t.batches++;
+        t.cpu_s += st.cpu_s;
+        t.task_wall_s += st.task_wall_s;
+        t.minflt += st.minflt;
+        t.nvcsw += st.nvcsw;
+        t.nivcsw += st.nivcsw;
+        t.start_lag_s += st.start_lag_s;
+        t.peak_running += st.peak_running;
+    }
+    if (t.batches > 0)
+        report(state, c, &t, pool_start_s);
+out:
+    free(results);
+    if (c->mode->stop)
+        c->mode->stop(ex);
+}

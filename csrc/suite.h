@@ -1,0 +1,37 @@
+/*
+ * The benchmark body, in C over the gbench shim: for each iteration Google
+ * Benchmark asks for, run one batch, report its wall time as the iteration's
+ * manual time, and turn the per-task measurements into counters.
+ */
+#ifndef CB_SUITE_H
+#define CB_SUITE_H
+
+#include "executor.h"
+#include "gbench.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One registered benchmark: a mode and the batch it runs. */
+struct cb_suite_case {
+    const struct cb_mode *mode;
+    struct cb_job job;
+    char name[128]; /* <kernel>/<mode>/tasks:<T>/workers:<W> */
+};
+
+/* Fill c->name from its kernel, mode, tasks and workers. */
+void cb_suite_case_name(struct cb_suite_case *c);
+
+/* The gbench body; arg is a struct cb_suite_case. */
+void cb_suite_bench(cb_gbench_state *state, void *arg);
+
+/* How many benchmarks have failed so far, and the i-th one's message. */
+unsigned cb_suite_failures(void);
+const char *cb_suite_failure(unsigned i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
