@@ -31,7 +31,8 @@ struct Options {
     unsigned io_ms = 100;
     unsigned timeout_s = 60;
     bool quick = false;
-    bool kernels_set = false, workers_set = false, tasks_set = false,
+    int baselines = -1; // -1: only when no kernel or mode is chosen
+    bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
          io_ms_set = false;
 };
 
@@ -109,6 +110,11 @@ void print_help()
         "  --timeout=S       a batch still running after S seconds fails, 1 to "
         "3600\n"
         "                    (default: 60)\n"
+        "  --baselines       also run the bare loops the modes are measured\n"
+        "                    against (fork+_exit+waitpid, pthread_create+join,\n"
+        "                    gmp_pow and logpow in a loop); the default unless\n"
+        "                    --kernels or --modes is given\n"
+        "  --no-baselines    do not run them\n"
         "  --quick           a fast profile: --tasks=4 --workers=1,2,4 "
         "--io-ms=20\n"
         "                    and --benchmark_min_time=0.01; flags given win\n"
@@ -131,6 +137,10 @@ void print_list()
     std::printf("modes:\n");
     for (size_t i = 0; i < cb_mode_count; i++)
         std::printf("  %-13s %s\n", cb_modes[i]->name, cb_modes[i]->summary);
+    std::printf("baselines:\n");
+    for (size_t i = 0; i < cb_baseline_count; i++)
+        std::printf("  %-20s %s\n", cb_baselines[i].name,
+                    cb_baselines[i].summary);
 }
 
 // Takes concbench's flags out of argv, leaving Google Benchmark's in gb.
@@ -143,7 +153,12 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
         std::string flag = arg.substr(0, eq);
         std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
         bool has_value = eq != std::string::npos;
+        // Both --flag=value and --flag value.
         auto need_value = [&] {
+            if (!has_value && i + 1 < argc) {
+                value = argv[++i];
+                has_value = true;
+            }
             if (!has_value || value.empty())
                 usage_error(flag + " needs a value (" + flag + "=...)");
         };
@@ -159,6 +174,10 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             if (has_value)
                 usage_error("--quick takes no value");
             o.quick = true;
+        } else if (flag == "--baselines" || flag == "--no-baselines") {
+            if (has_value)
+                usage_error(flag + " takes no value");
+            o.baselines = flag == "--baselines";
         } else if (flag == "--kernels") {
             need_value();
             o.kernels.clear();
@@ -170,6 +189,7 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             }
             o.kernels_set = true;
         } else if (flag == "--modes") {
+            o.modes_set = true;
             need_value();
             o.modes.clear();
             for (const std::string &m : split(flag, value)) {
@@ -205,6 +225,8 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     if (o.modes.empty())
         for (size_t i = 0; i < cb_mode_count; i++)
             o.modes.push_back(cb_modes[i]);
+    if (o.baselines < 0)
+        o.baselines = !o.kernels_set && !o.modes_set;
     if (o.quick) {
         if (!o.tasks_set)
             o.tasks = 4;
@@ -272,9 +294,26 @@ void add_context(const Options &o)
     benchmark::AddCustomContext("timeout_s", std::to_string(o.timeout_s));
 }
 
-std::vector<std::unique_ptr<cb_suite_case>> register_cases(const Options &o)
+struct Cases {
+    std::vector<std::unique_ptr<cb_suite_case>> modes;
+    std::vector<std::unique_ptr<cb_suite_baseline>> baselines;
+    size_t size() const { return modes.size() + baselines.size(); }
+};
+
+void register_benchmark(const char *name, cb_gbench_fn fn, void *arg)
 {
-    std::vector<std::unique_ptr<cb_suite_case>> cases;
+    cb_gbench *b = cb_gbench_register(name, fn, arg);
+    if (!b) {
+        std::fprintf(stderr, "concbench: cannot register %s\n", name);
+        std::exit(1);
+    }
+    cb_gbench_use_manual_time(b);
+    cb_gbench_set_unit(b, CB_GBENCH_MS);
+}
+
+Cases register_cases(const Options &o)
+{
+    Cases cases;
     for (const cb_kernel *k : o.kernels) {
         for (const cb_mode *m : o.modes) {
             std::vector<unsigned> ws = o.workers;
@@ -289,13 +328,19 @@ std::vector<std::unique_ptr<cb_suite_case>> register_cases(const Options &o)
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;
                 cb_suite_case_name(c.get());
-                cb_gbench *b =
-                    cb_gbench_register(c->name, cb_suite_bench, c.get());
-                cb_gbench_use_manual_time(b);
-                cb_gbench_set_unit(b, CB_GBENCH_MS);
-                cases.push_back(std::move(c));
+                register_benchmark(c->name, cb_suite_bench, c.get());
+                cases.modes.push_back(std::move(c));
             }
         }
+    }
+    for (size_t i = 0; o.baselines && i < cb_baseline_count; i++) {
+        auto c = std::make_unique<cb_suite_baseline>();
+        c->baseline = &cb_baselines[i];
+        c->tasks = o.tasks;
+        c->params.io_ms = o.io_ms;
+        cb_suite_baseline_name(c.get());
+        register_benchmark(c->name, cb_suite_baseline_bench, c.get());
+        cases.baselines.push_back(std::move(c));
     }
     return cases;
 }
@@ -306,6 +351,10 @@ int main(int argc, char **argv)
 {
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
+    if (cb_kernels_init() < 0) {
+        std::fprintf(stderr, "concbench: cannot tune the allocator\n");
+        return 1;
+    }
 
     // Defaults first, so that the user's own --benchmark_ flags override
     // them: Google Benchmark's last occurrence of a flag wins.

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <gmp.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +132,15 @@ static bool noop_check(uint64_t value, const struct cb_params *params,
         return true;
     snprintf(why, why_len, "value %" PRIu64 ", expected 0", value);
     return false;
+}
+
+int cb_kernels_init(void)
+{
+    /* Fixing the mmap threshold also turns off glibc's dynamic threshold. */
+    if (!mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) ||
+        !mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024))
+        return -1;
+    return 0;
 }
 
 const struct cb_kernel cb_kernels[] = {

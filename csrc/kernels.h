@@ -36,6 +36,17 @@ struct cb_kernel {
                   size_t why_len);
 };
 
+/*
+ * Call once, before any worker starts. gmp_pow allocates some 200 KB of
+ * temporaries per task; with glibc's defaults the main thread's arena gives
+ * them back after every task and faults them in again (about 140 faults a
+ * task), while a thread's arena keeps them, so serial would look slower than
+ * a one-worker pool for a reason that has nothing to do with the strategy.
+ * This makes every arena keep its memory, so that all modes do the same
+ * memory work. Returns 0, or -1 if the allocator refused.
+ */
+int cb_kernels_init(void);
+
 /* The benchmark kernels, in the order the suite runs them. */
 extern const struct cb_kernel cb_kernels[];
 extern const size_t cb_kernel_count;

@@ -51,8 +51,6 @@ void cb_child_init(pid_t parent)
     /* The parent may have died before prctl: then nobody waits for us. */
     if (getppid() != parent)
         _exit(127);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
 }
 
 void cb_describe_status(int status, char *buf, size_t len)

@@ -25,11 +25,11 @@ const char *cb_suite_failure(unsigned i)
     return i < n_failures && i < MAX_FAILURES ? failures[i] : "";
 }
 
-static void fail(cb_gbench_state *state, const struct cb_suite_case *c,
+static void fail(cb_gbench_state *state, const char *name,
                  const struct cb_error *err)
 {
     if (n_failures < MAX_FAILURES)
-        snprintf(failures[n_failures], sizeof failures[0], "%s: %s", c->name,
+        snprintf(failures[n_failures], sizeof failures[0], "%s: %s", name,
                  err->msg);
     n_failures++;
     cb_gbench_skip_with_error(state, err->msg);
@@ -75,7 +75,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
 
     int64_t t0 = cb_now_ns();
     if (c->mode->start && c->mode->start(&c->job, &ex, &err) < 0) {
-        fail(state, c, &err);
+        fail(state, c->name, &err);
         return;
     }
     double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
@@ -83,14 +83,14 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {
         cb_error_set(&err, "out of memory");
-        fail(state, c, &err);
+        fail(state, c->name, &err);
         goto out;
     }
     struct totals t = {0};
     while (cb_gbench_keep_running(state)) {
         struct cb_batch_stats st;
         if (cb_batch_run(c->mode, ex, &c->job, results, &st, &err) < 0) {
-            fail(state, c, &err);
+            fail(state, c->name, &err);
             goto out;
         }
         cb_gbench_set_iteration_time(state, st.wall_s);
@@ -109,4 +109,27 @@ out:
     free(results);
     if (c->mode->stop)
         c->mode->stop(ex);
+}
+
+void cb_suite_baseline_name(struct cb_suite_baseline *c)
+{
+    snprintf(c->name, sizeof c->name, "baseline/%s/tasks:%u",
+             c->baseline->name, c->tasks);
+}
+
+void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
+{
+    const struct cb_suite_baseline *c = arg;
+    struct cb_error err = {{0}};
+    while (cb_gbench_keep_running(state)) {
+        int64_t t0 = cb_now_ns();
+        if (c->baseline->run(c->baseline, c->tasks, &c->params, &err) < 0) {
+            fail(state, c->name, &err);
+            return;
+        }
+        cb_gbench_set_iteration_time(state, (double)(cb_now_ns() - t0) / 1e9);
+    }
+    cb_gbench_set_counter(state, "tasks_per_s", c->tasks,
+                          CB_GBENCH_COUNTER_RATE |
+                              CB_GBENCH_COUNTER_ITERATION_INVARIANT);
 }

@@ -6,6 +6,7 @@
 #ifndef CB_SUITE_H
 #define CB_SUITE_H
 
+#include "baseline.h"
 #include "executor.h"
 #include "gbench.h"
 
@@ -25,6 +26,19 @@ void cb_suite_case_name(struct cb_suite_case *c);
 
 /* The gbench body; arg is a struct cb_suite_case. */
 void cb_suite_bench(cb_gbench_state *state, void *arg);
+
+/* A baseline (baseline.h) run as a benchmark: T bare operations per batch. */
+struct cb_suite_baseline {
+    const struct cb_baseline *baseline;
+    unsigned tasks;
+    struct cb_params params;
+    char name[128]; /* baseline/<name>/tasks:<T> */
+};
+
+void cb_suite_baseline_name(struct cb_suite_baseline *c);
+
+/* The gbench body; arg is a struct cb_suite_baseline. */
+void cb_suite_baseline_bench(cb_gbench_state *state, void *arg);
 
 /* How many benchmarks have failed so far, and the i-th one's message. */
 unsigned cb_suite_failures(void);
