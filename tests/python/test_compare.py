@@ -1,0 +1,347 @@
+"""Tests of scripts/compare on hand-made fixtures with known answers.
+
+tests/fixtures/base.json and new.json (times in ms, 5 repetitions unless
+said, CPUs allowed "0-1" = 2 while num_cpus is 4):
+
+    benchmark          base                      new
+    k/serial W1        100 102 98 101 99         110 112 108 111 109
+                       faults_per_task 10        faults_per_task 12
+    k/thread W2        50 51 49 52 48            same
+    k/thread W4        40 41 39 42 38            same
+    k/process W2       80 81 79 82 78            same
+    k/process W4       40.5 41.5 39.5 42.5 38.5  same
+    few/serial W1      10 10.5 9.5 (3 reps)      12.1 12.0 12.2 (3 reps)
+    bad/thread W2      valid                     errored "batch timed out"
+    gone/thread W2     present                   -
+    fresh/thread W2    -                         present
+
+gbench_a.json / gbench_b.json come from "another" Google Benchmark program:
+no concbench names or context keys, units ns/us/ms/s, mostly 1 repetition.
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import (BAD_FIXTURES, FIXTURES, SCRIPTS, exact_mann_whitney_p,
+                      one_line_error, run_script)
+
+BASE = FIXTURES / "base.json"
+NEW = FIXTURES / "new.json"
+GB_A = FIXTURES / "gbench_a.json"
+GB_B = FIXTURES / "gbench_b.json"
+K_SERIAL = "k/serial/tasks:4/workers:1/manual_time"
+FEW = "few/serial/tasks:4/workers:1/manual_time"
+
+
+def run_main(compare, capsys, *args):
+    """compare's main in this process: (exit status, stdout)."""
+    status = compare.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return status, out
+
+
+def report_of(compare, capsys, *paths):
+    status, out = run_main(compare, capsys, "--format", "json", *paths)
+    assert status == 0
+    return json.loads(out)
+
+
+def bench(report, name):
+    return next(b for b in report["comparison"]["benchmarks"]
+                if b["name"] == name)
+
+
+def row(summary, kernel, mode, workers):
+    return next(r for r in summary["rows"] if r["kernel"] == kernel
+                and r["mode"] == mode and r["workers"] == workers)
+
+
+def best(summary, kernel, workers):
+    return next(b for b in summary["best"]
+                if b["kernel"] == kernel and b["workers"] == workers)
+
+
+# ------------------------------------------------------- one-file summary
+
+def test_speedup_and_efficiency_use_allowed_cpus(compare, capsys):
+    summary = report_of(compare, capsys, BASE)["summaries"][0]
+    assert (summary["cpus"], summary["cpus_source"]) == (2, "cpus_allowed")
+    # speedup = 100 / median; efficiency = speedup / min(W, 2)
+    expected = {("thread", 2): (2.0, 1.0), ("thread", 4): (2.5, 1.25),
+                ("process", 2): (1.25, 0.625),
+                ("process", 4): (100 / 40.5, 100 / 40.5 / 2)}
+    for (mode, workers), (speedup, efficiency) in expected.items():
+        r = row(summary, "k", mode, workers)
+        assert r["speedup"] == pytest.approx(speedup)
+        assert r["efficiency"] == pytest.approx(efficiency)
+
+
+def test_aggregates_are_not_counted_as_repetitions(compare, capsys):
+    summary = report_of(compare, capsys, BASE)["summaries"][0]
+    serial = row(summary, "k", "serial", 1)
+    assert (serial["n"], serial["median_s"]) == (5, pytest.approx(0.1))
+    assert serial["q1_s"] == pytest.approx(0.099)    # 98 99 [100] 101 102
+    assert serial["q3_s"] == pytest.approx(0.101)
+
+
+def test_best_strategy_with_runner_up_and_u_test(compare, capsys):
+    summary = report_of(compare, capsys, BASE)["summaries"][0]
+    w1, w2, w4 = (best(summary, "k", w) for w in (1, 2, 4))
+    assert (w1["strategy"], w1["verdict"]) == ("serial", "only_strategy")
+    assert (w2["strategy"], w2["runner_up"]) == ("thread", "process")
+    assert w2["margin"] == pytest.approx(1.6)
+    assert w2["p_value"] == pytest.approx(2 / 252)   # fully separated 5 + 5
+    assert w2["verdict"] == "clear"
+    assert (w4["strategy"], w4["runner_up"]) == ("thread", "process")
+    assert w4["p_value"] == pytest.approx(exact_mann_whitney_p(
+        [40, 41, 39, 42, 38], [40.5, 41.5, 39.5, 42.5, 38.5]))
+    assert w4["verdict"] == "no_difference"
+
+
+def test_one_file_text_ends_with_best_strategy_table(compare, capsys):
+    status, out = run_main(compare, capsys, BASE)
+    assert status == 0
+    assert "Comparison with" not in out
+    tail = out[out.rindex("Best strategy per kernel and workers: base"):]
+    assert "Speedup over serial" not in tail
+    line = next(ln for ln in tail.splitlines() if ln.split()[:3] == [
+        "k", "4", "2"])
+    assert line.split()[3:5] == ["thread", "50.00"]
+    assert "clearly best" in line
+    assert "No serial run, so no speedup, for: bad (4 tasks), gone (4 " \
+           "tasks)." in " ".join(out.split())
+
+
+# ------------------------------------------------------------ comparison
+
+def test_ratio_u_test_and_verdict(compare, capsys):
+    report = report_of(compare, capsys, BASE, NEW)
+    serial = bench(report, K_SERIAL)
+    assert [f["median_s"] for f in serial["files"]] == pytest.approx(
+        [0.100, 0.110])
+    vs = serial["versus_baseline"][0]
+    assert vs["ratio"] == pytest.approx(1.1)
+    assert vs["p_value"] == pytest.approx(2 / 252)
+    assert vs["verdict"] == "slower"
+    same = bench(report, "k/thread/tasks:4/workers:2/manual_time")
+    assert same["versus_baseline"][0]["ratio"] == pytest.approx(1.0)
+    assert same["versus_baseline"][0]["verdict"] == "no_difference"
+
+
+def test_too_few_repetitions(compare, capsys):
+    few = bench(report_of(compare, capsys, BASE, NEW), FEW)
+    vs = few["versus_baseline"][0]
+    assert [f["n"] for f in few["files"]] == [3, 3]
+    assert vs["ratio"] == pytest.approx(1.21)
+    assert (vs["p_value"], vs["verdict"]) == (None, "too_few_repetitions")
+    status, out = run_main(compare, capsys, BASE, NEW)
+    line = next(ln for ln in out.splitlines()
+                if ln.strip().startswith("few/serial/tasks:4/workers:1 "))
+    assert line.endswith("too few repetitions to tell")
+
+
+def test_geomean_over_common_valid_benchmarks(compare, capsys):
+    geo = report_of(compare, capsys, BASE, NEW)["comparison"]["geomean"]
+    # six valid in both: ratios 1.1, 1.21 and four times 1.0
+    assert geo == [{"file": 1, "ratio": pytest.approx(math.sqrt(1.1)),
+                    "count": 6}]
+
+
+def test_only_in_some_and_errored_are_listed(compare, capsys):
+    comp = report_of(compare, capsys, BASE, NEW)["comparison"]
+    assert comp["only_in_some"] == [
+        {"name": "gone/thread/tasks:4/workers:2/manual_time",
+         "present_in": [0]},
+        {"name": "fresh/thread/tasks:4/workers:2/manual_time",
+         "present_in": [1]}]
+    assert comp["errored"] == [
+        {"name": "bad/thread/tasks:4/workers:2/manual_time",
+         "errored_in": [1], "messages": [None, "batch timed out"]}]
+    status, out = run_main(compare, capsys, BASE, NEW)
+    listed = out[out.index("Present in only some files"):]
+    assert "gone/thread/tasks:4/workers:2   base" in listed
+    assert "fresh/thread/tasks:4/workers:2  new" in listed
+    assert "bad/thread/tasks:4/workers:2  new: batch timed out" in out
+
+
+def test_counter_change(compare, capsys):
+    report = report_of(compare, capsys, BASE, NEW)
+    faults = bench(report, K_SERIAL)["counters"]
+    assert faults == [{"name": "faults_per_task",
+                       "medians": [pytest.approx(10), pytest.approx(12)],
+                       "change": [pytest.approx(0.2)]}]
+    status, out = run_main(compare, capsys, BASE, NEW)
+    line = next(ln for ln in out.splitlines()
+                if ln.split()[:1] == ["k/serial/tasks:4/workers:1"]
+                and "%" in ln.split()[-1])
+    assert line.split()[-1] == "+20.0%"
+
+
+def test_context_difference_warns(compare, capsys):
+    context = report_of(compare, capsys, BASE, NEW)["context"]
+    differing = {f["key"] for f in context["fields"] if f["differs"]}
+    assert differing == {"host_name", "cpu_model"}
+    assert context["warnings"] == [
+        "cpu_model differs (CPU A vs CPU B): different CPU models"]
+
+
+# ------------------------------------------- other Google Benchmark output
+
+def test_other_gbench_program(compare, capsys):
+    report = report_of(compare, capsys, GB_A, GB_B)
+    sort = bench(report, "BM_Sort/1024")["versus_baseline"][0]
+    # 1002.5 ns against 2.005 us: units differ, ratio exactly 2
+    assert sort["ratio"] == pytest.approx(2.0)
+    assert sort["p_value"] == pytest.approx(2 / 70)  # separated 4 + 4
+    assert sort["verdict"] == "slower"
+    hashing = bench(report, "BM_Hash<std::string>")["versus_baseline"][0]
+    assert hashing["ratio"] == pytest.approx(0.5)
+    assert hashing["verdict"] == "too_few_repetitions"
+    slow = bench(report, "BM_Slow")["versus_baseline"][0]   # ms against s
+    assert slow["ratio"] == pytest.approx(1.0)
+    assert report["comparison"]["geomean"][0]["ratio"] == pytest.approx(1.0)
+    assert report["comparison"]["only_in_some"] == [
+        {"name": "BM_OnlyHere", "present_in": [0]}]
+    assert "num_cpus differs (8 vs 16): different CPU counts" in \
+        report["context"]["warnings"]
+    assert all(s["rows"] == [] for s in report["summaries"])
+
+
+def test_other_gbench_program_alone(compare, capsys):
+    status, out = run_main(compare, capsys, GB_A)
+    assert status == 0
+    table = out[out.index("Other benchmarks: gbench_a"):]
+    assert [ln.split()[:3] for ln in table.splitlines()[4:6]] == [
+        ["BM_Sort/1024", "1.003", "us"], ["BM_Hash<std::string>", "500.0",
+                                          "ns"]]
+    assert "CPU frequency scaling was enabled" in out
+
+
+def test_aggregates_only_file(compare, capsys, tmp_path):
+    data = json.loads(BASE.read_text())
+    data["benchmarks"] = [e for e in data["benchmarks"]
+                          if e["run_type"] == "aggregate"]
+    path = tmp_path / "aggregates.json"
+    path.write_text(json.dumps(data))
+    vs = bench(report_of(compare, capsys, BASE, path),
+               K_SERIAL)["versus_baseline"][0]
+    assert vs["ratio"] == pytest.approx(1.0)
+    assert vs["verdict"] == "aggregates_only"
+
+
+# ----------------------------------------------------------- formats, CLI
+
+def markdown_tables(text):
+    """Every markdown table as a list of rows of cell texts."""
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append([c.strip() for c in line.strip("|").split(" | ")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_markdown_tables_are_well_formed(compare, capsys):
+    status, out = run_main(compare, capsys, "--format", "markdown", BASE, NEW)
+    assert status == 0 and out.startswith("# concbench comparison")
+    tables = markdown_tables(out)
+    for table in tables:
+        assert all(len(r) == len(table[0]) for r in table), table[0]
+        assert set(table[1]) <= {"---", "---:"}
+    timing = next(t for t in tables if t[0][0] == "benchmark"
+                  and t[0][-1] == "verdict")
+    serial = next(r for r in timing if r[0] == "`k/serial/tasks:4/workers:1`")
+    assert serial[1] == "100.0 ms" and serial[-3:] == ["1.100", "0.008",
+                                                       "slower"]
+    best_table = tables[-1]
+    assert best_table[0] == ["kernel", "tasks", "workers", "base", "new"]
+    assert ["k", "4", "2", "thread (2.00x)", "thread (2.20x)"] in best_table
+
+
+def test_json_format_is_strict_json(compare, capsys):
+    status, out = run_main(compare, capsys, "--format", "json", BASE, NEW)
+    report = json.loads(out, parse_constant=pytest.fail)  # no NaN/Infinity
+    assert report["schema"] == "concbench-compare/1"
+    assert [f["label"] for f in report["files"]] == ["base", "new"]
+    assert len(report["summaries"]) == 2
+
+
+def test_program_runs_by_its_shebang_without_colour_into_a_pipe():
+    proc = subprocess.run([SCRIPTS / "compare", BASE, NEW],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "\033[" not in proc.stdout
+    assert "/manual_time" not in proc.stdout   # shown names are shortened
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("too few")
+
+
+# ------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("path", BAD_FIXTURES, ids=lambda p: p.stem)
+def test_bad_input_fails_on_one_line(path):
+    problem = {"not_json": "not JSON", "not_gbench": "not Google Benchmark",
+               "empty_list": "empty benchmark list", "nan_time": "nan",
+               "negative_time": "negative real_time",
+               "zero_repetitions": "repetition count 0"}[path.stem]
+    assert problem in one_line_error(run_script("compare", path), path)
+
+
+def test_missing_file_fails(tmp_path):
+    missing = tmp_path / "missing.json"
+    assert "no such file" in one_line_error(
+        run_script("compare", BASE, missing), missing)
+
+
+def test_one_bad_file_among_good_ones_fails(tmp_path):
+    bad = FIXTURES / "bad" / "negative_time.json"
+    one_line_error(run_script("compare", BASE, bad, NEW), bad)
+
+
+# --------------------------------------------------------------- --newest
+
+def results_dir(tmp_path, *names):
+    """tmp_path/results holding copies of names, oldest first."""
+    directory = tmp_path / "results"
+    directory.mkdir()
+    for age, name in enumerate(reversed(names)):
+        copy = directory / name
+        shutil.copy(FIXTURES / name, copy)
+        stamp = 1_700_000_000 - 1000 * age
+        os.utime(copy, (stamp, stamp))
+    return directory
+
+
+def test_newest_takes_the_newest_oldest_first(compare, capsys, tmp_path):
+    directory = results_dir(tmp_path, "gbench_a.json", "base.json",
+                            "new.json")
+    report = report_of(compare, capsys, "--newest", 2, directory)
+    assert [f["label"] for f in report["files"]] == ["base", "new"]
+    assert report["notes"] == []
+
+
+def test_newest_with_one_file_gives_the_summary(compare, capsys, tmp_path):
+    directory = results_dir(tmp_path, "base.json")
+    status, out = run_main(compare, capsys, "--newest", 2, directory)
+    assert status == 0
+    assert f"{directory} holds only 1 *.json: showing the one-file " \
+           "summary" in " ".join(out.split())
+    assert "Best strategy per kernel and workers: base" in out
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_newest_without_files_fails(tmp_path, make):
+    directory = tmp_path / "results"
+    if make == "empty":
+        directory.mkdir()
+    line = one_line_error(run_script("compare", "--newest", 2, directory),
+                          directory)
+    assert line.endswith("no such directory" if make == "missing"
+                         else "no *.json files")

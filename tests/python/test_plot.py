@@ -1,0 +1,164 @@
+"""Tests of scripts/plot on the fixtures described in test_compare.py.
+
+The charts are checked twice: as PNG files written by the program
+(signature, dimensions, names) and as matplotlib figures returned by
+plot.build_charts (panels, bars, lines and their values).
+"""
+
+import json
+import struct
+
+import pytest
+from matplotlib.container import BarContainer
+
+from conftest import BAD_FIXTURES, FIXTURES, one_line_error, run_script
+
+BASE = FIXTURES / "base.json"
+NEW = FIXTURES / "new.json"
+GB_A = FIXTURES / "gbench_a.json"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR chunk, checking the signature."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE
+    assert head[12:16] == b"IHDR"
+    return struct.unpack(">II", head[16:24])
+
+
+def charts_of(plot, *paths):
+    results = plot.cb.load_all([str(p) for p in paths])
+    return {c.filename: c.figure for c in plot.build_charts(results)}
+
+
+def panels(figure):
+    """The axes that show something (not switched off)."""
+    return [ax for ax in figure.axes if ax.axison]
+
+
+def test_program_writes_valid_pngs(tmp_path):
+    out = tmp_path / "charts"
+    proc = run_script("plot", "-o", out, BASE, NEW)
+    assert proc.returncode == 0 and proc.stderr == ""
+    names = ["time-k-tasks4.png", "time-few-tasks4.png",
+             "time-bad-tasks4.png", "time-gone-tasks4.png",
+             "time-fresh-tasks4.png", "speedup.png"]
+    assert proc.stdout.splitlines() == [str(out / n) for n in names]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    # 100 dpi: two time panels, 1.25 + 2 x 5.25 by 4.75 in; speedup: one
+    # row (only k has a serial run and more) of two panels, 0.5 + 2 x 4.5
+    # by 0.5 + 3.5 in
+    assert png_size(out / "time-k-tasks4.png") == (1175, 475)
+    assert png_size(out / "speedup.png") == (950, 400)
+
+
+def test_speedup_chart_lines_and_ideal(plot):
+    figure = charts_of(plot, BASE, NEW)["speedup.png"]
+    axes = panels(figure)
+    assert [ax.get_title() for ax in axes] == [
+        "k, 4 tasks: base (CPU A, 2 CPUs)", "k, 4 tasks: new (CPU B, 2 CPUs)"]
+    lines = {ln.get_label(): ln for ln in axes[0].get_lines()}
+    assert set(lines) == {"serial (1x)", "ideal: min(workers, CPUs)",
+                          "thread", "process"}
+    ideal = lines["ideal: min(workers, CPUs)"]
+    assert list(ideal.get_xdata()) == [1, 2, 4]
+    assert list(ideal.get_ydata()) == [1, 2, 2]     # 2 CPUs allowed
+    assert list(lines["thread"].get_ydata()) == pytest.approx([2.0, 2.5])
+    assert list(lines["process"].get_ydata()) == pytest.approx(
+        [1.25, 100 / 40.5])
+    assert axes[0].get_xlabel() == "workers"
+    assert axes[0].get_ylim()[0] == 0
+    assert axes[1].get_ylim()[1] >= 110 / 40   # new's best speedup shows
+    legend_texts = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert "ideal: min(workers, CPUs)" in legend_texts
+
+
+def bars(ax):
+    """(label, rectangle) of every bar drawn on ax, in drawing order."""
+    return [(c.get_label(), c.patches[0]) for c in ax.containers
+            if isinstance(c, BarContainer)]
+
+
+def test_time_chart_bars(plot):
+    figure = charts_of(plot, BASE)["time-k-tasks4.png"]
+    (ax,) = panels(figure)
+    assert [(label, bar.get_height()) for label, bar in bars(ax)] == [
+        ("serial", 100), ("thread", 50), ("process", 80), ("thread", 40),
+        ("process", pytest.approx(40.5))]
+    serial, thread2 = bars(ax)[0][1], bars(ax)[1][1]
+    assert serial.get_x() + serial.get_width() / 2 == pytest.approx(0)
+    assert thread2.get_x() + thread2.get_width() / 2 < 1   # left at W=2
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
+    assert ax.get_ylabel() == "median batch time (ms)"
+    assert ax.get_title() == "base (CPU A, 2 CPUs)"
+    assert any(t.get_text().startswith("k, 4 tasks per batch")
+               for t in figure.texts)       # the suptitle
+
+
+def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
+    figure = charts_of(plot, GB_A)["other.png"]
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "BM_Sort/1024", "BM_Hash<std::string>", "BM_Slow", "BM_OnlyHere"]
+    assert ax.get_xscale() == "log"       # 500 ns to 1.5 s
+    widths = [bar.get_width() for _, bar in bars(ax)]
+    assert widths == pytest.approx([1002.5e-9, 500e-9, 1.5, 7e-6])
+    proc = run_script("plot", "-o", tmp_path, GB_A)
+    assert proc.stdout.splitlines() == [str(tmp_path / "other.png")]
+    png_size(tmp_path / "other.png")
+
+
+def test_no_partial_png_when_writing_fails(plot, tmp_path):
+    charts = plot.build_charts(plot.cb.load_all([str(BASE)]))
+
+    def fail_halfway(f, **kwargs):
+        f.write(PNG_SIGNATURE)
+        raise OSError(28, "No space left on device")
+
+    charts[2].figure.savefig = fail_halfway
+    with pytest.raises(OSError):
+        plot.write_charts(charts, str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", BAD_FIXTURES, ids=lambda p: p.stem)
+def test_bad_input_writes_nothing(plot, capsys, tmp_path, path):
+    out = tmp_path / "charts"
+    assert plot.main(["-o", str(out), str(BASE), str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(f"plot: {path}: ")
+    assert not out.exists()
+
+
+def test_missing_file_exits_2_and_writes_nothing(tmp_path):
+    missing = tmp_path / "missing.json"
+    out = tmp_path / "charts"
+    line = one_line_error(run_script("plot", "-o", out, missing), missing)
+    assert line.endswith("no such file")
+    assert not out.exists()
+
+
+def test_all_errored_is_nothing_to_plot(plot, capsys, tmp_path):
+    data = json.loads(BASE.read_text())
+    for entry in data["benchmarks"]:
+        entry.update(error_occurred=True, error_message="boom")
+    path = tmp_path / "errored.json"
+    path.write_text(json.dumps(data))
+    assert plot.main(["-o", str(tmp_path / "charts"), str(path)]) == 2
+    assert capsys.readouterr().err == \
+        f"plot: {path}: every benchmark errored: nothing to plot\n"
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_newest_without_files(plot, capsys, tmp_path, make):
+    directory = tmp_path / "results"
+    if make == "empty":
+        directory.mkdir()
+    assert plot.main(["--newest", "1", str(directory),
+                      "-o", str(directory / "charts")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"plot: {directory}: ") and err.count("\n") == 1
+    assert not (directory / "charts").exists()

@@ -1,0 +1,167 @@
+/*
+ * A task that crashes, exits, hangs or returns a wrong digest fails its
+ * batch with an error naming the task and the cause, in every mode that can
+ * survive it, and leaves no process or thread behind. fork and
+ * pthread_create failing with EAGAIN are clear errors too.
+ */
+#include "testlib.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static const struct cb_kernel *fault(const char *name)
+{
+    const struct cb_kernel *k =
+        cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
+    assert_non_null(k);
+    return k;
+}
+
+static unsigned threads_of_this_process(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Run 3 tasks of kernel (task 1 misbehaves) and expect both texts in the error. */
+static void expect_failure(const char *mode_name, const char *kernel,
+                           const char *text1, const char *text2)
+{
+    const struct cb_mode *mode = cb_mode_find(mode_name);
+    assert_non_null(mode);
+    struct cb_job job = {.kernel = fault(kernel), .tasks = 3,
+                         .workers = mode->single_worker ? 1 : 3,
+                         .timeout_ms = 300};
+    struct cb_task_result results[3];
+    struct cb_batch_stats st;
+    struct cb_error err = {{0}};
+    int rc = run_batches(mode, &job, 1, results, &st, &err);
+    if (rc != -1 || !strstr(err.msg, text1) || !strstr(err.msg, text2))
+        fail_msg("%s %s: rc %d, error '%s'", mode_name, kernel, rc, err.msg);
+    assert_no_children();
+    assert_int_equal(threads_of_this_process(), 1);
+}
+
+static void test_process_modes(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"process", "process_pool"};
+    for (size_t i = 0; i < 2; i++) {
+        expect_failure(modes[i], "fault_crash", "task 1",
+                       "killed by signal 11 (Segmentation fault)");
+        expect_failure(modes[i], "fault_exit", "task 1",
+                       "exited with status 3");
+        expect_failure(modes[i], "fault_hang", "task 1",
+                       "still running after 300 ms: timed out");
+        expect_failure(modes[i], "fault_wrong", "task 1",
+                       "wrong digest: value 42, expected 0");
+    }
+}
+
+/* A crash in a thread takes the whole process: only hang and wrong apply. */
+static void test_thread_modes(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"thread", "thread_pool"};
+    for (size_t i = 0; i < 2; i++) {
+        expect_failure(modes[i], "fault_hang", "task 1",
+                       "still running after 300 ms: timed out");
+        expect_failure(modes[i], "fault_wrong", "task 1",
+                       "wrong digest: value 42, expected 0");
+    }
+    expect_failure("serial", "fault_wrong", "task 1", "wrong digest");
+}
+
+/* The other tasks of a faulty kernel behave: a batch without task 1 passes. */
+static void test_fault_kernels_are_noop_elsewhere(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < cb_fault_kernel_count; k++) {
+        struct cb_job job = {.kernel = &cb_fault_kernels[k], .tasks = 1,
+                             .workers = 1, .timeout_ms = 1000};
+        struct cb_task_result r[1];
+        struct cb_batch_stats st;
+        struct cb_error err = {{0}};
+        if (run_batches(cb_mode_find("process"), &job, 1, r, &st, &err) != 0)
+            fail_msg("%s task 0: %s", cb_fault_kernels[k].name, err.msg);
+    }
+}
+
+/*
+ * In a child limited to one process (RLIMIT_NPROC counts threads too), run
+ * a batch of each mode but serial, and send back the errors.
+ */
+static void run_without_processes(int fd)
+{
+    if (geteuid() == 0 && setuid(65534) != 0) /* root ignores RLIMIT_NPROC */
+        _exit(90);
+    if (setrlimit(RLIMIT_NPROC, &(struct rlimit){1, 1}) != 0)
+        _exit(91);
+    const struct cb_kernel *noop =
+        cb_kernel_find(cb_kernels, cb_kernel_count, "noop");
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        if (cb_modes[m]->single_worker)
+            continue;
+        struct cb_job job = {.kernel = noop, .tasks = 2, .workers = 2,
+                             .timeout_ms = 5000};
+        struct cb_task_result r[2];
+        struct cb_batch_stats st;
+        struct cb_error err = {{0}};
+        int rc = run_batches(cb_modes[m], &job, 1, r, &st, &err);
+        dprintf(fd, "%s %d %s\n", cb_modes[m]->name, rc, err.msg);
+    }
+    _exit(0);
+}
+
+static void test_eagain_is_a_clear_error(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        run_without_processes(fds[1]);
+    }
+    close(fds[1]);
+    char out[2048] = {0};
+    size_t len = 0;
+    for (ssize_t n; (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0;)
+        len += (size_t)n;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    static const char *const want[] = {
+        "thread -1 task 0: pthread_create: Resource temporarily unavailable",
+        "process -1 task 0: fork: Resource temporarily unavailable",
+        "thread_pool -1 ",
+        "process_pool -1 ",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("expected '%s' in:\n%s", want[i], out);
+    assert_non_null(strstr(out, "Resource temporarily unavailable"));
+    assert_no_children();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_process_modes),
+        cmocka_unit_test(test_thread_modes),
+        cmocka_unit_test(test_fault_kernels_are_noop_elsewhere),
+        cmocka_unit_test(test_eagain_is_a_clear_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

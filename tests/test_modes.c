@@ -1,0 +1,174 @@
+/*
+ * Every mode runs every task of a batch exactly once, in a worker slot that
+ * exists, with the right digest; at most W tasks run at once; and the
+ * concurrent modes really overlap their tasks.
+ */
+#include "testlib.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+enum { MAX_T = 64 };
+
+/*
+ * How often each task ran, in memory shared with forked workers (mapped
+ * before any pool starts, so the pools' processes share it too).
+ */
+static _Atomic unsigned *runs;
+
+static uint64_t count_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    atomic_fetch_add(&runs[task], 1);
+    return 7;
+}
+
+static bool count_check(uint64_t value, const struct cb_params *params,
+                        char *why, size_t len)
+{
+    (void)params;
+    snprintf(why, len, "expected 7, got %llu", (unsigned long long)value);
+    return value == 7;
+}
+
+static const struct cb_kernel counting = {"count", "counts its runs",
+                                          count_run, count_check};
+
+static int setup(void **state)
+{
+    (void)state;
+    runs = mmap(NULL, MAX_T * sizeof *runs, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return runs == MAP_FAILED ? -1 : 0;
+}
+
+static const struct cb_kernel *kernel(const char *name)
+{
+    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
+                                               name);
+    assert_non_null(k);
+    return k;
+}
+
+static struct cb_job job_of(const struct cb_kernel *k, unsigned tasks,
+                            unsigned workers, unsigned io_ms)
+{
+    return (struct cb_job){.kernel = k, .params = {.io_ms = io_ms},
+                           .tasks = tasks, .workers = workers,
+                           .timeout_ms = 30000};
+}
+
+/* Each (T, W) shape, several batches on one executor: every task once each. */
+static void test_every_task_once(void **state)
+{
+    (void)state;
+    static const unsigned shapes[][2] = {{7, 3}, {1, 1}, {5, 8}, {16, 16},
+                                         {MAX_T, 4}};
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        const struct cb_mode *mode = cb_modes[m];
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            unsigned T = shapes[s][0];
+            unsigned W = mode->single_worker ? 1 : shapes[s][1];
+            const unsigned batches = 3;
+            memset((void *)runs, 0, MAX_T * sizeof *runs);
+            struct cb_job job = job_of(&counting, T, W, 1);
+            struct cb_task_result results[MAX_T];
+            struct cb_batch_stats st;
+            struct cb_error err = {{0}};
+            int rc = run_batches(mode, &job, batches, results, &st, &err);
+            if (rc != 0)
+                fail_msg("%s T=%u W=%u: %s", mode->name, T, W, err.msg);
+            for (unsigned i = 0; i < T; i++) {
+                if (runs[i] != batches)
+                    fail_msg("%s T=%u W=%u: task %u ran %u times, not %u",
+                             mode->name, T, W, i, runs[i], batches);
+                assert_int_equal(results[i].task, i);
+                assert_in_range(results[i].worker, 0, W - 1);
+            }
+            for (unsigned i = T; i < MAX_T; i++)
+                assert_int_equal(runs[i], 0);
+            assert_no_children();
+        }
+    }
+}
+
+/* The real kernels give the right digests through every mode. */
+static void test_real_kernels_every_mode(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        for (size_t k = 0; k < cb_kernel_count; k++) {
+            struct cb_job job = job_of(&cb_kernels[k], 3, 2, 5);
+            struct cb_task_result results[3];
+            struct cb_batch_stats st;
+            struct cb_error err = {{0}};
+            if (run_batches(cb_modes[m], &job, 1, results, &st, &err) != 0)
+                fail_msg("%s %s: %s", cb_kernels[k].name, cb_modes[m]->name,
+                         err.msg);
+            for (unsigned i = 0; i < 3; i++) {
+                char why[128];
+                assert_true(cb_kernel_check(&cb_kernels[k], i,
+                                            results[i].digest, &job.params,
+                                            why, sizeof why));
+            }
+            assert_true(st.cpu_s >= 0 && st.wall_s > 0);
+        }
+    }
+}
+
+/*
+ * T = W = 8 io_sleep tasks of 50 ms overlap: the batch ends well before
+ * 2 x 50 ms (serially it would take 400 ms) and all 8 ran at once.
+ */
+static void test_concurrency_is_real(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        const struct cb_mode *mode = cb_modes[m];
+        if (mode->single_worker)
+            continue;
+        struct cb_job job = job_of(kernel("io_sleep"), 8, 8, 50);
+        struct cb_task_result results[8];
+        struct cb_batch_stats st;
+        struct cb_error err = {{0}};
+        if (run_batches(mode, &job, 1, results, &st, &err) != 0)
+            fail_msg("%s: %s", mode->name, err.msg);
+        if (!(st.wall_s < 0.100) || st.peak_running != 8)
+            fail_msg("%s: 8 x 50 ms took %.1f ms, peak %u running",
+                     mode->name, st.wall_s * 1e3, st.peak_running);
+        assert_true(st.wall_s >= 0.050);
+    }
+}
+
+/* With W = 3 of T = 9 sleeping tasks, exactly 3 run at once, never more. */
+static void test_at_most_w(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        const struct cb_mode *mode = cb_modes[m];
+        unsigned W = mode->single_worker ? 1 : 3;
+        struct cb_job job = job_of(kernel("io_sleep"), 9, W, 20);
+        struct cb_task_result results[9];
+        struct cb_batch_stats st;
+        struct cb_error err = {{0}};
+        if (run_batches(mode, &job, 1, results, &st, &err) != 0)
+            fail_msg("%s: %s", mode->name, err.msg);
+        if (st.peak_running != W)
+            fail_msg("%s: W=%u but peak %u running", mode->name, W,
+                     st.peak_running);
+        assert_true(st.wall_s >= 9 / W * 0.020);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_task_once),
+        cmocka_unit_test(test_real_kernels_every_mode),
+        cmocka_unit_test(test_concurrency_is_real),
+        cmocka_unit_test(test_at_most_w),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

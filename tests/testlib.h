@@ -1,0 +1,48 @@
+/*
+ * Helpers the C tests share: running one batch through a mode from start to
+ * stop, and checking that no child process is left behind.
+ */
+#ifndef CB_TESTLIB_H
+#define CB_TESTLIB_H
+
+#include "batch.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sys/wait.h>
+
+/*
+ * Start mode (if it has a start), run `batches` batches of job through
+ * cb_batch_run, stop it. Returns the first failing batch's return value
+ * (with err set) or 0; st holds the last batch's figures.
+ */
+static inline int run_batches(const struct cb_mode *mode,
+                              const struct cb_job *job, unsigned batches,
+                              struct cb_task_result *results,
+                              struct cb_batch_stats *st, struct cb_error *err)
+{
+    struct cb_executor *ex = NULL;
+    if (mode->start && mode->start(job, &ex, err) < 0)
+        return -1;
+    int rc = 0;
+    for (unsigned i = 0; i < batches && rc == 0; i++)
+        rc = cb_batch_run(mode, ex, job, results, st, err);
+    if (mode->stop)
+        mode->stop(ex);
+    return rc;
+}
+
+/* No child of this process is left, zombie or running. */
+static inline void assert_no_children(void)
+{
+    errno = 0;
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+#endif
