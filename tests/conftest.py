@@ -1,0 +1,22 @@
+"""Where the programs under test are: meson test passes their paths in the
+environment (see tests/meson.build)."""
+import os
+
+import pytest
+
+
+def _program(var):
+    path = os.environ.get(var)
+    if not path:
+        pytest.fail(f"{var} is not set: run the tests with `meson test`")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shim_bench():
+    return _program("CB_SHIM_BENCH")
+
+
+@pytest.fixture(scope="session")
+def concbench():
+    return _program("CB_CONCBENCH")

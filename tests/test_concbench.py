@@ -1,0 +1,221 @@
+"""The concbench driver as a user meets it: flags, exit codes, the JSON it
+writes (names, counters, context), failures reported per benchmark, and no
+file or process left behind.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
+MODES = ["serial", "thread", "process", "thread_pool", "process_pool"]
+POOLS = {"thread_pool", "process_pool"}
+COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
+            "faults_per_task", "vcsw_per_task", "ivcsw_per_task",
+            "start_lag_s", "peak_running"}
+CONTEXT = {"concbench_version", "cpu_model", "cpus_online", "cpus_allowed",
+           "kernel", "compiler", "gmp_version", "governor", "smt",
+           "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s"}
+
+
+def run(concbench, *args, env=None, timeout=120):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([concbench, *args], capture_output=True,
+                          text=True, timeout=timeout, env=full_env)
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--kernels=nope"], "--kernels"),
+    (["--kernels=noop,noop"], "--kernels"),
+    (["--kernels=fault_crash"], "--kernels"),   # test-only without the env
+    (["--modes=fibers"], "--modes"),
+    (["--modes="], "--modes"),
+    (["--workers=0"], "--workers"),
+    (["--workers=-1"], "--workers"),
+    (["--workers=two"], "--workers"),
+    (["--workers=1,,2"], "--workers"),
+    (["--workers=100000"], "--workers"),
+    (["--workers=99999999999999999999"], "--workers"),
+    (["--tasks=0"], "--tasks"),
+    (["--tasks=-3"], "--tasks"),
+    (["--tasks=1e3"], "--tasks"),
+    (["--tasks=5000"], "--tasks"),
+    (["--tasks"], "--tasks"),
+    (["--io-ms=0"], "--io-ms"),
+    (["--io-ms=fast"], "--io-ms"),
+    (["--io-ms=100000"], "--io-ms"),
+    (["--timeout=0"], "--timeout"),
+    (["--quick=yes"], "--quick"),
+    (["--bogus"], "--bogus"),
+    (["--benchmark_bogus=1"], "--benchmark_bogus"),
+])
+def test_bad_flags(concbench, tmp_path, args, flag):
+    out = tmp_path / "out.json"
+    r = run(concbench, *args, f"--benchmark_out={out}")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert flag in lines[0]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output(concbench, tmp_path):
+    r = run(concbench, f"--benchmark_out={tmp_path}/no/such/dir/out.json")
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "--benchmark_out" in r.stderr
+
+
+def test_flag_with_separate_value(concbench):
+    r = run(concbench, "--tasks", "3", "--kernels", "noop", "--modes",
+            "serial", "--benchmark_min_time=0.001")
+    assert r.returncode == 0, r.stderr
+    assert "noop/serial/tasks:3/workers:1" in r.stdout
+
+
+def test_list_and_help(concbench):
+    r = run(concbench, "--list")
+    assert r.returncode == 0
+    for name in KERNELS + MODES + ["fork_exit_waitpid"]:
+        assert name in r.stdout
+    assert "fault_" not in r.stdout
+    h = run(concbench, "--help")
+    assert h.returncode == 0
+    for flag in ["--kernels", "--modes", "--workers", "--tasks", "--io-ms",
+                 "--timeout", "--quick", "--list", "--baselines"]:
+        assert flag in h.stdout
+
+
+@pytest.fixture(scope="module")
+def quick(concbench, tmp_path_factory):
+    out = tmp_path_factory.mktemp("quick") / "quick.json"
+    r = run(concbench, "--quick", "--benchmark_repetitions=2",
+            f"--benchmark_out={out}", timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r, json.loads(out.read_text())
+
+
+def expected_names(kernels, modes, tasks, workers):
+    names = set()
+    for k in kernels:
+        for m in modes:
+            for w in ([1] if m == "serial" else workers):
+                names.add(f"{k}/{m}/tasks:{tasks}/workers:{w}/manual_time")
+    return names
+
+
+def test_quick_names(quick):
+    _, data = quick
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    names = {b["run_name"] for b in runs if not b["name"].startswith("baseline/")}
+    assert names == expected_names(KERNELS, MODES, 4, [1, 2, 4])
+    baselines = {b["name"] for b in runs if b["name"].startswith("baseline/")}
+    assert baselines == {f"baseline/{b}/tasks:4/manual_time" for b in
+                         ["fork_exit_waitpid", "pthread_create_join",
+                          "gmp_pow_loop", "logpow_loop"]}
+    # two repetitions of each, every one kept in the JSON
+    assert len(runs) == 2 * (len(names) + len(baselines))
+
+
+def test_quick_counters(quick):
+    _, data = quick
+    for b in data["benchmarks"]:
+        if b["run_type"] != "iteration" or b["name"].startswith("baseline/"):
+            continue
+        assert not b.get("error_occurred"), b
+        kernel, mode, tasks, workers = b["name"].split("/")[:4]
+        w = int(workers.split(":")[1])
+        want = COUNTERS | ({"pool_start_s"} if mode in POOLS else set())
+        assert want <= set(b), b["name"]
+        if mode not in POOLS:
+            assert "pool_start_s" not in b
+        assert b["time_unit"] == "ms"
+        assert b["real_time"] > 0
+        assert 1 <= b["peak_running"] <= min(w, 4)
+        # tasks per second is the batch's 4 tasks over its manual time
+        assert b["tasks_per_s"] == pytest.approx(4 / (b["real_time"] / 1e3),
+                                                 rel=1e-6)
+        if kernel == "io_sleep":
+            assert b["task_wall_s"] >= 0.020
+            assert b["task_cpu_s"] < b["task_wall_s"] / 2
+        if kernel == "gmp_pow":
+            assert b["task_cpu_s"] > 0
+
+
+def test_quick_context(quick):
+    _, data = quick
+    ctx = data["context"]
+    assert CONTEXT <= set(ctx)
+    assert ctx["tasks"] == "4"
+    assert ctx["io_ms"] == "20"
+    assert int(ctx["cpus_online"]) >= 1
+
+
+def test_quick_console(quick):
+    r, _ = quick
+    assert "noop/thread_pool/tasks:4/workers:2/manual_time" in r.stdout
+    assert "wrote" in r.stderr
+
+
+FAULTS = {"CONCBENCH_FAULT_KERNELS": "1"}
+
+
+def test_failures_are_reported_and_the_suite_goes_on(concbench, tmp_path):
+    out = tmp_path / "faults.json"
+    r = run(concbench, "--kernels=fault_crash,fault_exit,fault_hang,noop",
+            "--modes=process,process_pool", "--workers=2", "--tasks=3",
+            "--timeout=1", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}", env=FAULTS)
+    assert r.returncode == 1
+    data = json.loads(out.read_text())
+    by_name = {b["name"]: b for b in data["benchmarks"]}
+    for mode in ["process", "process_pool"]:
+        crash = by_name[f"fault_crash/{mode}/tasks:3/workers:2/manual_time"]
+        assert crash["error_occurred"]
+        assert "task 1" in crash["error_message"]
+        assert "signal 11" in crash["error_message"]
+        ex = by_name[f"fault_exit/{mode}/tasks:3/workers:2/manual_time"]
+        assert "exited with status 3" in ex["error_message"]
+        hang = by_name[f"fault_hang/{mode}/tasks:3/workers:2/manual_time"]
+        assert "timed out" in hang["error_message"]
+        ok = by_name[f"noop/{mode}/tasks:3/workers:2/manual_time"]
+        assert not ok.get("error_occurred")
+    assert "6 benchmarks failed" in r.stderr
+    assert r.stderr.count("task 1") >= 6
+
+
+def leftover_processes(exe):
+    """Processes still running the binary at exe (zombies included)."""
+    found = []
+    real = os.path.realpath(exe)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.path.realpath(f"/proc/{pid}/exe") == real:
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_killed_run_leaves_nothing_behind(concbench, tmp_path):
+    out = tmp_path / "killed.json"
+    p = subprocess.Popen([concbench, "--kernels=fault_hang",
+                          "--modes=process,process_pool", "--workers=4",
+                          "--tasks=4", f"--benchmark_out={out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=dict(os.environ, **FAULTS))
+    time.sleep(1.0)   # the hanging children exist by now
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    assert p.returncode == -signal.SIGINT
+    assert list(tmp_path.iterdir()) == []      # no JSON, no temporary
+    deadline = time.monotonic() + 10
+    while leftover_processes(concbench) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftover_processes(concbench) == []
