@@ -43,7 +43,7 @@ void cb_suite_case_name(struct cb_suite_case *c)
 
 /* Sums over the iterations of one run. */
 struct totals {
-    double batches, cpu_s, task_wall_s, minflt, nvcsw, nivcsw, start_lag_s,
+    double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw, start_lag_s,
         peak_running;
 };
 
@@ -54,7 +54,8 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
     cb_gbench_set_counter(state, "tasks_per_s", c->job.tasks,
                           CB_GBENCH_COUNTER_RATE |
                               CB_GBENCH_COUNTER_ITERATION_INVARIANT);
-    cb_gbench_set_counter(state, "cpu_util", t->cpu_s, CB_GBENCH_COUNTER_RATE);
+    /* A ratio (CPU seconds per wall second), so not a rate: no "/s". */
+    cb_gbench_set_counter(state, "cpu_util", t->cpu_s / t->wall_s, 0);
     cb_gbench_set_counter(state, "task_cpu_s", t->cpu_s / tasks, 0);
     cb_gbench_set_counter(state, "task_wall_s", t->task_wall_s / tasks, 0);
     cb_gbench_set_counter(state, "faults_per_task", t->minflt / tasks, 0);
@@ -95,6 +96,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         }
         cb_gbench_set_iteration_time(state, st.wall_s);
         t.batches++;
+        t.wall_s += st.wall_s;
         t.cpu_s += st.cpu_s;
         t.task_wall_s += st.task_wall_s;
         t.minflt += st.minflt;

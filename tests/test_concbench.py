@@ -139,6 +139,10 @@ def test_quick_counters(quick):
         # tasks per second is the batch's 4 tasks over its manual time
         assert b["tasks_per_s"] == pytest.approx(4 / (b["real_time"] / 1e3),
                                                  rel=1e-6)
+        # CPU per wall second is the CPU of a task times the tasks a second
+        assert b["cpu_util"] == pytest.approx(
+            b["task_cpu_s"] * b["tasks_per_s"], rel=1e-6)
+        assert b["start_lag_s"] >= 0
         if kernel == "io_sleep":
             assert b["task_wall_s"] >= 0.020
             assert b["task_cpu_s"] < b["task_wall_s"] / 2
