@@ -8,6 +8,8 @@
  * stdio buffer of the parent runs twice. The parent waits on a pidfd per
  * child, which becomes readable when the child has exited: one wake-up per
  * task, as in a bare fork + waitpid loop, and a timeout that poll can keep.
+ * Where pidfds are missing (Linux before 5.3, valgrind) each child holds the
+ * write end of a pipe instead, and its exit closes it: poll sees a hang-up.
  * (A pipe per child was tried first: pipe2, the child's write and the extra
  * wake-up cost about 10% more per task than the bare loop.)
  */
@@ -15,6 +17,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,19 +28,42 @@
 #include <unistd.h>
 
 struct child {
-    pid_t pid; /* 0 when the slot is free */
-    int pidfd; /* readable once the child has exited */
+    pid_t pid;   /* 0 when the slot is free */
+    int exit_fd; /* readable (or hung up) once the child has exited */
     unsigned task;
 };
+
+/* Whether this kernel has pidfd_open; found out once. */
+static bool have_pidfds(void)
+{
+    static int have = -1;
+    if (have < 0) {
+        int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        have = fd >= 0 || errno != ENOSYS;
+        if (fd >= 0)
+            close(fd);
+    }
+    return have;
+}
 
 static int launch(const struct cb_job *job, struct cb_task_result *shared,
                   struct child *c, int slot, unsigned task,
                   struct cb_error *err)
 {
+    bool pidfds = have_pidfds();
+    int hup[2] = {-1, -1};
+    if (!pidfds && pipe2(hup, O_CLOEXEC) < 0) {
+        cb_error_set(err, "task %u: pipe: %s", task, strerror(errno));
+        return -1;
+    }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         cb_error_set(err, "task %u: fork: %s", task, strerror(errno));
+        if (!pidfds) {
+            close(hup[0]);
+            close(hup[1]);
+        }
         return -1;
     }
     if (pid == 0) {
@@ -45,14 +71,19 @@ static int launch(const struct cb_job *job, struct cb_task_result *shared,
         cb_task_run(job, task, slot, &shared[task]);
         _exit(0);
     }
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) {
-        cb_error_set(err, "task %u: pidfd_open: %s (Linux 5.3 or later is "
-                     "needed)", task, strerror(errno));
-        cb_kill_reap(pid);
-        return -1;
+    int exit_fd = hup[0];
+    if (pidfds) {
+        exit_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (exit_fd < 0) {
+            cb_error_set(err, "task %u: pidfd_open: %s", task,
+                         strerror(errno));
+            cb_kill_reap(pid);
+            return -1;
+        }
+    } else {
+        close(hup[1]);
     }
-    *c = (struct child){.pid = pid, .pidfd = pidfd, .task = task};
+    *c = (struct child){.pid = pid, .exit_fd = exit_fd, .task = task};
     return 0;
 }
 
@@ -62,7 +93,7 @@ static void kill_all(struct child *kids, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         if (kids[i].pid > 0) {
             cb_kill_reap(kids[i].pid);
-            close(kids[i].pidfd);
+            close(kids[i].exit_fd);
             kids[i].pid = 0;
         }
     }
@@ -75,7 +106,7 @@ static int finish(struct child *c, const struct cb_task_result *shared,
     int status = 0;
     while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
         ;
-    close(c->pidfd);
+    close(c->exit_fd);
     c->pid = 0;
     bool sent = shared[c->task].filled != 0;
     if (sent && WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -98,7 +129,7 @@ static int wait_any(const struct cb_job *job, struct child *kids,
     for (;;) {
         unsigned first = job->tasks, running = 0;
         for (unsigned s = 0; s < n_slots; s++) {
-            pfds[s] = (struct pollfd){.fd = kids[s].pid > 0 ? kids[s].pidfd
+            pfds[s] = (struct pollfd){.fd = kids[s].pid > 0 ? kids[s].exit_fd
                                                              : -1,
                                       .events = POLLIN};
             if (kids[s].pid > 0) {
