@@ -177,8 +177,12 @@ static int thread_pool_run(struct cb_executor *p, const struct cb_job *job,
     cb_ns_to_timespec(deadline, &until);
 
     pthread_mutex_lock(&p->lock);
-    atomic_store(&p->next, 0);
+    /*
+     * finished first: a worker still leaving the last batch may claim a task
+     * as soon as next is 0, and its count must not be reset away.
+     */
     atomic_store(&p->finished, 0);
+    atomic_store(&p->next, 0);
     p->generation++;
     pthread_cond_broadcast(&p->go);
     while (atomic_load(&p->finished) < job->tasks)

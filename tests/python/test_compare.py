@@ -27,8 +27,8 @@ import subprocess
 
 import pytest
 
-from conftest import (BAD_FIXTURES, FIXTURES, SCRIPTS, exact_mann_whitney_p,
-                      one_line_error, run_script)
+from cbscripts import (BAD_FIXTURES, FIXTURES, SCRIPTS,
+                       exact_mann_whitney_p, one_line_error, run_script)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -116,6 +116,13 @@ def test_one_file_text_ends_with_best_strategy_table(compare, capsys):
     assert "clearly best" in line
     assert "No serial run, so no speedup, for: bad (4 tasks), gone (4 " \
            "tasks)." in " ".join(out.split())
+
+
+def test_one_file_lists_its_errored_runs(compare, capsys):
+    status, out = run_main(compare, capsys, NEW)
+    assert status == 0
+    errored = out[out.index("Errored: new"):].splitlines()
+    assert errored[2] == "  bad/thread/tasks:4/workers:2: batch timed out"
 
 
 # ------------------------------------------------------------ comparison

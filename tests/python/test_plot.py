@@ -11,7 +11,7 @@ import struct
 import pytest
 from matplotlib.container import BarContainer
 
-from conftest import BAD_FIXTURES, FIXTURES, one_line_error, run_script
+from cbscripts import BAD_FIXTURES, FIXTURES, one_line_error, run_script
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"

@@ -1,0 +1,718 @@
+"""Load, check and analyse Google Benchmark JSON written by concbench.
+
+Shared by ``scripts/compare`` and ``scripts/plot``.  Runs with Debian's
+``/usr/bin/python3``; scipy is imported only when a U test is computed.
+
+Input
+-----
+Google Benchmark JSON (``{"context": {...}, "benchmarks": [...]}``), from
+concbench or any other Google Benchmark program.  Runs are matched by
+``run_name`` (falling back to ``name``).  Per-repetition values come from the
+``"iteration"`` entries; only when a run has none are its ``median`` (else
+``mean``) aggregate used.  ``real_time`` is converted from ``time_unit`` to
+seconds.  Keys that are not Google Benchmark's own and hold numbers are
+counters.  Unknown keys and unknown ``run_type`` values are ignored.
+
+concbench names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an
+optional ``/chunk:<N>`` and then Google Benchmark's own suffixes
+(``/manual_time`` ...); any other name is still compared, but takes no part in
+speedup, efficiency or best-strategy tables.
+
+Statistics
+----------
+* centre: the median of the repetitions;
+* spread: the interquartile range (IQR = Q3 - Q1, quartiles by linear
+  interpolation between order statistics, numpy's default);
+* outliers: repetitions outside [Q1 - 1.5 IQR, Q3 + 1.5 IQR] are flagged,
+  never dropped;
+* difference between two files: two-sided Mann-Whitney U test
+  (``scipy.stats.mannwhitneyu``); with fewer than ``MIN_REPETITIONS`` on a side
+  the verdict is "too few repetitions to tell" (with 3 + 3 values the smallest
+  possible two-sided p-value is 0.1);
+* ratio: median(file) / median(first file); geometric mean of the ratios over
+  the benchmarks valid in every file;
+* speedup: median(serial, same kernel and tasks) / median(run);
+  efficiency: speedup / min(workers, CPUs the run was allowed), where the CPU
+  count is the context's ``cpus_allowed``, else ``num_cpus``.
+
+The report built by :func:`build_report` is what ``compare --format json``
+prints; its structure is documented in ``scripts/compare``.
+"""
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+
+SCHEMA = "concbench-compare/1"
+MIN_REPETITIONS = 4
+DEFAULT_ALPHA = 0.05
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+# Google Benchmark's own per-run keys: never counters.
+GB_RUN_KEYS = frozenset({
+    "name", "family_index", "per_family_instance_index", "run_name",
+    "run_type", "repetitions", "repetition_index", "threads", "iterations",
+    "real_time", "cpu_time", "time_unit", "aggregate_name", "aggregate_unit",
+    "error_occurred", "error_message", "skipped", "skip_message", "label",
+    "cpu_coefficient", "real_coefficient", "big_o", "rms",
+})
+
+MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
+              "spawn", "forkserver", "gil", "async", "openmp")
+
+NAME_RE = re.compile(
+    r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
+    r"/tasks:(?P<tasks>\d+)/workers:(?P<workers>\d+)"
+    r"(?:/chunk:(?P<chunk>\d+))?(?:/.*)?$")
+
+# Context keys shown side by side, in this order, and the consequence of a
+# difference (None: shown, but a difference is no warning).
+CONTEXT_FIELDS = (
+    ("host_name", None),
+    ("executable", None),
+    ("date", None),
+    ("cpu_model", "different CPU models"),
+    ("num_cpus", "different CPU counts"),
+    ("cpus_online", "different numbers of online CPUs"),
+    ("cpus_allowed", "different numbers of allowed CPUs"),
+    ("mhz_per_cpu", None),
+    ("smt", "SMT (hyper-threading) set differently"),
+    ("governor", "different CPU frequency governors"),
+    ("cpu_scaling_enabled", "CPU frequency scaling set differently"),
+    ("kernel", "different operating system kernels"),
+    ("compiler", "different compilers"),
+    ("gmp_version", "different GMP versions"),
+    ("benchmark_version", "different Google Benchmark versions"),
+    ("library_version", "different Google Benchmark versions"),
+    ("concbench_version", "different concbench versions"),
+    ("library_build_type", "Google Benchmark built differently "
+                           "(debug/release)"),
+    ("build_type", "concbench built differently (debug/release)"),
+    ("io_ms", "different io_ms: io_sleep timings are not comparable"),
+    ("timeout_s", None),
+    ("load_avg", None),
+)
+BUSY_LOAD_PER_CPU = 0.5
+GB_TIME_SUFFIX = "/manual_time"
+
+
+class InputError(Exception):
+    """A bad input file: reported as ``PROG: PATH: PROBLEM``, exit 2."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@dataclass
+class Bench:
+    """One run (all repetitions of one run_name) in one file."""
+
+    name: str
+    samples: list = field(default_factory=list)   # seconds, one per rep
+    counters: dict = field(default_factory=dict)  # name -> [value per rep]
+    error: str = None
+    aggregates_only: bool = False
+
+    @property
+    def ok(self):
+        return self.error is None and bool(self.samples)
+
+    @property
+    def problem(self):
+        """Why the run cannot be used (None if it can)."""
+        if self.ok:
+            return None
+        return self.error or "no time values"
+
+
+@dataclass
+class Result:
+    """One input file."""
+
+    path: str
+    label: str
+    context: dict
+    benches: dict   # run_name -> Bench, in order of first appearance
+
+
+@dataclass(frozen=True)
+class Config:
+    """The parts of a concbench benchmark name."""
+
+    kernel: str
+    mode: str
+    tasks: int
+    workers: int
+    chunk: int = None
+
+    @property
+    def strategy(self):
+        if self.chunk is None:
+            return self.mode
+        return f"{self.mode} chunk:{self.chunk}"
+
+
+@dataclass
+class Spread:
+    """Median, quartiles and flagged outliers of some repetitions."""
+
+    median: float
+    q1: float
+    q3: float
+    n: int
+    outliers: list  # indices into the samples
+
+    @property
+    def iqr(self):
+        return self.q3 - self.q1
+
+
+# ---------------------------------------------------------------- loading
+
+def load_all(paths):
+    """Load every file (raising InputError on the first bad one)."""
+    return [load(p, label) for p, label in zip(paths, unique_labels(paths))]
+
+
+def unique_labels(paths):
+    """Short, distinct names for the files: basename without .json."""
+    labels = [os.path.basename(p).removesuffix(".json") or p for p in paths]
+    if len(set(labels)) < len(labels):
+        labels = list(paths)
+    seen = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        count = seen[label]
+        unique.append(label if count == 1 else f"{label} ({count})")
+    return unique
+
+
+def load(path, label):
+    """Read one Google Benchmark JSON file into a Result."""
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"),
+                                                    list):
+        raise InputError(path, "not Google Benchmark output "
+                               "(no \"benchmarks\" list)")
+    if not isinstance(data.get("context"), dict):
+        raise InputError(path, "not Google Benchmark output "
+                               "(no \"context\" object)")
+    if not data["benchmarks"]:
+        raise InputError(path, "empty benchmark list")
+    entries = [check_entry(path, i, e)
+               for i, e in enumerate(data["benchmarks"])]
+    benches = group_entries(e for e in entries if e is not None)
+    if not benches:
+        raise InputError(path, "no usable benchmark entries")
+    return Result(path, label, data["context"], benches)
+
+
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a JSON file") from None
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not JSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"not JSON ({e.msg} at line {e.lineno} "
+                               f"column {e.colno})") from None
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_count(value):
+    """Whether value is a whole number of at least 1."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and value >= 1)
+
+
+def is_errored(entry):
+    return entry.get("error_occurred") is True or entry.get("skipped") is True
+
+
+def uses_time(entry):
+    """Whether the entry's real_time is a time (not a cv percentage)."""
+    if entry.get("run_type") == "aggregate":
+        return (entry.get("aggregate_unit", "time") == "time"
+                and "real_time" in entry)
+    return True
+
+
+def check_entry(path, index, entry):
+    """Validate one benchmark entry; None if it is to be ignored."""
+    if not isinstance(entry, dict):
+        raise InputError(path, f"benchmarks[{index}] is not an object")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(path, f"benchmarks[{index}] has no name")
+    if entry.get("run_type", "iteration") not in ("iteration", "aggregate"):
+        return None
+    reps = entry.get("repetitions")
+    if reps is not None and not is_count(reps):
+        raise InputError(path, f"benchmark {name!r}: repetition count "
+                               f"{reps!r}")
+    if not is_errored(entry) and uses_time(entry):
+        check_time(path, name, entry)
+    return entry
+
+
+def check_time(path, name, entry):
+    for key in ("real_time", "cpu_time"):
+        value = entry.get(key)
+        if value is None and key == "cpu_time":
+            continue
+        if not is_number(value):
+            raise InputError(path, f"benchmark {name!r}: {key} is missing "
+                                   "or not a number")
+        if math.isnan(value) or math.isinf(value):
+            raise InputError(path, f"benchmark {name!r}: {key} is {value}")
+        if value < 0:
+            raise InputError(path, f"benchmark {name!r}: negative {key} "
+                                   f"{value}")
+    if entry.get("time_unit") not in TIME_UNITS:
+        raise InputError(path, f"benchmark {name!r}: unknown time_unit "
+                               f"{entry.get('time_unit')!r}")
+
+
+def seconds(entry):
+    return entry["real_time"] * TIME_UNITS[entry["time_unit"]]
+
+
+def entry_counters(entry):
+    return {k: v for k, v in entry.items()
+            if k not in GB_RUN_KEYS and is_number(v) and math.isfinite(v)}
+
+
+def group_entries(entries):
+    """Group validated entries by run_name into Bench objects."""
+    benches = {}
+    aggregates = {}
+    for entry in entries:
+        run = entry.get("run_name") or entry["name"]
+        bench = benches.setdefault(run, Bench(run))
+        if is_errored(entry):
+            bench.error = bench.error or str(
+                entry.get("error_message") or entry.get("skip_message")
+                or "error")
+        elif entry.get("run_type") == "aggregate":
+            aggregates.setdefault(run, {})[entry.get("aggregate_name")] = entry
+        else:
+            add_repetition(bench, entry)
+    for run, aggs in aggregates.items():
+        bench = benches[run]
+        chosen = aggs.get("median") or aggs.get("mean")
+        if not bench.samples and chosen is not None and uses_time(chosen):
+            bench.aggregates_only = True
+            add_repetition(bench, chosen)
+    return benches
+
+
+def add_repetition(bench, entry):
+    bench.samples.append(seconds(entry))
+    for key, value in entry_counters(entry).items():
+        bench.counters.setdefault(key, []).append(value)
+
+
+# ------------------------------------------------------------- statistics
+
+def quantile(ordered, q):
+    """Quantile of sorted values by linear interpolation (numpy default)."""
+    pos = (len(ordered) - 1) * q
+    lo = math.floor(pos)
+    hi = math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def describe(samples):
+    ordered = sorted(samples)
+    q1 = quantile(ordered, 0.25)
+    q3 = quantile(ordered, 0.75)
+    fence = 1.5 * (q3 - q1)
+    outliers = [i for i, x in enumerate(samples)
+                if x < q1 - fence or x > q3 + fence]
+    return Spread(quantile(ordered, 0.5), q1, q3, len(samples), outliers)
+
+
+def median(values):
+    return quantile(sorted(values), 0.5) if values else None
+
+
+def u_test(a, b):
+    """Two-sided Mann-Whitney U test; None when it cannot be done."""
+    if min(len(a), len(b)) < MIN_REPETITIONS:
+        return None
+    from scipy.stats import mannwhitneyu
+    result = mannwhitneyu(a, b, alternative="two-sided")
+    return {"u_statistic": float(result.statistic),
+            "p_value": float(result.pvalue)}
+
+
+def verdict_of(bench_a, bench_b, test, alpha, differs):
+    """Name the outcome of comparing two runs with u_test."""
+    if bench_a.aggregates_only or bench_b.aggregates_only:
+        return "aggregates_only"
+    if test is None:
+        return "too_few_repetitions"
+    if test["p_value"] < alpha:
+        return differs
+    return "no_difference"
+
+
+def ratio(new, base):
+    if base > 0:
+        return new / base
+    return 1.0 if new == 0 else None
+
+
+def geomean(values):
+    """Geometric mean of positive values (None for none)."""
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def spread_json(spread, bench):
+    return {"median_s": spread.median, "q1_s": spread.q1, "q3_s": spread.q3,
+            "iqr_s": spread.iqr, "n": spread.n, "outliers": spread.outliers,
+            "aggregates_only": bench.aggregates_only}
+
+
+# ---------------------------------------------------------------- context
+
+def show_value(value):
+    """A context value as display text."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(show_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def parse_cpu_count(value):
+    """A CPU count from "4" (a count) or a CPU list such as "0-3,6"."""
+    if is_number(value):
+        return int(value) if value > 0 else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text) or None
+    if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", text):
+        return None
+    count = 0
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    return count if count > 0 else None
+
+
+def allowed_cpus(context):
+    """(CPU count, source key) for efficiency; (None, None) if unknown."""
+    for key in ("cpus_allowed", "num_cpus"):
+        count = parse_cpu_count(context.get(key))
+        if count:
+            return count, key
+    return None, None
+
+
+def context_report(results):
+    fields = []
+    warnings = []
+    for key, consequence in CONTEXT_FIELDS:
+        values = [r.context.get(key) for r in results]
+        if all(v is None for v in values):
+            continue
+        differs = len({json.dumps(v, sort_keys=True) for v in values}) > 1
+        fields.append({"key": key, "values": values, "differs": differs})
+        if differs and consequence:
+            shown = " vs ".join(show_value(v) for v in values)
+            warnings.append(f"{key} differs ({shown}): {consequence}")
+    for result in results:
+        warnings.extend(file_warnings(result))
+    return {"fields": fields, "warnings": warnings}
+
+
+def file_warnings(result):
+    """Warnings about one file's context, whatever it is compared with."""
+    ctx = result.context
+    found = []
+    if ctx.get("build_type") == "debug":
+        found.append(f"{result.label}: concbench is a debug build "
+                     "(unoptimised)")
+    if ctx.get("cpu_scaling_enabled") is True:
+        found.append(f"{result.label}: CPU frequency scaling was enabled; "
+                     "times may vary with the clock")
+    load = ctx.get("load_avg")
+    cpus = parse_cpu_count(ctx.get("num_cpus"))
+    if (isinstance(load, list) and load and is_number(load[0]) and cpus
+            and load[0] > BUSY_LOAD_PER_CPU * cpus):
+        found.append(f"{result.label}: machine was busy at the start "
+                     f"(1-minute load {load[0]:g} on {cpus} CPUs)")
+    return found
+
+
+# ------------------------------------------------------------- comparison
+
+def compare(results, alpha):
+    """The cross-file part of the report (None for a single file)."""
+    if len(results) < 2:
+        return None
+    names = ordered_names_of(r.benches for r in results)
+    common = [n for n in names if all(n in r.benches for r in results)]
+    rows = []
+    errored = []
+    for name in common:
+        benches = [r.benches[name] for r in results]
+        if all(b.ok for b in benches):
+            rows.append(compare_bench(name, benches, alpha))
+        else:
+            errored.append(errored_json(name, benches))
+    geo = [geomean_json(k, rows) for k in range(1, len(results))]
+    only = [{"name": n,
+             "present_in": [i for i, r in enumerate(results)
+                            if n in r.benches]}
+            for n in names if n not in common]
+    return {"baseline": 0, "benchmarks": rows, "geomean": geo,
+            "errored": errored, "only_in_some": only}
+
+
+def geomean_json(k, rows):
+    """Geometric mean of file k's ratios over the compared benchmarks."""
+    ratios = [row["versus_baseline"][k - 1]["ratio"] for row in rows]
+    ratios = [r for r in ratios if r is not None and r > 0]
+    return {"file": k, "ratio": geomean(ratios), "count": len(ratios)}
+
+
+def errored_json(name, benches):
+    return {"name": name,
+            "errored_in": [i for i, b in enumerate(benches) if not b.ok],
+            "messages": [b.problem for b in benches]}
+
+
+def compare_bench(name, benches, alpha):
+    spreads = [describe(b.samples) for b in benches]
+    base, base_spread = benches[0], spreads[0]
+    versus = []
+    for k in range(1, len(benches)):
+        r = ratio(spreads[k].median, base_spread.median)
+        test = u_test(base.samples, benches[k].samples)
+        versus.append({"file": k, "ratio": r,
+                       "p_value": test and test["p_value"],
+                       "u_statistic": test and test["u_statistic"],
+                       "verdict": verdict_of(base, benches[k], test, alpha,
+                                             direction(r))})
+    return {"name": name,
+            "files": [spread_json(s, b) for s, b in zip(spreads, benches)],
+            "versus_baseline": versus,
+            "counters": counter_changes(benches)}
+
+
+def direction(r):
+    """The verdict for a significant difference with median ratio r."""
+    if r is None or r == 1:
+        return "no_difference"
+    return "slower" if r > 1 else "faster"
+
+
+def counter_changes(benches):
+    names = ordered_names_of(b.counters for b in benches)
+    changes = []
+    for counter in names:
+        medians = [median(b.counters.get(counter, [])) for b in benches]
+        base = medians[0]
+        change = [None if m is None or base is None
+                  or (r := ratio(m, base)) is None else r - 1
+                  for m in medians[1:]]
+        changes.append({"name": counter, "medians": medians,
+                        "change": change})
+    return changes
+
+
+def ordered_names_of(dicts):
+    """The keys of all the dicts, each once, in order of first appearance."""
+    names = {}
+    for d in dicts:
+        for key in d:
+            names.setdefault(key, None)
+    return list(names)
+
+
+# ---------------------------------------------------- one-file summaries
+
+def parse_name(name):
+    """The Config of a concbench benchmark name, or None."""
+    m = NAME_RE.match(name)
+    if not m or int(m.group("tasks")) < 1 or int(m.group("workers")) < 1:
+        return None
+    chunk = m.group("chunk")
+    return Config(m.group("kernel"), m.group("mode"), int(m.group("tasks")),
+                  int(m.group("workers")), int(chunk) if chunk else None)
+
+
+def mode_rank(mode):
+    return (MODE_ORDER.index(mode) if mode in MODE_ORDER
+            else len(MODE_ORDER), mode)
+
+
+def config_key(kernel_order, config):
+    return (kernel_order[config.kernel], config.tasks, config.workers,
+            mode_rank(config.mode), config.chunk or 0)
+
+
+def concbench_runs(result):
+    """[(Config, Bench)] for the valid concbench runs, in a stable order."""
+    runs = [(parse_name(name), bench)
+            for name, bench in result.benches.items() if bench.ok]
+    runs = [(c, b) for c, b in runs if c is not None]
+    kernels = {}
+    for config, _ in runs:
+        kernels.setdefault(config.kernel, len(kernels))
+    return sorted(runs, key=lambda cb: config_key(kernels, cb[0]))
+
+
+def serial_medians(runs):
+    """(kernel, tasks) -> median time of the serial run."""
+    serial = {}
+    for config, bench in runs:
+        if config.mode == "serial":
+            serial.setdefault((config.kernel, config.tasks),
+                              describe(bench.samples).median)
+    return serial
+
+
+def speedup_rows(runs, cpus):
+    serial = serial_medians(runs)
+    rows = []
+    for config, bench in runs:
+        spread = describe(bench.samples)
+        base = serial.get((config.kernel, config.tasks))
+        speedup = None if base is None else ratio(base, spread.median)
+        efficiency = (speedup / min(config.workers, cpus)
+                      if speedup is not None and cpus else None)
+        rows.append({"name": bench.name, "kernel": config.kernel,
+                     "tasks": config.tasks, "mode": config.mode,
+                     "workers": config.workers, "chunk": config.chunk,
+                     "strategy": config.strategy,
+                     **spread_json(spread, bench),
+                     "speedup": speedup, "efficiency": efficiency})
+    return rows
+
+
+def best_rows(runs, speedups, alpha):
+    """Best strategy per kernel, tasks and workers, against its runner-up."""
+    groups = {}
+    for (config, bench), row in zip(runs, speedups):
+        key = (config.kernel, config.tasks, config.workers)
+        groups.setdefault(key, []).append((row["median_s"], bench, row))
+    best = []
+    for (kernel, tasks, workers), cands in groups.items():
+        cands.sort(key=lambda c: c[0])
+        best.append(best_json(kernel, tasks, workers, cands, alpha))
+    return best
+
+
+def best_json(kernel, tasks, workers, cands, alpha):
+    top_median, top_bench, top = cands[0]
+    entry = {"kernel": kernel, "tasks": tasks, "workers": workers,
+             "strategy": top["strategy"], "name": top["name"],
+             "median_s": top_median, "speedup": top["speedup"],
+             "efficiency": top["efficiency"], "runner_up": None,
+             "runner_up_median_s": None, "margin": None, "p_value": None,
+             "verdict": "only_strategy"}
+    if len(cands) > 1:
+        second_median, second_bench, second = cands[1]
+        test = u_test(top_bench.samples, second_bench.samples)
+        entry.update(runner_up=second["strategy"],
+                     runner_up_median_s=second_median,
+                     margin=ratio(second_median, top_median),
+                     p_value=test and test["p_value"],
+                     verdict=verdict_of(top_bench, second_bench, test,
+                                          alpha, "clear"))
+    return entry
+
+
+def other_rows(result):
+    """Spreads of the valid runs whose names are not concbench names."""
+    return [{"name": name, **spread_json(describe(bench.samples), bench)}
+            for name, bench in result.benches.items()
+            if bench.ok and parse_name(name) is None]
+
+
+def summarize(index, result, alpha):
+    cpus, source = allowed_cpus(result.context)
+    runs = concbench_runs(result)
+    speedups = speedup_rows(runs, cpus)
+    return {"file": index, "cpus": cpus, "cpus_source": source,
+            "rows": speedups, "best": best_rows(runs, speedups, alpha),
+            "other": other_rows(result)}
+
+
+# ---------------------------------------------------------------- display
+
+def short_names(names):
+    """name -> the name without Google Benchmark's "/manual_time" suffix.
+
+    Names that would then clash with another name keep the suffix."""
+    names = list(names)
+    taken = set(names)
+    short = {}
+    for name in names:
+        cut = name.removesuffix(GB_TIME_SUFFIX)
+        short[name] = cut if cut and cut not in taken else name
+    return short
+
+
+# ----------------------------------------------------------------- report
+
+def file_json(result):
+    return {"path": result.path, "label": result.label,
+            "benchmarks": len(result.benches),
+            "errored": [{"name": b.name, "message": b.problem}
+                        for b in result.benches.values() if not b.ok]}
+
+
+def build_report(results, alpha=DEFAULT_ALPHA, notes=()):
+    """Everything compare prints, as plain JSON-able data."""
+    return {"schema": SCHEMA, "alpha": alpha,
+            "min_repetitions": MIN_REPETITIONS, "notes": list(notes),
+            "files": [file_json(r) for r in results],
+            "context": context_report(results),
+            "comparison": compare(results, alpha),
+            "summaries": [summarize(i, r, alpha)
+                          for i, r in enumerate(results)]}
+
+
+def newest_json_files(directory, count):
+    """The count newest *.json files of directory, oldest first."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        raise InputError(directory, "no such directory") from None
+    except NotADirectoryError:
+        raise InputError(directory, "not a directory") from None
+    except OSError as e:
+        raise InputError(directory, e.strerror or str(e)) from None
+    paths = [os.path.join(directory, n) for n in names
+             if n.endswith(".json")]
+    paths = [p for p in paths if os.path.isfile(p)]
+    if not paths:
+        raise InputError(directory, "no *.json files")
+    paths.sort(key=lambda p: (os.stat(p).st_mtime_ns, p))
+    return paths[-count:]
