@@ -103,6 +103,15 @@ void cb_ns_to_timespec(int64_t ns, struct timespec *ts);
 void cb_error_timeout(struct cb_error *err, unsigned first_task,
                       unsigned running, unsigned timeout_ms);
 
+/*
+ * The timeout error of a pool, from the task each of its n workers is
+ * running (current[i] < 0: none): names the lowest, or says how many of the
+ * tasks were done if no worker is busy.
+ */
+void cb_error_pool_timeout(struct cb_error *err, const int *current,
+                           unsigned n, unsigned done, unsigned tasks,
+                           unsigned timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -278,21 +278,11 @@ static int process_pool_run(struct cb_executor *p, const struct cb_job *job,
             goto fail;
         }
         if (ready == 0) {
-            unsigned first = job->tasks, running = 0;
-            for (unsigned i = 0; i < p->n_workers; i++) {
-                int t = atomic_load(&p->current[i]);
-                if (t < 0)
-                    continue;
-                running++;
-                if ((unsigned)t < first)
-                    first = (unsigned)t;
-            }
-            if (running > 0)
-                cb_error_timeout(err, first, running, job->timeout_ms);
-            else
-                cb_error_set(err, "%u of %u results received after %u ms: "
-                             "timed out", received, job->tasks,
-                             job->timeout_ms);
+            int current[CB_MAX_WORKERS];
+            for (unsigned i = 0; i < p->n_workers; i++)
+                current[i] = atomic_load(&p->current[i]);
+            cb_error_pool_timeout(err, current, p->n_workers, received,
+                                  job->tasks, job->timeout_ms);
             goto fail;
         }
         for (unsigned i = 0; i < p->n_workers; i++)

@@ -76,3 +76,22 @@ void cb_error_timeout(struct cb_error *err, unsigned first_task,
         cb_error_set(err, "task %u still running after %u ms: timed out",
                      first_task, timeout_ms);
 }
+
+void cb_error_pool_timeout(struct cb_error *err, const int *current,
+                           unsigned n, unsigned done, unsigned tasks,
+                           unsigned timeout_ms)
+{
+    unsigned first = tasks, running = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (current[i] < 0)
+            continue;
+        running++;
+        if ((unsigned)current[i] < first)
+            first = (unsigned)current[i];
+    }
+    if (running > 0)
+        cb_error_timeout(err, first, running, timeout_ms);
+    else
+        cb_error_set(err, "%u of %u tasks done after %u ms: timed out", done,
+                     tasks, timeout_ms);
+}

@@ -192,20 +192,11 @@ static int thread_pool_run(struct cb_executor *p, const struct cb_job *job,
 
     unsigned finished = atomic_load(&p->finished);
     if (finished < job->tasks) {
-        unsigned first = job->tasks, running = 0;
-        for (unsigned i = 0; i < p->n_workers; i++) {
-            int t = atomic_load(&p->workers[i].current);
-            if (t >= 0) {
-                running++;
-                if ((unsigned)t < first)
-                    first = (unsigned)t;
-            }
-        }
-        if (running > 0)
-            cb_error_timeout(err, first, running, job->timeout_ms);
-        else
-            cb_error_set(err, "%u of %u tasks finished after %u ms: timed out",
-                         finished, job->tasks, job->timeout_ms);
+        int current[CB_MAX_WORKERS];
+        for (unsigned i = 0; i < p->n_workers; i++)
+            current[i] = atomic_load(&p->workers[i].current);
+        cb_error_pool_timeout(err, current, p->n_workers, finished,
+                              job->tasks, job->timeout_ms);
         return -1;
     }
     memcpy(results, p->results, job->tasks * sizeof *results);
