@@ -389,8 +389,11 @@ int main(int argc, char **argv)
     if (failed > 0) {
         std::fprintf(stderr, "concbench: %u benchmark%s failed:\n", failed,
                      failed == 1 ? "" : "s");
-        for (unsigned i = 0; i < failed; i++)
-            std::fprintf(stderr, "  %s\n", cb_suite_failure(i));
+        unsigned listed = 0;
+        for (; listed < failed && *cb_suite_failure(listed); listed++)
+            std::fprintf(stderr, "  %s\n", cb_suite_failure(listed));
+        if (listed < failed)
+            std::fprintf(stderr, "  and %u more\n", failed - listed);
         status = 1;
     }
     if (!out_path.empty()) {

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -62,11 +63,28 @@ static uint64_t wrong_run(unsigned task, const struct cb_params *params)
     return task == FAULTY_TASK ? 42 : 0;
 }
 
+/*
+ * Wrong only the third time this process runs task 1 (the count is per
+ * process, so use it in serial or a thread mode): a benchmark whose
+ * repetitions would fail in one place and succeed in the others, which once
+ * crashed Google Benchmark's aggregates (suite.c).
+ */
+static uint64_t once_run(unsigned task, const struct cb_params *params)
+{
+    (void)params;
+    static atomic_uint runs;
+    if (task == FAULTY_TASK && atomic_fetch_add(&runs, 1) + 1 == 3)
+        return 42;
+    return 0;
+}
+
 const struct cb_kernel cb_fault_kernels[] = {
     {"fault_crash", "task 1 dies of SIGSEGV", crash_run, zero_check},
     {"fault_exit", "task 1 calls _exit(3)", exit_run, zero_check},
     {"fault_hang", "task 1 never returns", hang_run, zero_check},
     {"fault_wrong", "task 1 returns a wrong digest", wrong_run, zero_check},
+    {"fault_once", "task 1's third run in a process returns a wrong digest",
+     once_run, zero_check},
 };
 const size_t cb_fault_kernel_count =
     sizeof cb_fault_kernels / sizeof cb_fault_kernels[0];

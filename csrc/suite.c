@@ -25,14 +25,33 @@ const char *cb_suite_failure(unsigned i)
     return i < n_failures && i < MAX_FAILURES ? failures[i] : "";
 }
 
-static void fail(cb_gbench_state *state, const char *name,
-                 const struct cb_error *err)
+/* The benchmark name failed with err: record it once, skip this run. */
+static void fail(cb_gbench_state *state, const char *name, char *failed,
+                 size_t failed_len, const struct cb_error *err)
 {
     if (n_failures < MAX_FAILURES)
         snprintf(failures[n_failures], sizeof failures[0], "%s: %s", name,
                  err->msg);
     n_failures++;
+    snprintf(failed, failed_len, "%s", err->msg);
     cb_gbench_skip_with_error(state, err->msg);
+}
+
+/*
+ * A repetition of a benchmark that failed before: the same error, no batch
+ * run. It skips inside the loop, as a failing batch does: Google Benchmark
+ * 1.7.1 aborts when a benchmark's repetitions report different iteration
+ * counts, and one skipped before its loop reports 0.
+ */
+static bool failed_before(cb_gbench_state *state, const char *failed)
+{
+    if (!failed[0])
+        return false;
+    char msg[sizeof(((struct cb_suite_case *)0)->failed) + 32];
+    snprintf(msg, sizeof msg, "%s (in an earlier repetition)", failed);
+    if (cb_gbench_keep_running(state))
+        cb_gbench_skip_with_error(state, msg);
+    return true;
 }
 
 void cb_suite_case_name(struct cb_suite_case *c)
@@ -70,13 +89,15 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
 
 void cb_suite_bench(cb_gbench_state *state, void *arg)
 {
-    const struct cb_suite_case *c = arg;
+    struct cb_suite_case *c = arg;
     struct cb_error err = {{0}};
     struct cb_executor *ex = NULL;
+    if (failed_before(state, c->failed))
+        return;
 
     int64_t t0 = cb_now_ns();
     if (c->mode->start && c->mode->start(&c->job, &ex, &err) < 0) {
-        fail(state, c->name, &err);
+        fail(state, c->name, c->failed, sizeof c->failed, &err);
         return;
     }
     double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
@@ -84,14 +105,14 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {
         cb_error_set(&err, "out of memory");
-        fail(state, c->name, &err);
+        fail(state, c->name, c->failed, sizeof c->failed, &err);
         goto out;
     }
     struct totals t = {0};
     while (cb_gbench_keep_running(state)) {
         struct cb_batch_stats st;
         if (cb_batch_run(c->mode, ex, &c->job, results, &st, &err) < 0) {
-            fail(state, c->name, &err);
+            fail(state, c->name, c->failed, sizeof c->failed, &err);
             goto out;
         }
         cb_gbench_set_iteration_time(state, st.wall_s);
@@ -121,12 +142,14 @@ void cb_suite_baseline_name(struct cb_suite_baseline *c)
 
 void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
 {
-    const struct cb_suite_baseline *c = arg;
+    struct cb_suite_baseline *c = arg;
     struct cb_error err = {{0}};
+    if (failed_before(state, c->failed))
+        return;
     while (cb_gbench_keep_running(state)) {
         int64_t t0 = cb_now_ns();
         if (c->baseline->run(c->baseline, c->tasks, &c->params, &err) < 0) {
-            fail(state, c->name, &err);
+            fail(state, c->name, c->failed, sizeof c->failed, &err);
             return;
         }
         cb_gbench_set_iteration_time(state, (double)(cb_now_ns() - t0) / 1e9);

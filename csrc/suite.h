@@ -19,6 +19,7 @@ struct cb_suite_case {
     const struct cb_mode *mode;
     struct cb_job job;
     char name[128]; /* <kernel>/<mode>/tasks:<T>/workers:<W> */
+    char failed[256]; /* the first error, "" while it has not failed */
 };
 
 /* Fill c->name from its kernel, mode, tasks and workers. */
@@ -33,12 +34,20 @@ struct cb_suite_baseline {
     unsigned tasks;
     struct cb_params params;
     char name[128]; /* baseline/<name>/tasks:<T> */
+    char failed[256]; /* the first error, "" while it has not failed */
 };
 
 void cb_suite_baseline_name(struct cb_suite_baseline *c);
 
 /* The gbench body; arg is a struct cb_suite_baseline. */
 void cb_suite_baseline_bench(cb_gbench_state *state, void *arg);
+
+/*
+ * A benchmark that fails stays failed: its later repetitions report the same
+ * error without running. Google Benchmark 1.7.1 cannot aggregate repetitions
+ * whose first one failed and later ones did not (it crashes), and a case that
+ * failed once is not one whose figures should be trusted anyway.
+ */
 
 /* How many benchmarks have failed so far, and the i-th one's message. */
 unsigned cb_suite_failures(void);

@@ -192,6 +192,31 @@ def test_failures_are_reported_and_the_suite_goes_on(concbench, tmp_path):
     assert r.stderr.count("task 1") >= 6
 
 
+@pytest.mark.parametrize("min_time, ok_runs", [
+    ("0.2", 0),   # the third batch is in the first repetition
+    ("0", 2),     # one batch per repetition: the third repetition fails
+])
+def test_a_failure_in_one_repetition_fails_them_all(concbench, tmp_path,
+                                                     min_time, ok_runs):
+    # Google Benchmark 1.7.1 crashed (SIGSEGV, or an abort) aggregating
+    # repetitions of which some failed; the suite must end normally.
+    out = tmp_path / "once.json"
+    r = run(concbench, "--kernels=fault_once", "--modes=serial", "--tasks=3",
+            "--benchmark_repetitions=5", f"--benchmark_min_time={min_time}",
+            f"--benchmark_out={out}", env=FAULTS)
+    assert r.returncode == 1, r.stderr
+    runs = [b for b in json.loads(out.read_text())["benchmarks"]
+            if b["run_type"] == "iteration"]
+    assert len(runs) == 5
+    errors = [b.get("error_message") for b in runs if b.get("error_occurred")]
+    assert len(errors) == 5 - ok_runs
+    assert errors[0] == "task 1: wrong digest: value 42, expected 0"
+    assert all(e == errors[0] + " (in an earlier repetition)"
+               for e in errors[1:])
+    assert "1 benchmark failed:" in r.stderr
+    assert r.stderr.count("fault_once/serial") == 1
+
+
 def leftover_processes(exe):
     """Processes still running the binary at exe (zombies included)."""
     found = []
