@@ -29,7 +29,15 @@ struct cb_job {
     unsigned tasks;      /* T */
     unsigned workers;    /* W: at most this many tasks run at once */
     unsigned timeout_ms; /* a batch still running after this is an error */
+    unsigned chunk;      /* pools: tasks a worker takes at a time (0 = 1) */
+    unsigned switch_us;  /* gil: the switch interval (0 = CB_SWITCH_US) */
 };
+
+/* Python's default switch interval, sys.getswitchinterval(): 5 ms. */
+#define CB_SWITCH_US 5000u
+
+/* The chunk size Python's Pool.map picks: ceil(T / (4 W)). */
+unsigned cb_chunk_auto(unsigned tasks, unsigned workers);
 
 /*
  * One task's outcome, measured by the worker that ran it. Times are
@@ -65,6 +73,13 @@ struct cb_mode {
     const char *summary;
     bool single_worker; /* runs with W = 1 only */
     bool pool;          /* has workers that outlive a batch */
+    bool chunked;       /* hands out job->chunk tasks at a time */
+    /*
+     * Runs tasks in a new program image, which knows only the kernels of
+     * cb_kernels and cb_fault_kernels (found by name) and none of the
+     * caller's memory.
+     */
+    bool fresh_image;
     /*
      * Set up what must exist before the timed region (a pool's workers).
      * Returns 0, or -1 with err set. NULL for modes that need nothing:

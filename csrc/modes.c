@@ -1,17 +1,23 @@
 /* The table of strategies: adding a mode is one file and one line here. */
 #include "executor.h"
 
+#include "cb_config.h"
+
 #include <string.h>
 
 extern const struct cb_mode cb_mode_serial, cb_mode_thread, cb_mode_process,
-    cb_mode_thread_pool, cb_mode_process_pool;
+    cb_mode_thread_pool, cb_mode_process_pool, cb_mode_spawn,
+    cb_mode_forkserver, cb_mode_gil, cb_mode_async, cb_mode_openmp;
 
 const struct cb_mode *const cb_modes[] = {
-    &cb_mode_serial,      &cb_mode_thread,       &cb_mode_process,
-    &cb_mode_thread_pool, &cb_mode_process_pool,
+    &cb_mode_serial,       &cb_mode_thread,       &cb_mode_process,
+    &cb_mode_thread_pool,  &cb_mode_process_pool, &cb_mode_spawn,
+    &cb_mode_forkserver,   &cb_mode_gil,          &cb_mode_async,
+#if CB_HAVE_OPENMP
+    &cb_mode_openmp,
+#endif
 };
 const size_t cb_mode_count = sizeof cb_modes / sizeof cb_modes[0];
-
 const struct cb_mode *cb_mode_find(const char *name)
 {
     for (size_t i = 0; i < cb_mode_count; i++)

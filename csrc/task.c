@@ -52,6 +52,12 @@ void cb_task_run(const struct cb_job *job, unsigned task, int worker,
     };
 }
 
+unsigned cb_chunk_auto(unsigned tasks, unsigned workers)
+{
+    unsigned per = 4 * workers;
+    return tasks == 0 ? 1 : (tasks + per - 1) / per;
+}
+
 void cb_error_set(struct cb_error *err, const char *fmt, ...)
 {
     va_list ap;
