@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -30,6 +31,9 @@ struct Options {
     unsigned tasks = 16;
     unsigned io_ms = 100;
     unsigned timeout_s = 60;
+    unsigned chunk = 1;      // the pools' chunk size, unless chunk_auto
+    bool chunk_auto = false; // Pool.map's rule, per worker count
+    unsigned switch_us = CB_SWITCH_US;
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
@@ -110,6 +114,12 @@ void print_help()
         "  --timeout=S       a batch still running after S seconds fails, 1 to "
         "3600\n"
         "                    (default: 60)\n"
+        "  --chunk=N|auto    tasks a pool worker takes at a time, 1 to %u, or\n"
+        "                    auto: ceil(T / (4 W)), Python's Pool.map rule\n"
+        "                    (default: 1; named /chunk:N when not 1)\n"
+        "  --switch-us=N     gil's switch interval in microseconds, 1 to "
+        "1000000\n"
+        "                    (default: %u, Python's sys.getswitchinterval())\n"
         "  --baselines       also run the bare loops the modes are measured\n"
         "                    against (fork+_exit+waitpid, pthread_create+join,\n"
         "                    gmp_pow and logpow in a loop); the default unless\n"
@@ -126,7 +136,7 @@ void print_help()
         "--benchmark_min_time=SECONDS (default here: 0.2),\n"
         "--benchmark_out=FILE (written whole or not at all).\n"
         "Exit status: 0, 1 if a benchmark failed, 2 for bad flags.\n",
-        CB_MAX_WORKERS, CB_MAX_TASKS);
+        CB_MAX_WORKERS, CB_MAX_TASKS, CB_MAX_TASKS, CB_SWITCH_US);
 }
 
 void print_list()
@@ -215,6 +225,18 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
         } else if (flag == "--timeout") {
             need_value();
             o.timeout_s = parse_number(flag, value, 1, 3600);
+        } else if (flag == "--chunk") {
+            need_value();
+            o.chunk_auto = value == "auto";
+            if (!o.chunk_auto && !value.empty() &&
+                !std::isdigit((unsigned char)value[0]))
+                usage_error(flag + ": '" + value +
+                            "' is neither a whole number nor auto");
+            o.chunk = o.chunk_auto ? 0
+                                   : parse_number(flag, value, 1, CB_MAX_TASKS);
+        } else if (flag == "--switch-us") {
+            need_value();
+            o.switch_us = parse_number(flag, value, 1, 1000000);
         } else {
             usage_error("unknown flag '" + arg + "'");
         }
@@ -292,6 +314,9 @@ void add_context(const Options &o)
     benchmark::AddCustomContext("tasks", std::to_string(o.tasks));
     benchmark::AddCustomContext("io_ms", std::to_string(o.io_ms));
     benchmark::AddCustomContext("timeout_s", std::to_string(o.timeout_s));
+    benchmark::AddCustomContext("chunk", o.chunk_auto ? "auto"
+                                                      : std::to_string(o.chunk));
+    benchmark::AddCustomContext("switch_us", std::to_string(o.switch_us));
 }
 
 struct Cases {
@@ -327,6 +352,12 @@ Cases register_cases(const Options &o)
                 c->job.tasks = o.tasks;
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;
+                c->job.switch_us = o.switch_us;
+                if (m->chunked) {
+                    c->chunk_auto = o.chunk_auto;
+                    c->job.chunk = o.chunk_auto ? cb_chunk_auto(o.tasks, w)
+                                                : o.chunk;
+                }
                 cb_suite_case_name(c.get());
                 register_benchmark(c->name, cb_suite_bench, c.get());
                 cases.modes.push_back(std::move(c));

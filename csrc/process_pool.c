@@ -3,10 +3,12 @@
  * shared queue and send results back over pipes; what multiprocessing.Pool
  * does with the fork start method. The queue is one pipe of 4-byte task
  * indices that every worker reads (writes of at most PIPE_BUF bytes are
- * atomic, so each read takes one whole index); each worker has its own
- * result pipe, so the parent learns which worker died when one does. A
- * shared page records the task each worker is running, to name the task
- * that a worker's death or a timeout belongs to.
+ * atomic, so each read takes one whole index), each the first of a chunk of
+ * job->chunk consecutive tasks, as Pool.map hands out chunks; each worker
+ * has its own result pipe, so the parent learns which worker died when one
+ * does, and sends a chunk's results back together. A shared page records
+ * the task each worker is running, to name the task that a worker's death
+ * or a timeout belongs to.
  */
 #include "executor.h"
 #include "proc.h"
@@ -22,7 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { READY_TASK = UINT32_MAX, START_TIMEOUT_MS = 10000 };
+enum {
+    READY_TASK = UINT32_MAX,
+    START_TIMEOUT_MS = 10000,
+    /* Results in one write that a pipe delivers whole. */
+    RESULTS_PER_WRITE = PIPE_BUF / sizeof(struct cb_task_result),
+};
 
 struct cb_executor {
     const struct cb_job *job;
@@ -46,21 +53,32 @@ static void worker_main(struct cb_executor *p, unsigned me, int task_r,
     for (unsigned i = 0; i < me; i++)
         close(p->result_r[i]);
 
-    struct cb_task_result r = {.task = READY_TASK, .worker = (int)me};
-    if (cb_write_full(result_w, &r, sizeof r) < 0)
+    struct cb_task_result r[RESULTS_PER_WRITE] = {
+        {.task = READY_TASK, .worker = (int)me}};
+    if (cb_write_full(result_w, r, sizeof r[0]) < 0)
         _exit(126);
+    const struct cb_job *job = p->job;
+    unsigned chunk = job->chunk ? job->chunk : 1;
     for (;;) {
-        uint32_t task;
-        ssize_t n = cb_read_full(task_r, &task, sizeof task);
+        uint32_t first;
+        ssize_t n = cb_read_full(task_r, &first, sizeof first);
         if (n == 0)
             _exit(0); /* the parent closed the queue: the pool is stopping */
         if (n < 0)
             _exit(125);
-        atomic_store(&p->current[me], (int)task);
-        cb_task_run(p->job, task, (int)me, &r);
-        atomic_store(&p->current[me], -1);
-        if (cb_write_full(result_w, &r, sizeof r) < 0)
-            _exit(126);
+        /* A chunk's results go back together, whole writes of <= PIPE_BUF. */
+        unsigned end = job->tasks - first < chunk ? job->tasks : first + chunk;
+        unsigned held = 0;
+        for (unsigned t = first; t < end; t++) {
+            atomic_store(&p->current[me], (int)t);
+            cb_task_run(job, t, (int)me, &r[held++]);
+            if (held == RESULTS_PER_WRITE || t + 1 == end) {
+                atomic_store(&p->current[me], -1);
+                if (cb_write_full(result_w, r, held * sizeof r[0]) < 0)
+                    _exit(126);
+                held = 0;
+            }
+        }
     }
 }
 
@@ -190,17 +208,21 @@ fail:
     return -1;
 }
 
-/* Hand out every task of the batch: whole PIPE_BUF-sized writes. */
-static int post_tasks(struct cb_executor *p, unsigned tasks,
+/*
+ * Hand out every chunk of the batch, as its first task's index: whole
+ * PIPE_BUF-sized writes.
+ */
+static int post_tasks(struct cb_executor *p, const struct cb_job *job,
                       struct cb_error *err)
 {
     enum { PER_WRITE = PIPE_BUF / sizeof(uint32_t) };
-    uint32_t chunk[PER_WRITE];
-    for (unsigned t = 0; t < tasks;) {
+    uint32_t firsts[PER_WRITE];
+    unsigned chunk = job->chunk ? job->chunk : 1;
+    for (unsigned t = 0; t < job->tasks;) {
         unsigned n = 0;
-        while (n < PER_WRITE && t < tasks)
-            chunk[n++] = t++;
-        if (cb_write_full(p->task_w, chunk, n * sizeof chunk[0]) < 0) {
+        for (; n < PER_WRITE && t < job->tasks; t += chunk)
+            firsts[n++] = t;
+        if (cb_write_full(p->task_w, firsts, n * sizeof firsts[0]) < 0) {
             cb_error_set(err, "writing to the task queue: %s",
                          strerror(errno));
             return -1;
@@ -263,7 +285,7 @@ static int process_pool_run(struct cb_executor *p, const struct cb_job *job,
 {
     int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
     memset(p->seen, 0, job->tasks * sizeof *p->seen);
-    if (post_tasks(p, job->tasks, err) < 0)
+    if (post_tasks(p, job, err) < 0)
         goto fail;
 
     unsigned received = 0;
@@ -301,6 +323,7 @@ const struct cb_mode cb_mode_process_pool = {
     .summary = "W processes forked beforehand take tasks from a shared pipe "
                "and send results back over pipes",
     .pool = true,
+    .chunked = true,
     .start = process_pool_start,
     .run = process_pool_run,
     .stop = process_pool_stop,

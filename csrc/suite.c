@@ -56,8 +56,17 @@ static bool failed_before(cb_gbench_state *state, const char *failed)
 
 void cb_suite_case_name(struct cb_suite_case *c)
 {
-    snprintf(c->name, sizeof c->name, "%s/%s/tasks:%u/workers:%u",
-             c->job.kernel->name, c->mode->name, c->job.tasks, c->job.workers);
+    int n = snprintf(c->name, sizeof c->name, "%s/%s/tasks:%u/workers:%u",
+                     c->job.kernel->name, c->mode->name, c->job.tasks,
+                     c->job.workers);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    if (len >= sizeof c->name || !c->mode->chunked)
+        return;
+    if (c->chunk_auto)
+        snprintf(c->name + len, sizeof c->name - len, "/chunk:auto");
+    else if (c->job.chunk > 1)
+        snprintf(c->name + len, sizeof c->name - len, "/chunk:%u",
+                 c->job.chunk);
 }
 
 /* Sums over the iterations of one run. */
@@ -85,6 +94,9 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                           0);
     if (c->mode->pool)
         cb_gbench_set_counter(state, "pool_start_s", pool_start_s, 0);
+    if (c->mode->chunked)
+        cb_gbench_set_counter(state, "chunk",
+                              c->job.chunk ? c->job.chunk : 1, 0);
 }
 
 void cb_suite_bench(cb_gbench_state *state, void *arg)

@@ -18,7 +18,9 @@ extern "C" {
 struct cb_suite_case {
     const struct cb_mode *mode;
     struct cb_job job;
-    char name[128]; /* <kernel>/<mode>/tasks:<T>/workers:<W> */
+    bool chunk_auto; /* job.chunk came from cb_chunk_auto */
+    /* <kernel>/<mode>/tasks:<T>/workers:<W>, then /chunk:<N|auto> if not 1 */
+    char name[128];
     char failed[256]; /* the first error, "" while it has not failed */
 };
 

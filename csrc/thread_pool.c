@@ -3,7 +3,8 @@
  * shared queue; what multiprocessing.dummy.Pool (ThreadPool) does. The queue
  * is an atomic counter over the batch's task indices, so the cost measured
  * is waking the pool once per batch and handing out tasks, not creating
- * threads.
+ * threads. A worker takes job->chunk consecutive tasks at a time, as
+ * Pool.map hands out chunks.
  */
 #include "executor.h"
 
@@ -38,17 +39,23 @@ struct cb_executor {
     struct cb_task_result *results; /* the pool's own: a late writer is safe */
 };
 
+/* Take chunks of consecutive tasks until the batch has none left. */
 static void run_tasks(struct cb_executor *p, struct worker *w)
 {
     const struct cb_job *job = p->job;
+    unsigned chunk = job->chunk ? job->chunk : 1;
     for (;;) {
-        unsigned t = atomic_fetch_add(&p->next, 1);
-        if (t >= job->tasks)
+        unsigned first = atomic_fetch_add(&p->next, chunk);
+        if (first >= job->tasks)
             return;
-        atomic_store(&w->current, (int)t);
-        cb_task_run(job, t, w->index, &p->results[t]);
+        unsigned end = job->tasks - first < chunk ? job->tasks : first + chunk;
+        for (unsigned t = first; t < end; t++) {
+            atomic_store(&w->current, (int)t);
+            cb_task_run(job, t, w->index, &p->results[t]);
+        }
         atomic_store(&w->current, -1);
-        if (atomic_fetch_add(&p->finished, 1) + 1 == job->tasks) {
+        if (atomic_fetch_add(&p->finished, end - first) + (end - first) ==
+            job->tasks) {
             pthread_mutex_lock(&p->lock);
             pthread_cond_signal(&p->done);
             pthread_mutex_unlock(&p->lock);
@@ -207,6 +214,7 @@ const struct cb_mode cb_mode_thread_pool = {
     .name = "thread_pool",
     .summary = "W threads started beforehand take tasks from a shared queue",
     .pool = true,
+    .chunked = true,
     .start = thread_pool_start,
     .run = thread_pool_run,
     .stop = thread_pool_stop,

@@ -18,7 +18,8 @@ COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
             "start_lag_s", "peak_running"}
 CONTEXT = {"concbench_version", "cpu_model", "cpus_online", "cpus_allowed",
            "kernel", "compiler", "gmp_version", "governor", "smt",
-           "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s"}
+           "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s",
+           "chunk", "switch_us"}
 
 
 def run(concbench, *args, env=None, timeout=120):
@@ -48,6 +49,12 @@ def run(concbench, *args, env=None, timeout=120):
     (["--io-ms=fast"], "--io-ms"),
     (["--io-ms=100000"], "--io-ms"),
     (["--timeout=0"], "--timeout"),
+    (["--chunk=0"], "--chunk"),
+    (["--chunk=-2"], "--chunk"),
+    (["--chunk=Auto"], "--chunk"),
+    (["--chunk=5000"], "--chunk"),
+    (["--switch-us=0"], "--switch-us"),
+    (["--switch-us=5ms"], "--switch-us"),
     (["--quick=yes"], "--quick"),
     (["--bogus"], "--bogus"),
     (["--benchmark_bogus=1"], "--benchmark_bogus"),
@@ -215,6 +222,29 @@ def test_a_failure_in_one_repetition_fails_them_all(concbench, tmp_path,
                for e in errors[1:])
     assert "1 benchmark failed:" in r.stderr
     assert r.stderr.count("fault_once/serial") == 1
+
+
+@pytest.mark.parametrize("chunk, part, size", [
+    ("1", "", 1),                 # the default: not in the name
+    ("3", "/chunk:3", 3),
+    ("auto", "/chunk:auto", 2),   # ceil(16 / (4 * 2))
+])
+def test_chunk_names_counter_and_context(concbench, tmp_path, chunk, part,
+                                         size):
+    out = tmp_path / "chunk.json"
+    r = run(concbench, "--kernels=noop", "--modes=thread_pool,process_pool,thread",
+            "--workers=2", f"--chunk={chunk}", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["chunk"] == chunk
+    by_name = {b["name"]: b for b in data["benchmarks"]}
+    for pool in ["thread_pool", "process_pool"]:
+        b = by_name[f"noop/{pool}/tasks:16/workers:2{part}/manual_time"]
+        assert b["chunk"] == size
+    # Modes without chunks keep their names and have no chunk counter.
+    t = by_name["noop/thread/tasks:16/workers:2/manual_time"]
+    assert "chunk" not in t
 
 
 def leftover_processes(exe):
