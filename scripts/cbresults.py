@@ -14,7 +14,7 @@ seconds.  Keys that are not Google Benchmark's own and hold numbers are
 counters.  Unknown keys and unknown ``run_type`` values are ignored.
 
 concbench names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an
-optional ``/chunk:<N>`` and then Google Benchmark's own suffixes
+optional ``/chunk:<N>`` or ``/chunk:auto`` and then Google Benchmark's own suffixes
 (``/manual_time`` ...); any other name is still compared, but takes no part in
 speedup, efficiency or best-strategy tables.
 
@@ -65,7 +65,7 @@ MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
 NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
     r"/tasks:(?P<tasks>\d+)/workers:(?P<workers>\d+)"
-    r"(?:/chunk:(?P<chunk>\d+))?(?:/.*)?$")
+    r"(?:/chunk:(?P<chunk>\d+|auto))?(?:/.*)?$")
 
 # Context keys shown side by side, in this order, and the consequence of a
 # difference (None: shown, but a difference is no warning).
@@ -147,7 +147,7 @@ class Config:
     mode: str
     tasks: int
     workers: int
-    chunk: int = None
+    chunk: object = None  # None (one task at a time), an int, or "auto"
 
     @property
     def strategy(self):
@@ -562,8 +562,10 @@ def parse_name(name):
     if not m or int(m.group("tasks")) < 1 or int(m.group("workers")) < 1:
         return None
     chunk = m.group("chunk")
+    if chunk is not None and chunk != "auto":
+        chunk = int(chunk)
     return Config(m.group("kernel"), m.group("mode"), int(m.group("tasks")),
-                  int(m.group("workers")), int(chunk) if chunk else None)
+                  int(m.group("workers")), chunk)
 
 
 def mode_rank(mode):
@@ -572,8 +574,11 @@ def mode_rank(mode):
 
 
 def config_key(kernel_order, config):
+    chunk = config.chunk
+    chunk_rank = (0 if chunk is None else
+                  float("inf") if chunk == "auto" else chunk)
     return (kernel_order[config.kernel], config.tasks, config.workers,
-            mode_rank(config.mode), config.chunk or 0)
+            mode_rank(config.mode), chunk_rank)
 
 
 def concbench_runs(result):

@@ -352,3 +352,25 @@ def test_newest_without_files_fails(tmp_path, make):
                           directory)
     assert line.endswith("no such directory" if make == "missing"
                          else "no *.json files")
+
+
+# ------------------------------------------------------------- chunk names
+
+@pytest.mark.parametrize("name, chunk, strategy", [
+    ("k/thread_pool/tasks:16/workers:2/manual_time", None, "thread_pool"),
+    ("k/thread_pool/tasks:16/workers:2/chunk:3/manual_time", 3,
+     "thread_pool chunk:3"),
+    ("k/process_pool/tasks:16/workers:2/chunk:auto/manual_time", "auto",
+     "process_pool chunk:auto"),
+])
+def test_chunk_is_part_of_the_strategy(compare, name, chunk, strategy):
+    cbresults = compare.cb
+    config = cbresults.parse_name(name)
+    assert config.chunk == chunk
+    assert config.strategy == strategy
+    # A chunked run sorts after the unchunked one of the same mode.
+    plain = cbresults.parse_name(
+        "k/thread_pool/tasks:16/workers:2/manual_time")
+    order = {"k": 0}
+    assert (cbresults.config_key(order, plain) <=
+            cbresults.config_key(order, config))
