@@ -1,18 +1,467 @@
-/* gil: not yet written. */
-#include "executor.h"
+/*
+ * gil: a new pthread per task, at most W alive (as in thread mode), but a
+ * task computes only while it holds one global lock, the way CPython's
+ * threads share the GIL. It shows why Python threads speed up I/O-bound
+ * tasks and not CPU-bound ones: the same threads, on the same cores, with
+ * the computation serialised. A task's wall time includes its waits for the
+ * lock (taken inside cb_task_run's measured interval, through the task hooks);
+ * its CPU time does not; its voluntary switches count them.
+ *
+ * The lock follows CPython's "new GIL" (3.2 and later, Python/ceval_gil.h):
+ * - a thread takes the lock when its task starts and drops it when the task
+ *   ends, and drops it around a blocking wait (io_sleep calls the block
+ *   hooks, as time.sleep releases the GIL);
+ * - a waiter waits up to the switch interval (job->switch_us, Python's
+ *   sys.getswitchinterval, 5 ms by default); if by then no other thread has
+ *   taken the lock, it sets the drop request;
+ * - the holder looks at the drop request at its next checkpoint (logpow:
+ *   every CB_CHECKPOINT_EVERY iterations; gmp_pow has none and keeps the
+ *   lock for the whole call, like one long bytecode), drops the lock and
+ *   (forced switching) waits until another thread has taken it before it
+ *   queues to take it again;
+ * - whoever takes the lock clears a pending drop request, so each new holder
+ *   gets a full interval.
+ * Each hold is recorded (task, start, end) for the tests, with the time each
+ * task waited for the lock (gil.h).
+ *
+ * Timeouts as in thread mode: busy threads are cancelled, which takes
+ * effect at a cancellation point: a wait for the lock, a sleep, or a
+ * checkpoint (pthread_testcancel). A cleanup handler releases the lock (and
+ * the lock's mutex) of a thread cancelled while holding it, so the others
+ * can still take it and stop too.
+ */
+#include "gil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct gil_thread;
+
+struct gil {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;        /* the lock was dropped */
+    pthread_cond_t switch_cond; /* the lock was taken */
+    bool locked;
+    const struct gil_thread *holder; /* the one holding it, or who last did */
+    long last_task;                  /* the task that last held it, or -1 */
+    uint64_t switch_number;          /* takes so far */
+    unsigned waiters;                /* threads waiting in gil_take */
+    atomic_int drop_request;         /* read at checkpoints without the mutex */
+    int64_t interval_ns;
+    int64_t hold_start_ns;
+    struct cb_gil_hold *holds;
+    size_t n_holds, cap_holds, holds_lost;
+    uint64_t drop_requests, switches;
+};
+
+/* One worker thread's side of the lock: the hooks' context. */
+struct gil_thread {
+    struct gil *gil;
+    unsigned task;
+    /*
+     * Whether the thread holds gil->mutex. While it does, its only
+     * cancellation points are condition waits, which retake the mutex before
+     * the cleanup handler runs: the handler must then not lock it again.
+     */
+    bool in_mutex;
+    bool waiting; /* counted in gil->waiters */
+    int64_t wait_ns;
+};
+
+struct slot {
+    pthread_t tid;
+    bool busy;
+    unsigned task;
+    int index;
+    struct cb_executor *ex;
+    struct gil_thread gt;
+    struct cb_task_result result;
+};
+
+struct cb_executor {
+    struct gil gil;
+    const struct cb_job *job; /* the batch running */
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    unsigned *finished; /* queue of slots whose thread has finished */
+    unsigned n_finished;
+    unsigned tasks;
+    int64_t *wait_ns; /* per task */
+    /* A thread that would not stop still uses this: stop must not free it. */
+    bool abandoned;
+    unsigned n_slots;
+    struct slot slots[];
+};
+
+static void record_hold(struct gil *g, unsigned task, int64_t end_ns)
+{
+    if (g->n_holds < g->cap_holds)
+        g->holds[g->n_holds++] = (struct cb_gil_hold){
+            .task = task, .start_ns = g->hold_start_ns, .end_ns = end_ns};
+    else
+        g->holds_lost++;
+}
+
+static void gil_take(struct gil_thread *t)
+{
+    struct gil *g = t->gil;
+    int64_t asked = cb_now_ns();
+    pthread_mutex_lock(&g->mutex);
+    t->in_mutex = true;
+    if (g->locked) {
+        t->waiting = true;
+        g->waiters++;
+        while (g->locked) {
+            uint64_t seen = g->switch_number;
+            struct timespec until;
+            cb_ns_to_timespec(cb_now_ns() + g->interval_ns, &until);
+            int rc = pthread_cond_timedwait(&g->cond, &g->mutex, &until);
+            /* A whole interval and the same holder: ask it to drop. */
+            if (rc == ETIMEDOUT && g->locked && g->switch_number == seen &&
+                !atomic_exchange_explicit(&g->drop_request, 1,
+                                          memory_order_relaxed))
+                g->drop_requests++;
+        }
+        g->waiters--;
+        t->waiting = false;
+    }
+    g->locked = true;
+    if (g->last_task >= 0 && g->last_task != (long)t->task)
+        g->switches++;
+    g->last_task = (long)t->task;
+    g->holder = t;
+    g->switch_number++;
+    atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
+    int64_t now = cb_now_ns();
+    g->hold_start_ns = now;
+    t->wait_ns += now - asked;
+    /* A holder that dropped on request may now take its turn to wait. */
+    pthread_cond_broadcast(&g->switch_cond);
+    t->in_mutex = false;
+    pthread_mutex_unlock(&g->mutex);
+}
+
+/*
+ * Drop the lock. If may_force and a waiter has asked for it, do not return
+ * (and so do not take it back) until another thread has taken it: without
+ * this the holder, still on its CPU, would usually win the lock again.
+ */
+static void gil_drop(struct gil_thread *t, bool may_force)
+{
+    struct gil *g = t->gil;
+    pthread_mutex_lock(&g->mutex);
+    t->in_mutex = true;
+    record_hold(g, t->task, cb_now_ns());
+    g->locked = false;
+    pthread_cond_signal(&g->cond);
+    if (may_force && atomic_exchange_explicit(&g->drop_request, 0,
+                                              memory_order_relaxed)) {
+        uint64_t seen = g->switch_number;
+        /* waiters > 0: a waiter cancelled on timeout would never take it. */
+        while (g->switch_number == seen && g->waiters > 0)
+            pthread_cond_wait(&g->switch_cond, &g->mutex);
+    }
+    t->in_mutex = false;
+    pthread_mutex_unlock(&g->mutex);
+}
+
+static void hook_task_begin(void *ctx)
+{
+    gil_take(ctx);
+}
+
+static void hook_task_end(void *ctx)
+{
+    /* A thread that ends hands the lock on without waiting (CPython too). */
+    gil_drop(ctx, false);
+}
+
+static void hook_block_begin(void *ctx)
+{
+    gil_drop(ctx, true);
+}
+
+static void hook_block_end(void *ctx)
+{
+    gil_take(ctx);
+}
+
+static void hook_checkpoint(void *ctx)
+{
+    struct gil_thread *t = ctx;
+    /* Not in CPython: lets a timed-out batch stop a computing task. */
+    pthread_testcancel();
+    if (atomic_load_explicit(&t->gil->drop_request, memory_order_relaxed)) {
+        gil_drop(t, true);
+        gil_take(t);
+    }
+}
+
+/* Cleanup handler of a cancelled worker: leave the lock usable. */
+static void thread_cancelled(void *arg)
+{
+    struct gil_thread *t = arg;
+    struct gil *g = t->gil;
+    if (!t->in_mutex)
+        pthread_mutex_lock(&g->mutex);
+    if (t->waiting) {
+        g->waiters--;
+        t->waiting = false;
+        pthread_cond_broadcast(&g->switch_cond);
+    }
+    if (g->locked && g->holder == t) {
+        record_hold(g, t->task, cb_now_ns());
+        g->locked = false;
+        pthread_cond_signal(&g->cond);
+    }
+    t->in_mutex = false;
+    pthread_mutex_unlock(&g->mutex);
+}
+
+static void *slot_main(void *arg)
+{
+    struct slot *s = arg;
+    struct cb_executor *ex = s->ex;
+    s->gt = (struct gil_thread){.gil = &ex->gil, .task = s->task};
+    const struct cb_hooks hooks = {
+        .checkpoint = hook_checkpoint,
+        .block_begin = hook_block_begin,
+        .block_end = hook_block_end,
+        .task_begin = hook_task_begin,
+        .task_end = hook_task_end,
+        .ctx = &s->gt,
+    };
+    struct cb_job job = *ex->job;
+    job.params.hooks = &hooks;
+    pthread_cleanup_push(thread_cancelled, &s->gt);
+    cb_task_run(&job, s->task, s->index, &s->result);
+    pthread_cleanup_pop(0);
+
+    pthread_mutex_lock(&ex->lock);
+    ex->finished[ex->n_finished++] = (unsigned)s->index;
+    pthread_cond_signal(&ex->done);
+    pthread_mutex_unlock(&ex->lock);
+    return NULL;
+}
+
+static pthread_cond_t *cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &attr);
+    pthread_condattr_destroy(&attr);
+    return c;
+}
+
+static void gil_stop(struct cb_executor *ex)
+{
+    if (!ex || ex->abandoned)
+        return;
+    pthread_mutex_destroy(&ex->gil.mutex);
+    pthread_cond_destroy(&ex->gil.cond);
+    pthread_cond_destroy(&ex->gil.switch_cond);
+    pthread_mutex_destroy(&ex->lock);
+    pthread_cond_destroy(&ex->done);
+    free(ex->gil.holds);
+    free(ex->wait_ns);
+    free(ex->finished);
+    free(ex);
+}
+
+static int gil_start(const struct cb_job *job, struct cb_executor **out,
+                     struct cb_error *err)
+{
+    unsigned n_slots = job->workers < job->tasks ? job->workers : job->tasks;
+    struct cb_executor *ex = calloc(1, sizeof *ex + n_slots * sizeof ex->slots[0]);
+    if (!ex) {
+        cb_error_set(err, "out of memory");
+        return -1;
+    }
+    ex->n_slots = n_slots;
+    ex->tasks = job->tasks;
+    /* Two holds a task, and room for many switches. */
+    ex->gil.cap_holds = 1024 + 64 * (size_t)job->tasks;
+    ex->gil.holds = calloc(ex->gil.cap_holds, sizeof *ex->gil.holds);
+    ex->wait_ns = calloc(job->tasks ? job->tasks : 1, sizeof *ex->wait_ns);
+    ex->finished = calloc(n_slots ? n_slots : 1, sizeof *ex->finished);
+    if (!ex->gil.holds || !ex->wait_ns || !ex->finished) {
+        free(ex->gil.holds);
+        free(ex->wait_ns);
+        free(ex->finished);
+        free(ex);
+        cb_error_set(err, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&ex->gil.mutex, NULL);
+    cond_init_monotonic(&ex->gil.cond);
+    pthread_cond_init(&ex->gil.switch_cond, NULL);
+    pthread_mutex_init(&ex->lock, NULL);
+    cond_init_monotonic(&ex->done);
+    for (unsigned i = 0; i < n_slots; i++) {
+        ex->slots[i].index = (int)i;
+        ex->slots[i].ex = ex;
+    }
+    *out = ex;
+    return 0;
+}
+
+/* Wait for a finished slot until deadline; returns its index or -1. */
+static int wait_finished(struct cb_executor *ex, int64_t deadline_ns)
+{
+    struct timespec until;
+    cb_ns_to_timespec(deadline_ns, &until);
+    int idx = -1;
+    pthread_mutex_lock(&ex->lock);
+    while (ex->n_finished == 0)
+        if (pthread_cond_timedwait(&ex->done, &ex->lock, &until) == ETIMEDOUT)
+            break;
+    if (ex->n_finished > 0)
+        idx = (int)ex->finished[--ex->n_finished];
+    pthread_mutex_unlock(&ex->lock);
+    return idx;
+}
+
+/*
+ * Cancel the threads still busy and join them; returns false if one will
+ * not stop within a second (it is detached and keeps the executor).
+ */
+static bool cancel_busy(struct cb_executor *ex)
+{
+    bool all_stopped = true;
+    int64_t deadline = cb_now_ns() + 1000000000;
+    for (unsigned i = 0; i < ex->n_slots; i++)
+        if (ex->slots[i].busy)
+            pthread_cancel(ex->slots[i].tid);
+    for (unsigned i = 0; i < ex->n_slots; i++) {
+        struct slot *s = &ex->slots[i];
+        if (!s->busy)
+            continue;
+        /* pthread_timedjoin_np waits on CLOCK_REALTIME. */
+        struct timespec now_rt, until;
+        clock_gettime(CLOCK_REALTIME, &now_rt);
+        int64_t left = deadline - cb_now_ns();
+        if (left < 0)
+            left = 0;
+        cb_ns_to_timespec((int64_t)now_rt.tv_sec * 1000000000 +
+                          now_rt.tv_nsec + left, &until);
+        if (pthread_timedjoin_np(s->tid, NULL, &until) != 0) {
+            pthread_detach(s->tid);
+            all_stopped = false;
+        }
+        s->busy = false;
+    }
+    return all_stopped;
+}
+
+static int launch(struct slot *s, unsigned task, struct cb_error *err)
+{
+    s->task = task;
+    int e = pthread_create(&s->tid, NULL, slot_main, s);
+    if (e != 0) {
+        cb_error_set(err, "task %u: pthread_create: %s", task, strerror(e));
+        return -1;
+    }
+    s->busy = true;
+    return 0;
+}
 
 static int gil_run(struct cb_executor *ex, const struct cb_job *job,
-                    struct cb_task_result *results, struct cb_error *err)
+                   struct cb_task_result *results, struct cb_error *err)
 {
-    (void)ex;
-    (void)job;
-    (void)results;
-    cb_error_set(err, "gil: not written yet");
-    return -1;
+    if (job->tasks != ex->tasks) {
+        cb_error_set(err, "gil: a batch of %u tasks on an executor for %u",
+                     job->tasks, ex->tasks);
+        return -1;
+    }
+    int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
+    struct gil *g = &ex->gil;
+    ex->job = job;
+    ex->n_finished = 0;
+    g->locked = false;
+    g->holder = NULL;
+    g->last_task = -1;
+    g->switch_number = 0;
+    g->waiters = 0;
+    atomic_store(&g->drop_request, 0);
+    g->interval_ns = (int64_t)(job->switch_us ? job->switch_us : CB_SWITCH_US) *
+                     1000;
+    g->n_holds = g->holds_lost = 0;
+    g->drop_requests = g->switches = 0;
+    memset(ex->wait_ns, 0, job->tasks * sizeof *ex->wait_ns);
+
+    unsigned next = 0, running = 0;
+    int rc = 0;
+    for (unsigned i = 0; i < ex->n_slots; i++) {
+        if (launch(&ex->slots[i], next, err) < 0) {
+            rc = -1;
+            break;
+        }
+        next++;
+        running++;
+    }
+
+    while (running > 0) {
+        int idx = wait_finished(ex, deadline);
+        if (idx < 0) {
+            unsigned first = job->tasks;
+            for (unsigned i = 0; i < ex->n_slots; i++)
+                if (ex->slots[i].busy && ex->slots[i].task < first)
+                    first = ex->slots[i].task;
+            cb_error_timeout(err, first, running, job->timeout_ms);
+            if (!cancel_busy(ex)) {
+                ex->abandoned = true;
+                size_t len = strlen(err->msg);
+                snprintf(err->msg + len, sizeof err->msg - len,
+                         " (a thread did not stop and is left running)");
+            }
+            return -1;
+        }
+        struct slot *s = &ex->slots[idx];
+        pthread_join(s->tid, NULL);
+        s->busy = false;
+        running--;
+        results[s->task] = s->result;
+        ex->wait_ns[s->task] = s->gt.wait_ns;
+        if (rc == 0 && next < job->tasks) {
+            if (launch(s, next, err) < 0) {
+                rc = -1;
+                continue;
+            }
+            next++;
+            running++;
+        }
+    }
+    return rc;
+}
+
+size_t cb_gil_holds(const struct cb_executor *ex,
+                    const struct cb_gil_hold **holds)
+{
+    *holds = ex->gil.holds;
+    return ex->gil.n_holds;
+}
+
+void cb_gil_stats(const struct cb_executor *ex, struct cb_gil_stats *st)
+{
+    *st = (struct cb_gil_stats){
+        .drop_requests = ex->gil.drop_requests,
+        .switches = ex->gil.switches,
+        .holds_lost = ex->gil.holds_lost,
+        .wait_ns = ex->wait_ns,
+    };
 }
 
 const struct cb_mode cb_mode_gil = {
     .name = "gil",
-    .summary = "not written yet",
+    .summary = "a new pthread per task, at most W alive, computing only while "
+               "holding one global lock (CPython's GIL)",
+    .start = gil_start,
     .run = gil_run,
+    .stop = gil_stop,
 };

@@ -53,17 +53,35 @@ static bool gmp_pow_check(uint64_t value, const struct cb_params *params,
     return false;
 }
 
+static void checkpoint(const struct cb_hooks *hooks)
+{
+    if (hooks && hooks->checkpoint)
+        hooks->checkpoint(hooks->ctx);
+}
+
 static uint64_t logpow_run(unsigned task, const struct cb_params *params)
 {
     (void)task;
-    (void)params;
-    enum { N = 500000 };
-    /* One running sum in the original's order: all logs, then all powers. */
+    enum { N = 500000, EVERY = CB_CHECKPOINT_EVERY };
+    const struct cb_hooks *hooks = params->hooks;
+    /*
+     * One running sum in the original's order: all logs, then all powers.
+     * The loops are cut into runs of EVERY iterations with a checkpoint
+     * between them; the additions stay the same and in the same order.
+     */
     double sum = 0.0;
-    for (int i = 0; i < N; i++)
-        sum += log((double)i + 1.0);
-    for (int i = 0; i < N; i++)
-        sum += pow((double)i, 1.1);
+    for (int i = 0; i < N;) {
+        int stop = N - i > EVERY ? i + EVERY : N;
+        for (; i < stop; i++)
+            sum += log((double)i + 1.0);
+        checkpoint(hooks);
+    }
+    for (int i = 0; i < N;) {
+        int stop = N - i > EVERY ? i + EVERY : N;
+        for (; i < stop; i++)
+            sum += pow((double)i, 1.1);
+        checkpoint(hooks);
+    }
     uint64_t bits;
     memcpy(&bits, &sum, sizeof bits);
     return bits;
@@ -93,6 +111,9 @@ static int64_t monotonic_ns(void)
 static uint64_t io_sleep_run(unsigned task, const struct cb_params *params)
 {
     (void)task;
+    const struct cb_hooks *hooks = params->hooks;
+    if (hooks && hooks->block_begin)
+        hooks->block_begin(hooks->ctx);
     int64_t begin = monotonic_ns();
     int64_t end_ns = begin + (int64_t)params->io_ms * 1000000;
     struct timespec until = {
@@ -103,8 +124,12 @@ static uint64_t io_sleep_run(unsigned task, const struct cb_params *params)
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
            EINTR)
         ;
-    return (uint64_t)(monotonic_ns() - begin);
+    uint64_t slept = (uint64_t)(monotonic_ns() - begin);
+    if (hooks && hooks->block_end)
+        hooks->block_end(hooks->ctx);
+    return slept;
 }
+
 
 static bool io_sleep_check(uint64_t value, const struct cb_params *params,
                            char *why, size_t why_len)
@@ -175,7 +200,21 @@ const struct cb_kernel *cb_kernel_find(const struct cb_kernel *table,
 uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params)
 {
-    return kernel->run(task, params) ^ task_tag(task);
+    return cb_kernel_value_digest(task, kernel->run(task, params));
+}
+
+int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
+                          const struct cb_params *params)
+{
+    /* By function, so that a copy of the table entry is one too. */
+    if (kernel->run == io_sleep_run)
+        return (int64_t)params->io_ms * 1000000;
+    return -1;
+}
+
+uint64_t cb_kernel_value_digest(unsigned task, uint64_t value)
+{
+    return value ^ task_tag(task);
 }
 
 bool cb_kernel_check(const struct cb_kernel *kernel, unsigned task,

@@ -17,9 +17,41 @@
 extern "C" {
 #endif
 
+/*
+ * Points where a kernel lets its runner in, for a mode that must act while
+ * a task runs (gil: a global lock that a computing task holds and yields).
+ * Kernels call them but know nothing of what they do; any may be NULL.
+ *
+ * - checkpoint: a CPU-bound kernel calls it every so often (logpow every
+ *   CB_CHECKPOINT_EVERY iterations), where it could stop and resume without
+ *   changing its result; a kernel that is one library call (gmp_pow) never
+ *   does, like a single Python bytecode.
+ * - block_begin, block_end: around a wait that uses no CPU (io_sleep's
+ *   sleep), as Python releases the GIL around time.sleep.
+ * - task_begin, task_end: called by cb_task_run, not by kernels, around the
+ *   kernel and inside the task's measured interval.
+ */
+struct cb_hooks {
+    void (*checkpoint)(void *ctx);
+    void (*block_begin)(void *ctx);
+    void (*block_end)(void *ctx);
+    void (*task_begin)(void *ctx);
+    void (*task_end)(void *ctx);
+    void *ctx;
+};
+
+/* Iterations of a CPU loop between two checkpoints. */
+#define CB_CHECKPOINT_EVERY 1024
+
 /* What a kernel may depend on besides the task index. */
 struct cb_params {
     unsigned io_ms; /* io_sleep: how long one task blocks */
+    /*
+     * NULL but in the gil mode, which sets it for each task in the thread
+     * that runs it. A pointer, meaningful in this process only: a mode that
+     * sends params to another program image must not send it.
+     */
+    const struct cb_hooks *hooks;
 };
 
 struct cb_kernel {
@@ -65,6 +97,24 @@ const struct cb_kernel *cb_kernel_find(const struct cb_kernel *table,
 /* Run kernel for task and return its digest. */
 uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params);
+
+/*
+ * Whether kernel is a pure wait, and for how long. A pure wait (io_sleep)
+ * only waits, without using the CPU, and its value is the time actually
+ * waited in ns, which must be at least the wait; a mode that can wait for
+ * many tasks at once (async: a timer each) may then time the wait itself
+ * instead of calling run, and make the digest of the time it waited with
+ * cb_kernel_value_digest. Returns the wait in ns, or -1 for every other
+ * kernel (they compute, and run through run).
+ *
+ * A function, not a field of struct cb_kernel: a field would have to be
+ * initialised in every kernel table, the tests' and fault kernels' too.
+ */
+int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
+                          const struct cb_params *params);
+
+/* The digest of task for a value made without calling run. */
+uint64_t cb_kernel_value_digest(unsigned task, uint64_t value);
 
 /* Whether digest is task's right answer; on false, why[] says how not. */
 bool cb_kernel_check(const struct cb_kernel *kernel, unsigned task,

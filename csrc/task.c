@@ -32,7 +32,16 @@ void cb_task_run(const struct cb_job *job, unsigned task, int worker,
     int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     int64_t start = cb_now_ns();
 
+    /*
+     * Inside the measured interval: a mode's wait to begin (gil's lock) is
+     * part of the task's wall time, as it is of a Python thread's.
+     */
+    const struct cb_hooks *hooks = job->params.hooks;
+    if (hooks && hooks->task_begin)
+        hooks->task_begin(hooks->ctx);
     uint64_t digest = cb_kernel_digest(job->kernel, task, &job->params);
+    if (hooks && hooks->task_end)
+        hooks->task_end(hooks->ctx);
 
     int64_t end = cb_now_ns();
     int64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);

@@ -108,6 +108,169 @@ static void test_wrong_values_are_explained(void **state)
     assert_false(kernel("logpow")->check(bits, &p, why, sizeof why));
 }
 
+/* What the hooks saw: calls in order, one letter each. */
+struct trace {
+    char calls[2048];
+    size_t n;
+    unsigned checkpoints;
+    int64_t first_ns, last_ns; /* when the first and last hook ran */
+};
+
+static void note(void *ctx, char c)
+{
+    struct trace *t = ctx;
+    int64_t now = cb_now_ns();
+    if (t->n == 0)
+        t->first_ns = now;
+    t->last_ns = now;
+    if (t->n + 1 < sizeof t->calls)
+        t->calls[t->n++] = c;
+}
+
+static void on_checkpoint(void *ctx)
+{
+    struct trace *t = ctx;
+    t->checkpoints++;
+    if (t->checkpoints == 1)
+        note(ctx, 'c');
+}
+
+static void on_block_begin(void *ctx)
+{
+    note(ctx, 'b');
+}
+
+static void on_block_end(void *ctx)
+{
+    note(ctx, 'e');
+}
+
+static void on_task_begin(void *ctx)
+{
+    note(ctx, 'T');
+}
+
+static void on_task_end(void *ctx)
+{
+    note(ctx, 't');
+}
+
+static struct cb_params traced(struct trace *t, struct cb_hooks *h)
+{
+    *t = (struct trace){0};
+    *h = (struct cb_hooks){.checkpoint = on_checkpoint,
+                           .block_begin = on_block_begin,
+                           .block_end = on_block_end,
+                           .task_begin = on_task_begin,
+                           .task_end = on_task_end,
+                           .ctx = t};
+    return (struct cb_params){.io_ms = 30, .hooks = h};
+}
+
+/*
+ * logpow calls checkpoint once every CB_CHECKPOINT_EVERY iterations of each
+ * of its two loops and nothing else, and its sum is bit for bit the same.
+ */
+static void test_logpow_checkpoints(void **state)
+{
+    (void)state;
+    struct trace t;
+    struct cb_hooks h;
+    struct cb_params p = traced(&t, &h);
+    uint64_t with = kernel("logpow")->run(0, &p);
+    uint64_t without = kernel("logpow")->run(0, &params);
+    assert_int_equal(with, without);
+    unsigned per_loop = (500000 + CB_CHECKPOINT_EVERY - 1) / CB_CHECKPOINT_EVERY;
+    assert_int_equal(t.checkpoints, 2 * per_loop);
+    assert_string_equal(t.calls, "c");
+}
+
+/* io_sleep brackets its sleep with block_begin and block_end, once. */
+static void test_io_sleep_blocks(void **state)
+{
+    (void)state;
+    struct trace t;
+    struct cb_hooks h;
+    struct cb_params p = traced(&t, &h);
+    uint64_t slept = kernel("io_sleep")->run(0, &p);
+    assert_string_equal(t.calls, "be");
+    assert_true(slept >= 30000000u);
+    /* The sleep is inside the bracket. */
+    assert_true(t.last_ns - t.first_ns >= (int64_t)slept);
+}
+
+/* gmp_pow is one library call and noop nothing: no hooks, same values. */
+static void test_single_step_kernels_call_no_hooks(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"gmp_pow", "noop"};
+    for (size_t i = 0; i < 2; i++) {
+        struct trace t;
+        struct cb_hooks h;
+        struct cb_params p = traced(&t, &h);
+        assert_int_equal(kernel(names[i])->run(0, &p),
+                         kernel(names[i])->run(0, &params));
+        assert_int_equal(t.n, 0);
+        assert_int_equal(t.checkpoints, 0);
+    }
+}
+
+/*
+ * cb_task_run calls task_begin before the kernel and task_end after it,
+ * both inside the task's measured interval, and the digest still checks.
+ */
+static void test_task_run_calls_task_hooks(void **state)
+{
+    (void)state;
+    struct trace t;
+    struct cb_hooks h;
+    struct cb_job job = {.kernel = kernel("io_sleep"), .tasks = 1,
+                         .workers = 1};
+    job.params = traced(&t, &h);
+    struct cb_task_result r;
+    cb_task_run(&job, 0, 0, &r);
+    assert_string_equal(t.calls, "Tbet");
+    assert_true(r.start_ns <= t.first_ns && t.last_ns <= r.end_ns);
+    char why[160];
+    assert_true(cb_kernel_check(job.kernel, 0, r.digest, &job.params, why,
+                                sizeof why));
+
+    job.kernel = kernel("noop");
+    job.params = traced(&t, &h);
+    cb_task_run(&job, 0, 0, &r);
+    assert_string_equal(t.calls, "Tt");
+}
+
+/* Only io_sleep is a pure wait; a waited time makes a digest that checks. */
+static void test_wait_ns(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < cb_kernel_count; i++) {
+        const struct cb_kernel *k = &cb_kernels[i];
+        int64_t w = cb_kernel_wait_ns(k, &params);
+        if (strcmp(k->name, "io_sleep") == 0)
+            assert_int_equal(w, 30 * 1000000);
+        else
+            assert_int_equal(w, -1);
+    }
+    for (size_t i = 0; i < cb_fault_kernel_count; i++)
+        assert_int_equal(cb_kernel_wait_ns(&cb_fault_kernels[i], &params), -1);
+    /* A copy of the table entry is the same kernel. */
+    struct cb_kernel copy = *kernel("io_sleep");
+    assert_int_equal(cb_kernel_wait_ns(&copy, &params), 30 * 1000000);
+
+    char why[160];
+    const struct cb_kernel *k = kernel("io_sleep");
+    assert_true(cb_kernel_check(k, 5, cb_kernel_value_digest(5, 30000001),
+                                &params, why, sizeof why));
+    assert_false(cb_kernel_check(k, 5, cb_kernel_value_digest(5, 29999999),
+                                 &params, why, sizeof why));
+    assert_false(cb_kernel_check(k, 6, cb_kernel_value_digest(5, 30000001),
+                                 &params, why, sizeof why));
+    assert_int_equal(cb_kernel_value_digest(7, 0),
+                     cb_kernel_digest(kernel("noop"), 7, &params));
+}
+
 static void test_find(void **state)
 {
     (void)state;
@@ -127,6 +290,11 @@ int main(void)
         cmocka_unit_test(test_noop_value),
         cmocka_unit_test(test_digest_is_bound_to_task),
         cmocka_unit_test(test_wrong_values_are_explained),
+        cmocka_unit_test(test_logpow_checkpoints),
+        cmocka_unit_test(test_io_sleep_blocks),
+        cmocka_unit_test(test_single_step_kernels_call_no_hooks),
+        cmocka_unit_test(test_task_run_calls_task_hooks),
+        cmocka_unit_test(test_wait_ns),
         cmocka_unit_test(test_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
