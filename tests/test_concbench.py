@@ -11,8 +11,11 @@ import time
 import pytest
 
 KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
-MODES = ["serial", "thread", "process", "thread_pool", "process_pool"]
-POOLS = {"thread_pool", "process_pool"}
+MODES = ["serial", "thread", "process", "thread_pool", "process_pool",
+         "spawn", "forkserver", "gil", "async"]
+OPTIONAL_MODES = ["openmp"]          # where the compiler supports OpenMP
+POOLS = {"thread_pool", "process_pool", "forkserver", "openmp"}
+CHUNKED = {"thread_pool", "process_pool"}
 COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
             "faults_per_task", "vcsw_per_task", "ivcsw_per_task",
             "start_lag_s", "peak_running"}
@@ -84,6 +87,12 @@ def test_flag_with_separate_value(concbench):
     assert "noop/serial/tasks:3/workers:1" in r.stdout
 
 
+def built_modes(concbench):
+    """MODES, and the optional ones this build has (from --list)."""
+    listed = run(concbench, "--list").stdout.split()
+    return MODES + [m for m in OPTIONAL_MODES if m in listed]
+
+
 def test_list_and_help(concbench):
     r = run(concbench, "--list")
     assert r.returncode == 0
@@ -93,7 +102,8 @@ def test_list_and_help(concbench):
     h = run(concbench, "--help")
     assert h.returncode == 0
     for flag in ["--kernels", "--modes", "--workers", "--tasks", "--io-ms",
-                 "--timeout", "--quick", "--list", "--baselines"]:
+                 "--timeout", "--quick", "--list", "--baselines", "--chunk",
+                 "--switch-us"]:
         assert flag in h.stdout
 
 
@@ -115,11 +125,12 @@ def expected_names(kernels, modes, tasks, workers):
     return names
 
 
-def test_quick_names(quick):
+def test_quick_names(concbench, quick):
     _, data = quick
     runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
     names = {b["run_name"] for b in runs if not b["name"].startswith("baseline/")}
-    assert names == expected_names(KERNELS, MODES, 4, [1, 2, 4])
+    assert names == expected_names(KERNELS, built_modes(concbench), 4,
+                                   [1, 2, 4])
     baselines = {b["name"] for b in runs if b["name"].startswith("baseline/")}
     assert baselines == {f"baseline/{b}/tasks:4/manual_time" for b in
                          ["fork_exit_waitpid", "pthread_create_join",
@@ -137,9 +148,12 @@ def test_quick_counters(quick):
         kernel, mode, tasks, workers = b["name"].split("/")[:4]
         w = int(workers.split(":")[1])
         want = COUNTERS | ({"pool_start_s"} if mode in POOLS else set())
+        want |= {"chunk"} if mode in CHUNKED else set()
         assert want <= set(b), b["name"]
         if mode not in POOLS:
             assert "pool_start_s" not in b
+        if mode not in CHUNKED:
+            assert "chunk" not in b
         assert b["time_unit"] == "ms"
         assert b["real_time"] > 0
         assert 1 <= b["peak_running"] <= min(w, 4)
