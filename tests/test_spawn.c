@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -415,6 +416,47 @@ static void test_everything_dies_with_its_parent(void **state)
     assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 }
 
+/*
+ * The server cannot fork (RLIMIT_NPROC of 2: this process and the server):
+ * the batch fails with fork's error for its first task. In a child, as
+ * root ignores the limit.
+ */
+static void test_server_fork_fails(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        if (geteuid() == 0 && setuid(65534) != 0)
+            _exit(90);
+        if (setrlimit(RLIMIT_NPROC, &(struct rlimit){2, 2}) != 0)
+            _exit(91);
+        struct cb_job job = {.kernel = kernel("noop"), .tasks = 2,
+                             .workers = 2, .timeout_ms = 30000};
+        struct cb_task_result r[2];
+        struct cb_batch_stats st;
+        struct cb_error err = {{0}};
+        int rc = run_batches(mode_named("forkserver"), &job, 1, r, &st, &err);
+        dprintf(fds[1], "%d %s", rc, err.msg);
+        _exit(0);
+    }
+    close(fds[1]);
+    char out[512] = {0};
+    size_t len = 0;
+    for (ssize_t n; (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0;)
+        len += (size_t)n;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (strcmp(out, "-1 task 0: fork: Resource temporarily unavailable") != 0)
+        fail_msg("got '%s'", out);
+    assert_nothing_left("forkserver");
+}
+
 /* Many batches, some failing, leave no fd and no process behind. */
 static void test_no_fd_leak(void **state)
 {
@@ -449,6 +491,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failed_run_cleans_up_at_once),
         cmocka_unit_test(test_forkserver_killed),
         cmocka_unit_test(test_everything_dies_with_its_parent),
+        cmocka_unit_test(test_server_fork_fails),
         cmocka_unit_test(test_no_fd_leak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
