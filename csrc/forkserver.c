@@ -317,7 +317,7 @@ static int drain_results(struct cb_executor *ex, const struct cb_job *job,
         for (size_t k = 0; k < (size_t)n / sizeof *ex->buf; k++) {
             const struct cb_task_result *r = &ex->buf[k];
             if (r->task >= job->tasks || ex->seen[r->task]) {
-                cb_error_set(err, "task %u: a result it should not have",
+                cb_error_set(err, "forkserver: result for task %u unexpected",
                              r->task);
                 return -1;
             }
