@@ -4,6 +4,7 @@
 // body is C (csrc/suite.c) and reaches Google Benchmark through the shim.
 #include "cb_config.h"
 #include "parse.h"
+#include "role.h"
 #include "suite.h"
 #include "sysinfo.h"
 
@@ -380,6 +381,7 @@ Cases register_cases(const Options &o)
 
 int main(int argc, char **argv)
 {
+    cb_role_main(argc, argv);
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
     if (cb_kernels_init() < 0) {

@@ -4,6 +4,7 @@
  * survive it, and leaves no process or thread behind. fork and
  * pthread_create failing with EAGAIN are clear errors too.
  */
+#include "role.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -53,8 +54,9 @@ static void expect_failure(const char *mode_name, const char *kernel,
 static void test_process_modes(void **state)
 {
     (void)state;
-    static const char *const modes[] = {"process", "process_pool"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const modes[] = {"process", "process_pool", "spawn",
+                                        "forkserver"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         expect_failure(modes[i], "fault_crash", "task 1",
                        "killed by signal 11 (Segmentation fault)");
         expect_failure(modes[i], "fault_exit", "task 1",
@@ -147,6 +149,9 @@ static void test_eagain_is_a_clear_error(void **state)
         "process -1 task 0: fork: Resource temporarily unavailable",
         "thread_pool -1 ",
         "process_pool -1 ",
+        "spawn -1 task 0: posix_spawn: Resource temporarily unavailable",
+        "forkserver -1 forkserver: posix_spawn: Resource temporarily "
+        "unavailable",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i]))
@@ -155,8 +160,9 @@ static void test_eagain_is_a_clear_error(void **state)
     assert_no_children();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    cb_role_main(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_process_modes),
         cmocka_unit_test(test_thread_modes),
