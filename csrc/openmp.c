@@ -7,7 +7,8 @@
  * too: start runs one empty region of W threads, so that creating them is
  * start-up (pool_start_s), not the first batch's cost. Between regions
  * libgomp's idle threads spin for a while before they sleep (its default
- * wait policy); that is part of what this mode measures.
+ * wait policy); that is part of what this mode measures. libgomp exits the
+ * program if it cannot create a thread, so start makes sure it can.
  *
  * No timeout: an OpenMP thread cannot be cancelled, and the region ends only
  * when every task has. A hanging task hangs the batch, as in serial.
@@ -15,11 +16,40 @@
 #include "executor.h"
 
 #include <omp.h>
+#include <pthread.h>
+#include <string.h>
+
+static void *idle(void *arg)
+{
+    return arg;
+}
+
+/*
+ * libgomp ends the whole program when it cannot create a thread. So first
+ * create (and join) the W - 1 threads the team needs ourselves, to turn a
+ * process out of threads into this benchmark's error; the team is then
+ * made at once, and later batches reuse it.
+ */
+static int probe_threads(unsigned n, struct cb_error *err)
+{
+    pthread_t tids[CB_MAX_WORKERS];
+    unsigned made = 0;
+    int e = 0;
+    while (made < n && (e = pthread_create(&tids[made], NULL, idle, NULL)) == 0)
+        made++;
+    for (unsigned i = 0; i < made; i++)
+        pthread_join(tids[i], NULL);
+    if (made == n)
+        return 0;
+    cb_error_set(err, "worker %u: pthread_create: %s", made + 1, strerror(e));
+    return -1;
+}
 
 static int openmp_start(const struct cb_job *job, struct cb_executor **out,
                         struct cb_error *err)
 {
-    (void)err;
+    if (probe_threads(job->workers - 1, err) < 0)
+        return -1;
 #pragma omp parallel num_threads((int)job->workers)
     {
         /* Nothing: the team of W threads is what this region makes. */

@@ -5,8 +5,9 @@
  *   EXE --cb-spawn-worker KERNEL TASK WORKER IO_MS PARENT   (result: fd 3)
  *   EXE --cb-forkserver KERNEL IO_MS PARENT       (fds 3, 4, 5: see role.h)
  *
- * EXE is /proc/self/exe, read once: the program running now, whichever
- * binary it is (the driver or a test). The kernel goes by name, as a fresh
+ * EXE is /proc/self/exe itself, not the path it names: the program running
+ * now, whichever binary it is (the driver or a test), even if that file was
+ * rebuilt or removed since it started. The kernel goes by name, as a fresh
  * image shares none of the caller's memory; PARENT is the pid the role must
  * die with (cb_child_init).
  */
@@ -17,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -31,20 +31,7 @@ extern char **environ;
 
 enum { MAX_ROLE_FDS = 3, BAD_USAGE = 2 };
 
-static char self_exe[PATH_MAX];
-static int self_exe_errno;
-static pthread_once_t self_exe_once = PTHREAD_ONCE_INIT;
-
-static void read_self_exe(void)
-{
-    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
-    if (n < 0)
-        self_exe_errno = errno;
-    else if ((size_t)n >= sizeof self_exe - 1)
-        self_exe_errno = ENAMETOOLONG;
-    else
-        self_exe[n] = '\0';
-}
+static char self_exe[] = "/proc/self/exe";
 
 static const struct cb_kernel *kernel_by_name(const char *name)
 {
@@ -69,9 +56,6 @@ int cb_role_check_kernel(const struct cb_kernel *kernel, struct cb_error *err)
  */
 static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
 {
-    pthread_once(&self_exe_once, read_self_exe);
-    if (self_exe_errno)
-        return self_exe_errno;
     argv[0] = self_exe;
 
     posix_spawn_file_actions_t fa;

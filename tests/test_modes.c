@@ -162,6 +162,7 @@ static void test_concurrency_is_real(void **state)
 static void test_at_most_w(void **state)
 {
     (void)state;
+    bool serialised = getenv("CB_SERIALISED") != NULL;
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
         unsigned W = mode->single_worker ? 1 : 3;
@@ -171,7 +172,12 @@ static void test_at_most_w(void **state)
         struct cb_error err = {{0}};
         if (run_batches(mode, &job, 1, results, &st, &err) != 0)
             fail_msg("%s: %s", mode->name, err.msg);
-        if (st.peak_running != W)
+        /*
+         * Under valgrind (CB_SERIALISED) a posix_spawn is a full fork of
+         * valgrind, slower than a 20 ms task: spawn's tasks may not overlap.
+         */
+        bool exact = !serialised || !mode->fresh_image;
+        if (exact ? st.peak_running != W : st.peak_running > W)
             fail_msg("%s: W=%u but peak %u running", mode->name, W,
                      st.peak_running);
         assert_true(st.wall_s >= 9 / W * 0.020);
