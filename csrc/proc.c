@@ -4,6 +4,8 @@
 #include "executor.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,4 +80,31 @@ void cb_kill_reap(pid_t pid)
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
+}
+
+int cb_poll_slots(struct pollfd *pfds, const unsigned *tasks, unsigned n,
+                  int64_t deadline_ns, unsigned timeout_ms,
+                  struct cb_error *err)
+{
+    for (;;) {
+        int ready = poll(pfds, n, cb_poll_ms_until(deadline_ns));
+        if (ready > 0)
+            return 0;
+        if (ready == 0) {
+            unsigned first = UINT_MAX, running = 0;
+            for (unsigned s = 0; s < n; s++) {
+                if (pfds[s].fd < 0)
+                    continue;
+                running++;
+                if (tasks[s] < first)
+                    first = tasks[s];
+            }
+            cb_error_timeout(err, first, running, timeout_ms);
+            return -1;
+        }
+        if (errno != EINTR) {
+            cb_error_set(err, "poll: %s", strerror(errno));
+            return -1;
+        }
+    }
 }

@@ -2,6 +2,8 @@
 #ifndef CB_PROC_H
 #define CB_PROC_H
 
+#include "executor.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +31,17 @@ void cb_describe_status(int status, char *buf, size_t len);
 
 /* Milliseconds from now until deadline_ns, rounded up, at least 0; for poll. */
 int cb_poll_ms_until(int64_t deadline_ns);
+
+/*
+ * Poll the n slots of a per-task mode until one is ready: pfds[s].fd is the
+ * fd of the child in slot s (or -1 when the slot is idle) and tasks[s] its
+ * task. Returns 0; or -1 with err set, on poll failing or at deadline_ns,
+ * then naming the lowest task still running (cb_error_timeout).
+ */
+struct pollfd;
+int cb_poll_slots(struct pollfd *pfds, const unsigned *tasks, unsigned n,
+                  int64_t deadline_ns, unsigned timeout_ms,
+                  struct cb_error *err);
 
 /* SIGKILL pid and reap it. */
 void cb_kill_reap(pid_t pid);

@@ -148,29 +148,13 @@ static int wait_any(const struct cb_job *job, const struct child *kids,
                     unsigned n_slots, struct pollfd *pfds, int64_t deadline,
                     struct cb_error *err)
 {
-    for (;;) {
-        unsigned first = job->tasks, running = 0;
-        for (unsigned s = 0; s < n_slots; s++) {
-            pfds[s] = (struct pollfd){.fd = kids[s].pid > 0 ? kids[s].fd : -1,
-                                      .events = POLLIN};
-            if (kids[s].pid > 0) {
-                running++;
-                if (kids[s].task < first)
-                    first = kids[s].task;
-            }
-        }
-        int ready = poll(pfds, n_slots, cb_poll_ms_until(deadline));
-        if (ready > 0)
-            return 0;
-        if (ready == 0) {
-            cb_error_timeout(err, first, running, job->timeout_ms);
-            return -1;
-        }
-        if (errno != EINTR) {
-            cb_error_set(err, "poll: %s", strerror(errno));
-            return -1;
-        }
+    unsigned tasks[CB_MAX_WORKERS];
+    for (unsigned s = 0; s < n_slots; s++) {
+        pfds[s] = (struct pollfd){.fd = kids[s].pid > 0 ? kids[s].fd : -1,
+                                  .events = POLLIN};
+        tasks[s] = kids[s].task;
     }
+    return cb_poll_slots(pfds, tasks, n_slots, deadline, job->timeout_ms, err);
 }
 
 static int spawn_run(struct cb_executor *ex, const struct cb_job *job,

@@ -7,7 +7,6 @@
 #include "role.h"
 #include "testlib.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -19,17 +18,6 @@ static const struct cb_kernel *fault(const char *name)
         cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
     assert_non_null(k);
     return k;
-}
-
-static unsigned threads_of_this_process(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    assert_non_null(d);
-    unsigned n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 /* Run 3 tasks of kernel (task 1 misbehaves) and expect both texts in the error. */
@@ -48,15 +36,7 @@ static void expect_failure(const char *mode_name, const char *kernel,
     if (rc != -1 || !strstr(err.msg, text1) || !strstr(err.msg, text2))
         fail_msg("%s %s: rc %d, error '%s'", mode_name, kernel, rc, err.msg);
     assert_no_children();
-    /*
-     * A joined thread may still be listed for a moment: the kernel wakes
-     * the joiner before it unlists the thread. Give it a second.
-     */
-    unsigned threads = threads_of_this_process();
-    for (int i = 0; i < 100 && threads != 1; i++) {
-        usleep(10000);
-        threads = threads_of_this_process();
-    }
+    unsigned threads = threads_settled(1);
     if (threads != 1)
         fail_msg("%s %s: %u threads left", mode_name, kernel, threads);
 }

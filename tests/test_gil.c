@@ -9,7 +9,6 @@
 
 #include "gil.h"
 
-#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,17 +25,6 @@ static const struct cb_kernel *kernel(const char *name)
         k = cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
     assert_non_null(k);
     return k;
-}
-
-static unsigned threads_of_this_process(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    assert_non_null(d);
-    unsigned n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 /* One batch through gil, whose executor stays for the checks; 0 or -1. */
@@ -278,7 +266,7 @@ static void test_timeout_releases_the_lock(void **state)
     (void)state;
     const struct cb_kernel *const hung[] = {kernel("fault_hang"), &spin};
     /* Not 1: a sanitizer may run a thread of its own. */
-    unsigned threads_before = threads_of_this_process();
+    unsigned threads_before = dir_entries("/proc/self/task");
     for (size_t k = 0; k < 2; k++) {
         struct cb_job job = job_of(hung[k], 4, 4, 1, 100);
         job.timeout_ms = 300;
@@ -288,7 +276,7 @@ static void test_timeout_releases_the_lock(void **state)
                                            "timed out") ||
             strstr(b.err.msg, "left running"))
             fail_msg("%s: rc %d, error '%s'", hung[k]->name, rc, b.err.msg);
-        assert_int_equal(threads_of_this_process(), threads_before);
+        assert_int_equal(threads_settled(threads_before), threads_before);
         assert_int_equal(b.gs.holds_lost, 0);
         bool task1_released = false;
         for (size_t i = 0; i < b.n_holds; i++) {

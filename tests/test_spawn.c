@@ -91,17 +91,6 @@ static unsigned processes_of_this_exe(void)
     return signal_processes_of_this_exe(0, 0);
 }
 
-static unsigned open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    assert_non_null(d);
-    unsigned n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static void assert_nothing_left(const char *what)
 {
     assert_no_children();
@@ -461,7 +450,7 @@ static void test_server_fork_fails(void **state)
 static void test_no_fd_leak(void **state)
 {
     (void)state;
-    unsigned fds = open_fds();
+    unsigned fds = dir_entries("/proc/self/fd");
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
         struct cb_job job = {.kernel = kernel("noop"), .tasks = 4,
@@ -477,7 +466,7 @@ static void test_no_fd_leak(void **state)
             assert_int_equal(run_batches(mode, &job, 1, r, &st, &err), -1);
         assert_nothing_left(mode->name);
     }
-    assert_int_equal(open_fds(), fds);
+    assert_int_equal(dir_entries("/proc/self/fd"), fds);
 }
 
 int main(int argc, char **argv)

@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /*
  * Start mode (if it has a start), run `batches` batches of job through
@@ -35,6 +37,33 @@ static inline int run_batches(const struct cb_mode *mode,
     if (mode->stop)
         mode->stop(ex);
     return rc;
+}
+
+/* The entries of a directory such as /proc/self/task, not . and .. */
+static inline unsigned dir_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/*
+ * This process's threads, once those that ended are gone: the kernel wakes
+ * a thread's joiner before it unlists the thread, so the count may be high
+ * for a moment. Waits up to a second for it to come down to want.
+ */
+static inline unsigned threads_settled(unsigned want)
+{
+    unsigned n = dir_entries("/proc/self/task");
+    for (int i = 0; i < 100 && n > want; i++) {
+        usleep(10000);
+        n = dir_entries("/proc/self/task");
+    }
+    return n;
 }
 
 /* No child of this process is left, zombie or running. */
