@@ -5,9 +5,12 @@
  *   EXE --cb-spawn-worker KERNEL TASK WORKER IO_MS PARENT   (result: fd 3)
  *   EXE --cb-forkserver KERNEL IO_MS PARENT       (fds 3, 4, 5: see role.h)
  *
- * EXE is /proc/self/exe itself, not the path it names: the program running
- * now, whichever binary it is (the driver or a test), even if that file was
- * rebuilt or removed since it started. The kernel goes by name, as a fresh
+ * EXE is the program running now, whichever binary it is (the driver or a
+ * test): the path /proc/self/exe names, read at each spawn, or, once that
+ * file has been removed or rebuilt (the link then ends in " (deleted)"),
+ * /proc/self/exe itself, which still opens the running image. The path, not
+ * the link, comes first because valgrind answers the readlink with its
+ * client's path, while exec of the link would start valgrind itself. The kernel goes by name, as a fresh
  * image shares none of the caller's memory; PARENT is the pid the role must
  * die with (cb_child_init).
  */
@@ -31,7 +34,19 @@ extern char **environ;
 
 enum { MAX_ROLE_FDS = 3, BAD_USAGE = 2 };
 
-static char self_exe[] = "/proc/self/exe";
+/* The executable to start: path[] if it is still the running image. */
+static const char *self_exe(char *path, size_t len)
+{
+    static const char deleted[] = " (deleted)";
+    ssize_t n = readlink("/proc/self/exe", path, len - 1);
+    if (n <= 0 || (size_t)n >= len - 1)
+        return "/proc/self/exe";
+    path[n] = '\0';
+    size_t tail = sizeof deleted - 1;
+    if ((size_t)n >= tail && strcmp(path + n - tail, deleted) == 0)
+        return "/proc/self/exe";
+    return path;
+}
 
 static const struct cb_kernel *kernel_by_name(const char *name)
 {
@@ -56,7 +71,8 @@ int cb_role_check_kernel(const struct cb_kernel *kernel, struct cb_error *err)
  */
 static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
 {
-    argv[0] = self_exe;
+    char path[PATH_MAX];
+    argv[0] = (char *)self_exe(path, sizeof path);
 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -110,7 +126,7 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
         rc = posix_spawn_file_actions_addclosefrom_np(&fa, above);
 #endif
     if (!rc)
-        rc = posix_spawn(pid, self_exe, &fa, &attr, argv, environ);
+        rc = posix_spawn(pid, argv[0], &fa, &attr, argv, environ);
     for (unsigned i = 0; i < n_copies; i++)
         close(copies[i]);
     posix_spawnattr_destroy(&attr);
