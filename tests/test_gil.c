@@ -17,16 +17,6 @@
 
 enum { MAX_T = 16 };
 
-static const struct cb_kernel *kernel(const char *name)
-{
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
-    if (!k)
-        k = cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
-    assert_non_null(k);
-    return k;
-}
-
 /* One batch through gil, whose executor stays for the checks; 0 or -1. */
 struct gil_batch {
     struct cb_executor *ex;
@@ -158,7 +148,7 @@ static void test_never_two_computing(void **state)
 static void test_logpow_yields(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(kernel("logpow"), 6, 6, 1, 100);
+    struct cb_job job = job_of(find_kernel("logpow"), 6, 6, 1, 100);
     struct gil_batch b;
     if (gil_batch_run(&b, &job) != 0)
         fail_msg("%s", b.err.msg);
@@ -177,7 +167,7 @@ static void test_logpow_yields(void **state)
 static void test_gmp_pow_keeps_the_lock(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(kernel("gmp_pow"), 4, 4, 1, 50);
+    struct cb_job job = job_of(find_kernel("gmp_pow"), 4, 4, 1, 50);
     struct gil_batch b;
     if (gil_batch_run(&b, &job) != 0)
         fail_msg("%s", b.err.msg);
@@ -197,7 +187,7 @@ static void test_gmp_pow_keeps_the_lock(void **state)
 static void test_io_sleep_overlaps(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(kernel("io_sleep"), 8, 8, 50, 0);
+    struct cb_job job = job_of(find_kernel("io_sleep"), 8, 8, 50, 0);
     struct gil_batch b;
     if (gil_batch_run(&b, &job) != 0)
         fail_msg("%s", b.err.msg);
@@ -217,7 +207,7 @@ static void test_io_sleep_overlaps(void **state)
 static void test_noop_one_hold(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(kernel("noop"), 5, 1, 1, 0);
+    struct cb_job job = job_of(find_kernel("noop"), 5, 1, 1, 0);
     struct gil_batch b;
     if (gil_batch_run(&b, &job) != 0)
         fail_msg("%s", b.err.msg);
@@ -264,7 +254,7 @@ static const struct cb_kernel spin = {"spin", "task 1 computes forever",
 static void test_timeout_releases_the_lock(void **state)
 {
     (void)state;
-    const struct cb_kernel *const hung[] = {kernel("fault_hang"), &spin};
+    const struct cb_kernel *const hung[] = {find_kernel("fault_hang"), &spin};
     /* Not 1: a sanitizer may run a thread of its own. */
     unsigned threads_before = dir_entries("/proc/self/task");
     for (size_t k = 0; k < 2; k++) {
@@ -294,7 +284,7 @@ static void test_timeout_releases_the_lock(void **state)
 static void test_batches_reuse_the_executor(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(kernel("io_sleep"), 3, 2, 5, 0);
+    struct cb_job job = job_of(find_kernel("io_sleep"), 3, 2, 5, 0);
     struct cb_executor *ex = NULL;
     struct cb_error err = {{0}};
     assert_int_equal(cb_mode_gil.start(&job, &ex, &err), 0);

@@ -46,14 +46,6 @@ static int setup(void **state)
     return runs == MAP_FAILED ? -1 : 0;
 }
 
-static const struct cb_kernel *kernel(const char *name)
-{
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
-    assert_non_null(k);
-    return k;
-}
-
 static struct cb_job job_of(const struct cb_kernel *k, unsigned tasks,
                             unsigned workers, unsigned io_ms)
 {
@@ -143,7 +135,7 @@ static void test_concurrency_is_real(void **state)
         const struct cb_mode *mode = cb_modes[m];
         if (mode->single_worker)
             continue;
-        struct cb_job job = job_of(kernel("io_sleep"), 8, 8, 50);
+        struct cb_job job = job_of(find_kernel("io_sleep"), 8, 8, 50);
         struct cb_task_result results[8];
         struct cb_batch_stats st;
         struct cb_error err = {{0}};
@@ -166,7 +158,7 @@ static void test_at_most_w(void **state)
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
         unsigned W = mode->single_worker ? 1 : 3;
-        struct cb_job job = job_of(kernel("io_sleep"), 9, W, 20);
+        struct cb_job job = job_of(find_kernel("io_sleep"), 9, W, 20);
         struct cb_task_result results[9];
         struct cb_batch_stats st;
         struct cb_error err = {{0}};

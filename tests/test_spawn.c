@@ -36,16 +36,6 @@ static const struct cb_mode *mode_named(const char *name)
     return m;
 }
 
-static const struct cb_kernel *kernel(const char *name)
-{
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
-    if (!k)
-        k = cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
-    assert_non_null(k);
-    return k;
-}
-
 static unsigned long processes_started(const struct cb_mode *mode)
 {
     return strcmp(mode->name, "spawn") == 0 ? cb_spawn_processes()
@@ -119,7 +109,7 @@ static void test_every_task_once(void **state)
         assert_true(mode->fresh_image);
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             unsigned T = shapes[s][0], W = shapes[s][1];
-            struct cb_job job = {.kernel = kernel("noop"), .tasks = T,
+            struct cb_job job = {.kernel = find_kernel("noop"), .tasks = T,
                                  .workers = W, .timeout_ms = 30000};
             struct cb_task_result results[MAX_T];
             struct cb_batch_stats st;
@@ -151,7 +141,7 @@ static void test_kernel_and_params_reach_the_image(void **state)
     (void)state;
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
-        struct cb_job job = {.kernel = kernel("io_sleep"),
+        struct cb_job job = {.kernel = find_kernel("io_sleep"),
                              .params = {.io_ms = 7}, .tasks = 3,
                              .workers = 2, .timeout_ms = 30000};
         struct cb_task_result r[3];
@@ -161,7 +151,7 @@ static void test_kernel_and_params_reach_the_image(void **state)
             fail_msg("%s io_sleep: %s", mode->name, err.msg);
         for (unsigned i = 0; i < 3; i++)
             assert_true(r[i].digest >= 7000000);
-        job = (struct cb_job){.kernel = kernel("fault_wrong"), .tasks = 1,
+        job = (struct cb_job){.kernel = find_kernel("fault_wrong"), .tasks = 1,
                               .workers = 1, .timeout_ms = 30000};
         if (run_batches(mode, &job, 1, r, &st, &err) != 0)
             fail_msg("%s fault_wrong task 0: %s", mode->name, err.msg);
@@ -234,19 +224,19 @@ static void test_failures_leave_nothing(void **state)
     (void)state;
     for (size_t m = 0; m < N_MODES; m++) {
         struct cb_job job = {.tasks = 6, .workers = 2, .timeout_ms = 300};
-        job.kernel = kernel("fault_crash");
+        job.kernel = find_kernel("fault_crash");
         expect_failure(modes[m], &job, "task 1: worker killed by signal 11 "
                        "(Segmentation fault)", "");
-        job.kernel = kernel("fault_exit");
+        job.kernel = find_kernel("fault_exit");
         expect_failure(modes[m], &job, "task 1: worker exited with status 3",
                        "");
-        job.kernel = kernel("fault_hang");
+        job.kernel = find_kernel("fault_hang");
         expect_failure(modes[m], &job, "task 1",
                        "still running after 300 ms: timed out");
-        job.kernel = kernel("fault_wrong");
+        job.kernel = find_kernel("fault_wrong");
         expect_failure(modes[m], &job, "task 1: wrong digest: value 42, "
                        "expected 0", "");
-        job = (struct cb_job){.kernel = kernel("io_sleep"),
+        job = (struct cb_job){.kernel = find_kernel("io_sleep"),
                               .params = {.io_ms = 60000}, .tasks = 8,
                               .workers = 4, .timeout_ms = 200};
         expect_failure(modes[m], &job, "task 0 (and 3 more) still running "
@@ -263,7 +253,7 @@ static void test_failed_run_cleans_up_at_once(void **state)
     (void)state;
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
-        struct cb_job job = {.kernel = kernel("io_sleep"),
+        struct cb_job job = {.kernel = find_kernel("io_sleep"),
                              .params = {.io_ms = 60000}, .tasks = 6,
                              .workers = 3, .timeout_ms = 200};
         struct cb_executor *ex = NULL;
@@ -317,7 +307,7 @@ static void test_forkserver_killed(void **state)
 {
     (void)state;
     const struct cb_mode *mode = mode_named("forkserver");
-    struct cb_job job = {.kernel = kernel("noop"), .tasks = 4, .workers = 2,
+    struct cb_job job = {.kernel = find_kernel("noop"), .tasks = 4, .workers = 2,
                          .timeout_ms = 30000};
     struct cb_executor *ex = NULL;
     struct cb_error err = {{0}};
@@ -360,7 +350,7 @@ static void test_everything_dies_with_its_parent(void **state)
         pid_t driver = fork();
         assert_true(driver >= 0);
         if (driver == 0) {
-            struct cb_job job = {.kernel = kernel("fault_hang"), .tasks = 2,
+            struct cb_job job = {.kernel = find_kernel("fault_hang"), .tasks = 2,
                                  .workers = 2, .timeout_ms = 600000};
             struct cb_task_result r[2];
             struct cb_batch_stats st;
@@ -423,7 +413,7 @@ static void test_server_fork_fails(void **state)
             _exit(90);
         if (setrlimit(RLIMIT_NPROC, &(struct rlimit){2, 2}) != 0)
             _exit(91);
-        struct cb_job job = {.kernel = kernel("noop"), .tasks = 2,
+        struct cb_job job = {.kernel = find_kernel("noop"), .tasks = 2,
                              .workers = 2, .timeout_ms = 30000};
         struct cb_task_result r[2];
         struct cb_batch_stats st;
@@ -453,7 +443,7 @@ static void test_no_fd_leak(void **state)
     unsigned fds = dir_entries("/proc/self/fd");
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
-        struct cb_job job = {.kernel = kernel("noop"), .tasks = 4,
+        struct cb_job job = {.kernel = find_kernel("noop"), .tasks = 4,
                              .workers = 2, .timeout_ms = 30000};
         struct cb_task_result r[4];
         struct cb_batch_stats st;
@@ -461,7 +451,7 @@ static void test_no_fd_leak(void **state)
         for (int i = 0; i < 5; i++)
             if (run_batches(mode, &job, 10, r, &st, &err) != 0)
                 fail_msg("%s: %s", mode->name, err.msg);
-        job.kernel = kernel("fault_crash");
+        job.kernel = find_kernel("fault_crash");
         for (int i = 0; i < 5; i++)
             assert_int_equal(run_batches(mode, &job, 1, r, &st, &err), -1);
         assert_nothing_left(mode->name);

@@ -39,6 +39,17 @@ static inline int run_batches(const struct cb_mode *mode,
     return rc;
 }
 
+/* The kernel called name, a benchmark or a fault kernel; fails if none. */
+static inline const struct cb_kernel *find_kernel(const char *name)
+{
+    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
+                                               name);
+    if (!k)
+        k = cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
+    assert_non_null(k);
+    return k;
+}
+
 /* The entries of a directory such as /proc/self/task, not . and .. */
 static inline unsigned dir_entries(const char *path)
 {
