@@ -298,7 +298,7 @@ std::string redirect_output(std::vector<std::string> &gb)
                     std::strerror(errno));
     std::fclose(f);
     main_pid = getpid();
-    for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
         std::signal(sig, remove_tmp_and_die);
     return final_path;
 }

@@ -38,6 +38,17 @@ static void fail(cb_gbench_state *state, const char *name, char *failed,
 }
 
 /*
+ * fail, before the benchmark's loop has started: it enters the loop first,
+ * as failed_before does and for the same reason.
+ */
+static void fail_before_loop(cb_gbench_state *state, struct cb_suite_case *c,
+                             const struct cb_error *err)
+{
+    (void)cb_gbench_keep_running(state);
+    fail(state, c->name, c->failed, sizeof c->failed, err);
+}
+
+/*
  * A repetition of a benchmark that failed before: the same error, no batch
  * run. It skips inside the loop, as a failing batch does: Google Benchmark
  * 1.7.1 aborts when a benchmark's repetitions report different iteration
@@ -109,7 +120,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
 
     int64_t t0 = cb_now_ns();
     if (c->mode->start && c->mode->start(&c->job, &ex, &err) < 0) {
-        fail(state, c->name, c->failed, sizeof c->failed, &err);
+        fail_before_loop(state, c, &err);
         return;
     }
     double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
@@ -117,7 +128,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {
         cb_error_set(&err, "out of memory");
-        fail(state, c->name, c->failed, sizeof c->failed, &err);
+        fail_before_loop(state, c, &err);
         goto out;
     }
     struct totals t = {0};

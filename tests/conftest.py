@@ -20,3 +20,9 @@ def shim_bench():
 @pytest.fixture(scope="session")
 def concbench():
     return _program("CB_CONCBENCH")
+
+
+@pytest.fixture(scope="session")
+def failfork():
+    """A preload library: fork fails from its CB_FAIL_FORK_FROM-th call."""
+    return _program("CB_FAILFORK")

@@ -4,6 +4,7 @@ file or process left behind.
 """
 import json
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -238,6 +239,32 @@ def test_a_failure_in_one_repetition_fails_them_all(concbench, tmp_path,
     assert r.stderr.count("fault_once/serial") == 1
 
 
+def test_a_pool_that_cannot_start_in_a_later_repetition(concbench, failfork,
+                                                        tmp_path):
+    # The pool's worker is the only fork, and with a minimum time of 0 each
+    # repetition is one call with one batch: the first two repetitions
+    # start their pool, the third cannot. Google Benchmark 1.7.1 aborted on such a run (one
+    # repetition with no iterations among ones with some).
+    out = tmp_path / "failfork.json"
+    r = run(concbench, "--kernels=noop,io_sleep", "--io-ms=1",
+            "--modes=process_pool", "--workers=1", "--tasks=4",
+            "--benchmark_repetitions=3", "--benchmark_min_time=0",
+            f"--benchmark_out={out}",
+            env={"LD_PRELOAD": failfork, "CB_FAIL_FORK_FROM": "3"})
+    assert r.returncode == 1, r.stderr
+    runs = [b for b in json.loads(out.read_text())["benchmarks"]
+            if b["run_type"] == "iteration"]
+    noop = [b for b in runs if b["name"].startswith("noop/")]
+    io = [b for b in runs if b["name"].startswith("io_sleep/")]
+    assert [bool(b.get("error_occurred")) for b in noop] == [False, False,
+                                                              True]
+    assert noop[2]["error_message"] == \
+        "worker 0: fork: Resource temporarily unavailable"
+    assert all(b.get("error_occurred") for b in io) and len(io) == 3
+    assert "2 benchmarks failed:" in r.stderr
+    assert list(tmp_path.iterdir()) == [out]     # no temporary left
+
+
 @pytest.mark.parametrize("chunk, part, size", [
     ("1", "", 1),                 # the default: not in the name
     ("3", "/chunk:3", 3),
@@ -259,6 +286,27 @@ def test_chunk_names_counter_and_context(concbench, tmp_path, chunk, part,
     # Modes without chunks keep their names and have no chunk counter.
     t = by_name["noop/thread/tasks:16/workers:2/manual_time"]
     assert "chunk" not in t
+
+
+def no_core_file():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGABRT])
+def test_a_crash_of_the_driver_leaves_no_file(concbench, tmp_path, sig):
+    # As if the driver crashed mid-run: it dies of the signal, and no
+    # half-written JSON (nor its temporary) stays behind.
+    out = tmp_path / "crash.json"
+    p = subprocess.Popen([concbench, "--kernels=fault_hang", "--modes=thread",
+                          "--workers=2", "--tasks=3",
+                          f"--benchmark_out={out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, **FAULTS),
+                         preexec_fn=no_core_file)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    assert p.wait(timeout=30) == -sig
+    assert list(tmp_path.iterdir()) == []
 
 
 def leftover_processes(exe):
