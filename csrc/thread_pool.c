@@ -35,6 +35,7 @@ struct cb_executor {
     unsigned ready;      /* workers waiting for their first batch */
     bool stopping;
     atomic_uint next;     /* the next task index to hand out */
+    atomic_bool abandoned; /* a batch timed out: take no more tasks */
     atomic_uint finished; /* tasks of this batch finished */
     struct cb_task_result *results; /* the pool's own: a late writer is safe */
 };
@@ -49,7 +50,8 @@ static void run_tasks(struct cb_executor *p, struct worker *w)
         if (first >= job->tasks)
             return;
         unsigned end = job->tasks - first < chunk ? job->tasks : first + chunk;
-        for (unsigned t = first; t < end; t++) {
+        for (unsigned t = first; t < end && !atomic_load(&p->abandoned);
+             t++) {
             atomic_store(&w->current, (int)t);
             cb_task_run(job, t, w->index, &p->results[t]);
         }
@@ -67,6 +69,11 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct cb_executor *p = w->pool;
+    /*
+     * Cancellable only while running tasks, where it holds no lock: a worker
+     * cancelled in pthread_cond_wait would end holding the pool's mutex.
+     */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     pthread_mutex_lock(&p->lock);
     unsigned seen = p->generation;
     p->ready++;
@@ -78,26 +85,35 @@ static void *worker_main(void *arg)
             break;
         seen = p->generation;
         pthread_mutex_unlock(&p->lock);
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         run_tasks(p, w);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Join every started worker; cancel one that will not stop within 1 s. */
+/*
+ * Join every started worker; cancel those not stopped within a second (all
+ * of them together), and detach those still not stopped a second later.
+ */
 static bool join_all(struct cb_executor *p)
 {
+    bool joined[CB_MAX_WORKERS] = {false};
     bool all = true;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* pthread_timedjoin_np's clock */
+    until.tv_sec += 1;
+    for (unsigned i = 0; i < p->n_started; i++)
+        joined[i] = pthread_timedjoin_np(p->tids[i], NULL, &until) == 0;
+    for (unsigned i = 0; i < p->n_started; i++)
+        if (!joined[i])
+            pthread_cancel(p->tids[i]);
+    until.tv_sec += 1;
     for (unsigned i = 0; i < p->n_started; i++) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
-        if (pthread_timedjoin_np(p->tids[i], NULL, &until) == 0)
+        if (joined[i])
             continue;
-        pthread_cancel(p->tids[i]);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
         if (pthread_timedjoin_np(p->tids[i], NULL, &until) != 0) {
             pthread_detach(p->tids[i]);
             all = false;
@@ -199,6 +215,8 @@ static int thread_pool_run(struct cb_executor *p, const struct cb_job *job,
 
     unsigned finished = atomic_load(&p->finished);
     if (finished < job->tasks) {
+        /* The workers finish the task they run and take no other. */
+        atomic_store(&p->abandoned, true);
         int current[CB_MAX_WORKERS];
         for (unsigned i = 0; i < p->n_workers; i++)
             current[i] = atomic_load(&p->workers[i].current);

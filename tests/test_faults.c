@@ -7,6 +7,7 @@
 #include "role.h"
 #include "testlib.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -113,6 +114,54 @@ static void run_without_processes(int fd)
     _exit(0);
 }
 
+/* A task of 2 ms of CPU with no cancellation point, counting its starts. */
+static atomic_uint spin_starts;
+
+static uint64_t spin_run(unsigned task, const struct cb_params *params)
+{
+    (void)task;
+    (void)params;
+    atomic_fetch_add(&spin_starts, 1);
+    int64_t until = cb_now_ns() + 2000000;
+    while (cb_now_ns() < until)
+        ;
+    return 0;
+}
+
+static bool spin_check(uint64_t value, const struct cb_params *params,
+                       char *why, size_t len)
+{
+    (void)params;
+    snprintf(why, len, "value %llu", (unsigned long long)value);
+    return value == 0;
+}
+
+/*
+ * After a timeout a pool's workers finish the task they run and take no
+ * other, so that stop can join them all: none is left computing the rest of
+ * the batch (it cannot be cancelled) while the next benchmark is timed.
+ */
+static void test_timed_out_pool_takes_no_more_tasks(void **state)
+{
+    (void)state;
+    static const struct cb_kernel spin = {"spin", "2 ms of CPU", spin_run,
+                                          spin_check};
+    struct cb_job job = {.kernel = &spin, .tasks = 4096, .workers = 2,
+                         .timeout_ms = 100};
+    static struct cb_task_result results[4096];
+    struct cb_batch_stats st;
+    struct cb_error err = {{0}};
+    int rc = run_batches(cb_mode_find("thread_pool"), &job, 1, results, &st,
+                         &err);
+    if (rc != -1 || !strstr(err.msg, "timed out"))
+        fail_msg("rc %d, error '%s'", rc, err.msg);
+    unsigned started = atomic_load(&spin_starts);
+    usleep(100000);
+    assert_int_equal(atomic_load(&spin_starts), started);
+    assert_true(started < job.tasks);
+    assert_int_equal(threads_settled(1), 1);
+}
+
 static void test_eagain_is_a_clear_error(void **state)
 {
     (void)state;
@@ -164,6 +213,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_process_modes),
         cmocka_unit_test(test_thread_modes),
         cmocka_unit_test(test_fault_kernels_are_noop_elsewhere),
+        cmocka_unit_test(test_timed_out_pool_takes_no_more_tasks),
         cmocka_unit_test(test_eagain_is_a_clear_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
