@@ -149,7 +149,7 @@ static int process_pool_start(const struct cb_job *job,
     p->task_w = -1;
     p->pids = calloc(job->workers, sizeof *p->pids);
     p->result_r = calloc(job->workers, sizeof *p->result_r);
-    p->pfds = calloc(job->workers, sizeof *p->pfds);
+    p->pfds = calloc(job->workers + 1, sizeof *p->pfds); /* + the queue */
     p->buf = calloc(64, sizeof *p->buf);
     p->seen = calloc(job->tasks, sizeof *p->seen);
     p->current_len = job->workers * sizeof *p->current;
@@ -171,6 +171,16 @@ static int process_pool_start(const struct cb_job *job,
         goto fail;
     }
     p->task_w = queue[1];
+    /*
+     * The parent writes the queue without blocking and goes on reading
+     * results: a queue pipe too small for a batch (pipes shrink when a user
+     * holds many) must not wait on workers that wait on the parent.
+     */
+    if (fcntl(p->task_w, F_SETFL, O_NONBLOCK) < 0) {
+        cb_error_set(err, "fcntl: %s", strerror(errno));
+        close(queue[0]);
+        goto fail;
+    }
     pid_t parent = getpid();
     int64_t deadline = cb_now_ns() + (int64_t)START_TIMEOUT_MS * 1000000;
     for (unsigned i = 0; i < job->workers; i++) {
@@ -209,24 +219,31 @@ fail:
 }
 
 /*
- * Hand out every chunk of the batch, as its first task's index: whole
- * PIPE_BUF-sized writes.
+ * Hand out the chunks of the batch from *next on, each as its first task's
+ * index, until the queue is full or all are out: writes of at most PIPE_BUF
+ * bytes, which a non-blocking pipe takes whole or not at all.
  */
 static int post_tasks(struct cb_executor *p, const struct cb_job *job,
-                      struct cb_error *err)
+                      unsigned *next, struct cb_error *err)
 {
     enum { PER_WRITE = PIPE_BUF / sizeof(uint32_t) };
     uint32_t firsts[PER_WRITE];
     unsigned chunk = job->chunk ? job->chunk : 1;
-    for (unsigned t = 0; t < job->tasks;) {
-        unsigned n = 0;
+    while (*next < job->tasks) {
+        unsigned n = 0, t = *next;
         for (; n < PER_WRITE && t < job->tasks; t += chunk)
             firsts[n++] = t;
-        if (cb_write_full(p->task_w, firsts, n * sizeof firsts[0]) < 0) {
+        ssize_t w = write(p->task_w, firsts, n * sizeof firsts[0]);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN)
+            return 0; /* full: poll says when there is room */
+        if (w != (ssize_t)(n * sizeof firsts[0])) {
             cb_error_set(err, "writing to the task queue: %s",
-                         strerror(errno));
+                         w < 0 ? strerror(errno) : "short write");
             return -1;
         }
+        *next = t;
     }
     return 0;
 }
@@ -285,14 +302,18 @@ static int process_pool_run(struct cb_executor *p, const struct cb_job *job,
 {
     int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
     memset(p->seen, 0, job->tasks * sizeof *p->seen);
-    if (post_tasks(p, job, err) < 0)
+    unsigned posted = 0; /* the first task not yet in the queue */
+    if (post_tasks(p, job, &posted, err) < 0)
         goto fail;
 
     unsigned received = 0;
-    for (unsigned i = 0; i < p->n_workers; i++)
+    unsigned n = p->n_workers;
+    for (unsigned i = 0; i < n; i++)
         p->pfds[i] = (struct pollfd){.fd = p->result_r[i], .events = POLLIN};
     while (received < job->tasks) {
-        int ready = poll(p->pfds, p->n_workers, cb_poll_ms_until(deadline));
+        p->pfds[n] = (struct pollfd){
+            .fd = posted < job->tasks ? p->task_w : -1, .events = POLLOUT};
+        int ready = poll(p->pfds, n + 1, cb_poll_ms_until(deadline));
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready < 0) {
@@ -307,10 +328,12 @@ static int process_pool_run(struct cb_executor *p, const struct cb_job *job,
                                   job->tasks, job->timeout_ms);
             goto fail;
         }
-        for (unsigned i = 0; i < p->n_workers; i++)
+        for (unsigned i = 0; i < n; i++)
             if (p->pfds[i].revents &&
                 collect(p, i, results, &received, err) < 0)
                 goto fail;
+        if (p->pfds[n].revents && post_tasks(p, job, &posted, err) < 0)
+            goto fail;
     }
     return 0;
 fail:
