@@ -31,6 +31,7 @@
  * can still take it and stop too.
  */
 #include "gil.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -73,29 +74,12 @@ struct gil_thread {
     int64_t wait_ns;
 };
 
-struct slot {
-    pthread_t tid;
-    bool busy;
-    unsigned task;
-    int index;
-    struct cb_executor *ex;
-    struct gil_thread gt;
-    struct cb_task_result result;
-};
-
 struct cb_executor {
     struct gil gil;
-    const struct cb_job *job; /* the batch running */
-    pthread_mutex_t lock;
-    pthread_cond_t done;
-    unsigned *finished; /* queue of slots whose thread has finished */
-    unsigned n_finished;
     unsigned tasks;
     int64_t *wait_ns; /* per task */
     /* A thread that would not stop still uses this: stop must not free it. */
     bool abandoned;
-    unsigned n_slots;
-    struct slot slots[];
 };
 
 static void record_hold(struct gil *g, unsigned task, int64_t end_ns)
@@ -223,30 +207,26 @@ static void thread_cancelled(void *arg)
     pthread_mutex_unlock(&g->mutex);
 }
 
-static void *slot_main(void *arg)
+/* One task in the thread cb_threads_run made for it, under the lock. */
+static void gil_task(void *arg, const struct cb_job *job, unsigned task,
+                     int worker, struct cb_task_result *out)
 {
-    struct slot *s = arg;
-    struct cb_executor *ex = s->ex;
-    s->gt = (struct gil_thread){.gil = &ex->gil, .task = s->task};
+    struct cb_executor *ex = arg;
+    struct gil_thread gt = {.gil = &ex->gil, .task = task};
     const struct cb_hooks hooks = {
         .checkpoint = hook_checkpoint,
         .block_begin = hook_block_begin,
         .block_end = hook_block_end,
         .task_begin = hook_task_begin,
         .task_end = hook_task_end,
-        .ctx = &s->gt,
+        .ctx = &gt,
     };
-    struct cb_job job = *ex->job;
-    job.params.hooks = &hooks;
-    pthread_cleanup_push(thread_cancelled, &s->gt);
-    cb_task_run(&job, s->task, s->index, &s->result);
+    struct cb_job with_lock = *job;
+    with_lock.params.hooks = &hooks;
+    pthread_cleanup_push(thread_cancelled, &gt);
+    cb_task_run(&with_lock, task, worker, out);
     pthread_cleanup_pop(0);
-
-    pthread_mutex_lock(&ex->lock);
-    ex->finished[ex->n_finished++] = (unsigned)s->index;
-    pthread_cond_signal(&ex->done);
-    pthread_mutex_unlock(&ex->lock);
-    return NULL;
+    ex->wait_ns[task] = gt.wait_ns;
 }
 
 static pthread_cond_t *cond_init_monotonic(pthread_cond_t *c)
@@ -266,34 +246,27 @@ static void gil_stop(struct cb_executor *ex)
     pthread_mutex_destroy(&ex->gil.mutex);
     pthread_cond_destroy(&ex->gil.cond);
     pthread_cond_destroy(&ex->gil.switch_cond);
-    pthread_mutex_destroy(&ex->lock);
-    pthread_cond_destroy(&ex->done);
     free(ex->gil.holds);
     free(ex->wait_ns);
-    free(ex->finished);
     free(ex);
 }
 
 static int gil_start(const struct cb_job *job, struct cb_executor **out,
                      struct cb_error *err)
 {
-    unsigned n_slots = job->workers < job->tasks ? job->workers : job->tasks;
-    struct cb_executor *ex = calloc(1, sizeof *ex + n_slots * sizeof ex->slots[0]);
+    struct cb_executor *ex = calloc(1, sizeof *ex);
     if (!ex) {
         cb_error_set(err, "out of memory");
         return -1;
     }
-    ex->n_slots = n_slots;
     ex->tasks = job->tasks;
     /* Two holds a task, and room for many switches. */
     ex->gil.cap_holds = 1024 + 64 * (size_t)job->tasks;
     ex->gil.holds = calloc(ex->gil.cap_holds, sizeof *ex->gil.holds);
     ex->wait_ns = calloc(job->tasks ? job->tasks : 1, sizeof *ex->wait_ns);
-    ex->finished = calloc(n_slots ? n_slots : 1, sizeof *ex->finished);
-    if (!ex->gil.holds || !ex->wait_ns || !ex->finished) {
+    if (!ex->gil.holds || !ex->wait_ns) {
         free(ex->gil.holds);
         free(ex->wait_ns);
-        free(ex->finished);
         free(ex);
         cb_error_set(err, "out of memory");
         return -1;
@@ -301,73 +274,7 @@ static int gil_start(const struct cb_job *job, struct cb_executor **out,
     pthread_mutex_init(&ex->gil.mutex, NULL);
     cond_init_monotonic(&ex->gil.cond);
     pthread_cond_init(&ex->gil.switch_cond, NULL);
-    pthread_mutex_init(&ex->lock, NULL);
-    cond_init_monotonic(&ex->done);
-    for (unsigned i = 0; i < n_slots; i++) {
-        ex->slots[i].index = (int)i;
-        ex->slots[i].ex = ex;
-    }
     *out = ex;
-    return 0;
-}
-
-/* Wait for a finished slot until deadline; returns its index or -1. */
-static int wait_finished(struct cb_executor *ex, int64_t deadline_ns)
-{
-    struct timespec until;
-    cb_ns_to_timespec(deadline_ns, &until);
-    int idx = -1;
-    pthread_mutex_lock(&ex->lock);
-    while (ex->n_finished == 0)
-        if (pthread_cond_timedwait(&ex->done, &ex->lock, &until) == ETIMEDOUT)
-            break;
-    if (ex->n_finished > 0)
-        idx = (int)ex->finished[--ex->n_finished];
-    pthread_mutex_unlock(&ex->lock);
-    return idx;
-}
-
-/*
- * Cancel the threads still busy and join them; returns false if one will
- * not stop within a second (it is detached and keeps the executor).
- */
-static bool cancel_busy(struct cb_executor *ex)
-{
-    bool all_stopped = true;
-    int64_t deadline = cb_now_ns() + 1000000000;
-    for (unsigned i = 0; i < ex->n_slots; i++)
-        if (ex->slots[i].busy)
-            pthread_cancel(ex->slots[i].tid);
-    for (unsigned i = 0; i < ex->n_slots; i++) {
-        struct slot *s = &ex->slots[i];
-        if (!s->busy)
-            continue;
-        /* pthread_timedjoin_np waits on CLOCK_REALTIME. */
-        struct timespec now_rt, until;
-        clock_gettime(CLOCK_REALTIME, &now_rt);
-        int64_t left = deadline - cb_now_ns();
-        if (left < 0)
-            left = 0;
-        cb_ns_to_timespec((int64_t)now_rt.tv_sec * 1000000000 +
-                          now_rt.tv_nsec + left, &until);
-        if (pthread_timedjoin_np(s->tid, NULL, &until) != 0) {
-            pthread_detach(s->tid);
-            all_stopped = false;
-        }
-        s->busy = false;
-    }
-    return all_stopped;
-}
-
-static int launch(struct slot *s, unsigned task, struct cb_error *err)
-{
-    s->task = task;
-    int e = pthread_create(&s->tid, NULL, slot_main, s);
-    if (e != 0) {
-        cb_error_set(err, "task %u: pthread_create: %s", task, strerror(e));
-        return -1;
-    }
-    s->busy = true;
     return 0;
 }
 
@@ -379,10 +286,7 @@ static int gil_run(struct cb_executor *ex, const struct cb_job *job,
                      job->tasks, ex->tasks);
         return -1;
     }
-    int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
     struct gil *g = &ex->gil;
-    ex->job = job;
-    ex->n_finished = 0;
     g->locked = false;
     g->holder = NULL;
     g->last_task = -1;
@@ -395,48 +299,10 @@ static int gil_run(struct cb_executor *ex, const struct cb_job *job,
     g->drop_requests = g->switches = 0;
     memset(ex->wait_ns, 0, job->tasks * sizeof *ex->wait_ns);
 
-    unsigned next = 0, running = 0;
-    int rc = 0;
-    for (unsigned i = 0; i < ex->n_slots; i++) {
-        if (launch(&ex->slots[i], next, err) < 0) {
-            rc = -1;
-            break;
-        }
-        next++;
-        running++;
-    }
-
-    while (running > 0) {
-        int idx = wait_finished(ex, deadline);
-        if (idx < 0) {
-            unsigned first = job->tasks;
-            for (unsigned i = 0; i < ex->n_slots; i++)
-                if (ex->slots[i].busy && ex->slots[i].task < first)
-                    first = ex->slots[i].task;
-            cb_error_timeout(err, first, running, job->timeout_ms);
-            if (!cancel_busy(ex)) {
-                ex->abandoned = true;
-                size_t len = strlen(err->msg);
-                snprintf(err->msg + len, sizeof err->msg - len,
-                         " (a thread did not stop and is left running)");
-            }
-            return -1;
-        }
-        struct slot *s = &ex->slots[idx];
-        pthread_join(s->tid, NULL);
-        s->busy = false;
-        running--;
-        results[s->task] = s->result;
-        ex->wait_ns[s->task] = s->gt.wait_ns;
-        if (rc == 0 && next < job->tasks) {
-            if (launch(s, next, err) < 0) {
-                rc = -1;
-                continue;
-            }
-            next++;
-            running++;
-        }
-    }
+    bool abandoned = false;
+    int rc = cb_threads_run(job, results, gil_task, ex, &abandoned, err);
+    if (abandoned)
+        ex->abandoned = true;
     return rc;
 }
 

@@ -8,7 +8,7 @@
  * that still does not stop is left running with the memory it uses, and the
  * error says so: a thread cannot be killed the way a process can.
  */
-#include "executor.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +29,8 @@ struct slot {
 /* One batch's shared state, on the heap so that an abandoned thread keeps it. */
 struct batch {
     const struct cb_job *job;
+    cb_thread_task_fn *body;
+    void *arg;
     pthread_mutex_t lock;
     pthread_cond_t done;
     unsigned *finished; /* queue of slots whose thread has finished */
@@ -40,7 +42,7 @@ static void *slot_main(void *arg)
 {
     struct slot *s = arg;
     struct batch *b = s->batch;
-    cb_task_run(b->job, s->task, s->index, &s->result);
+    b->body(b->arg, b->job, s->task, s->index, &s->result);
     pthread_mutex_lock(&b->lock);
     b->finished[b->n_finished++] = (unsigned)s->index;
     pthread_cond_signal(&b->done);
@@ -128,10 +130,10 @@ static bool cancel_busy(struct batch *b, unsigned n_slots)
     return all_stopped;
 }
 
-static int thread_run(struct cb_executor *ex, const struct cb_job *job,
-                      struct cb_task_result *results, struct cb_error *err)
+int cb_threads_run(const struct cb_job *job, struct cb_task_result *results,
+                   cb_thread_task_fn *body, void *arg, bool *abandoned,
+                   struct cb_error *err)
 {
-    (void)ex;
     unsigned n_slots = job->workers < job->tasks ? job->workers : job->tasks;
     int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
     struct batch *b = batch_new(job, n_slots);
@@ -139,6 +141,8 @@ static int thread_run(struct cb_executor *ex, const struct cb_job *job,
         cb_error_set(err, "out of memory");
         return -1;
     }
+    b->body = body;
+    b->arg = arg;
 
     unsigned next = 0, running = 0;
     int rc = 0;
@@ -168,6 +172,8 @@ static int thread_run(struct cb_executor *ex, const struct cb_job *job,
                 size_t len = strlen(err->msg);
                 snprintf(err->msg + len, sizeof err->msg - len,
                          " (a thread did not stop and is left running)");
+                if (abandoned)
+                    *abandoned = true;
                 return -1; /* b stays allocated for that thread */
             }
             batch_free(b);
@@ -194,6 +200,20 @@ static int thread_run(struct cb_executor *ex, const struct cb_job *job,
     }
     batch_free(b);
     return rc;
+}
+
+static void run_task(void *arg, const struct cb_job *job, unsigned task,
+                     int worker, struct cb_task_result *out)
+{
+    (void)arg;
+    cb_task_run(job, task, worker, out);
+}
+
+static int thread_run(struct cb_executor *ex, const struct cb_job *job,
+                      struct cb_task_result *results, struct cb_error *err)
+{
+    (void)ex;
+    return cb_threads_run(job, results, run_task, NULL, NULL, err);
 }
 
 const struct cb_mode cb_mode_thread = {
