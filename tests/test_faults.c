@@ -92,12 +92,9 @@ static void test_fault_kernels_are_noop_elsewhere(void **state)
  * In a child limited to one process (RLIMIT_NPROC counts threads too), run
  * a batch of each mode but serial, and send back the errors.
  */
-static void run_without_processes(int fd)
+static void run_without_processes(void *arg, int fd)
 {
-    if (geteuid() == 0 && setuid(65534) != 0) /* root ignores RLIMIT_NPROC */
-        _exit(90);
-    if (setrlimit(RLIMIT_NPROC, &(struct rlimit){1, 1}) != 0)
-        _exit(91);
+    (void)arg;
     const struct cb_kernel *noop =
         cb_kernel_find(cb_kernels, cb_kernel_count, "noop");
     for (size_t m = 0; m < cb_mode_count; m++) {
@@ -111,7 +108,6 @@ static void run_without_processes(int fd)
         int rc = run_batches(cb_modes[m], &job, 1, r, &st, &err);
         dprintf(fd, "%s %d %s\n", cb_modes[m]->name, rc, err.msg);
     }
-    _exit(0);
 }
 
 /* A task of 2 ms of CPU with no cancellation point, counting its starts. */
@@ -165,24 +161,8 @@ static void test_timed_out_pool_takes_no_more_tasks(void **state)
 static void test_eagain_is_a_clear_error(void **state)
 {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        run_without_processes(fds[1]);
-    }
-    close(fds[1]);
-    char out[2048] = {0};
-    size_t len = 0;
-    for (ssize_t n; (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0;)
-        len += (size_t)n;
-    close(fds[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    char out[2048];
+    run_with_nproc(1, run_without_processes, NULL, out, sizeof out);
     static const char *const want[] = {
         "thread -1 task 0: pthread_create: Resource temporarily unavailable",
         "process -1 task 0: fork: Resource temporarily unavailable",

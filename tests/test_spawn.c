@@ -400,37 +400,23 @@ static void test_everything_dies_with_its_parent(void **state)
  * the batch fails with fork's error for its first task. In a child, as
  * root ignores the limit.
  */
+static void start_without_fork(void *arg, int fd)
+{
+    (void)arg;
+    struct cb_job job = {.kernel = find_kernel("noop"), .tasks = 2,
+                         .workers = 2, .timeout_ms = 30000};
+    struct cb_task_result r[2];
+    struct cb_batch_stats st;
+    struct cb_error err = {{0}};
+    int rc = run_batches(mode_named("forkserver"), &job, 1, r, &st, &err);
+    dprintf(fd, "%d %s", rc, err.msg);
+}
+
 static void test_server_fork_fails(void **state)
 {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        if (geteuid() == 0 && setuid(65534) != 0)
-            _exit(90);
-        if (setrlimit(RLIMIT_NPROC, &(struct rlimit){2, 2}) != 0)
-            _exit(91);
-        struct cb_job job = {.kernel = find_kernel("noop"), .tasks = 2,
-                             .workers = 2, .timeout_ms = 30000};
-        struct cb_task_result r[2];
-        struct cb_batch_stats st;
-        struct cb_error err = {{0}};
-        int rc = run_batches(mode_named("forkserver"), &job, 1, r, &st, &err);
-        dprintf(fds[1], "%d %s", rc, err.msg);
-        _exit(0);
-    }
-    close(fds[1]);
-    char out[512] = {0};
-    size_t len = 0;
-    for (ssize_t n; (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0;)
-        len += (size_t)n;
-    close(fds[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char out[512];
+    run_with_nproc(2, start_without_fork, NULL, out, sizeof out);
     if (strcmp(out, "-1 task 0: fork: Resource temporarily unavailable") != 0)
         fail_msg("got '%s'", out);
     assert_nothing_left("forkserver");

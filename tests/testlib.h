@@ -15,6 +15,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +77,40 @@ static inline unsigned threads_settled(unsigned want)
         n = dir_entries("/proc/self/task");
     }
     return n;
+}
+
+/*
+ * Run fn(arg, fd) in a forked child that may have at most nproc processes
+ * and threads (as user nobody: root ignores RLIMIT_NPROC). What it writes to
+ * fd comes back in out[len], NUL-terminated. Fails the test unless the
+ * child returns from fn and so exits 0.
+ */
+static inline void run_with_nproc(unsigned nproc, void (*fn)(void *, int),
+                                  void *arg, char *out, size_t len)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        if (geteuid() == 0 && setuid(65534) != 0)
+            _exit(90);
+        if (setrlimit(RLIMIT_NPROC, &(struct rlimit){nproc, nproc}) != 0)
+            _exit(91);
+        fn(arg, fds[1]);
+        _exit(0);
+    }
+    close(fds[1]);
+    memset(out, 0, len);
+    size_t got = 0;
+    for (ssize_t n; (n = read(fds[0], out + got, len - 1 - got)) > 0;)
+        got += (size_t)n;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("child ended with status %#x: %s", status, out);
 }
 
 /* No child of this process is left, zombie or running. */
