@@ -1,16 +1,16 @@
 // concbench: registers kernel x mode x workers as Google Benchmark
 // benchmarks, adds the machine's context, runs them, and writes the JSON
 // whole or not at all. It knows nothing of fork or threads: the benchmark
-// body is C (csrc/suite.c) and reaches Google Benchmark through the shim.
+// body is C (bench/suite.c), and both reach Google Benchmark through the
+// shim (bench/gbench.h).
 #include "cb_config.h"
+#include "gbench.h"
 #include "parse.h"
 #include "role.h"
 #include "suite.h"
 #include "sysinfo.h"
 
-#include <benchmark/benchmark.h>
-
-#include <cctype>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -25,6 +25,35 @@ namespace {
 
 constexpr int kUsageError = 2;
 
+// A mode option (csrc/options.h) as the command line set it; one for each
+// option any mode takes, shared by the modes that take the same one.
+struct ModeOption {
+    const cb_option *option;
+    std::string flag; // --name, '-' for '_'
+    cb_option_value value;
+};
+
+// Every distinct option of the modes, in the order the modes declare them.
+std::vector<ModeOption> mode_options()
+{
+    std::vector<ModeOption> out;
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        const cb_mode *mode = cb_modes[m];
+        for (size_t i = 0; mode->options && mode->options[i]; i++) {
+            const cb_option *o = mode->options[i];
+            bool seen = false;
+            for (const ModeOption &mo : out)
+                seen |= mo.option == o;
+            if (seen)
+                continue;
+            char flag[64];
+            cb_option_flag(o, flag, sizeof flag);
+            out.push_back({o, flag, cb_option_default(o)});
+        }
+    }
+    return out;
+}
+
 struct Options {
     std::vector<const cb_kernel *> kernels;
     std::vector<const cb_mode *> modes;
@@ -32,9 +61,7 @@ struct Options {
     unsigned tasks = 16;
     unsigned io_ms = 100;
     unsigned timeout_s = 60;
-    unsigned chunk = 1;      // the pools' chunk size, unless chunk_auto
-    bool chunk_auto = false; // Pool.map's rule, per worker count
-    unsigned switch_us = CB_SWITCH_US;
+    std::vector<ModeOption> mode_options = ::mode_options();
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
@@ -47,21 +74,10 @@ struct Options {
     std::exit(kUsageError);
 }
 
-bool fault_kernels_enabled()
-{
-    const char *e = std::getenv("CONCBENCH_FAULT_KERNELS");
-    return e && std::strcmp(e, "1") == 0;
-}
-
+// A benchmark kernel, or one a test program added (cb_kernels_add).
 const cb_kernel *find_kernel(const std::string &name)
 {
-    if (const cb_kernel *k =
-            cb_kernel_find(cb_kernels, cb_kernel_count, name.c_str()))
-        return k;
-    if (fault_kernels_enabled())
-        return cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count,
-                              name.c_str());
-    return nullptr;
+    return cb_kernel_by_name(name.c_str());
 }
 
 std::vector<std::string> split(const std::string &flag, const std::string &s)
@@ -96,6 +112,49 @@ unsigned parse_number(const std::string &flag, const std::string &s,
     return v;
 }
 
+// text wrapped at 78 columns, every line indented by 20 but the first,
+// which continues head.
+std::string wrap(std::string head, const std::string &text)
+{
+    std::string out, line = head;
+    line.resize(std::max<size_t>(line.size() + 1, 20), ' ');
+    bool empty = true; // nothing of text on this line yet
+    for (size_t start = 0; start < text.size();) {
+        size_t space = text.find(' ', start);
+        std::string word = text.substr(start, space - start);
+        start = space == std::string::npos ? text.size() : space + 1;
+        if (!empty && line.size() + 1 + word.size() > 78) {
+            out += line + "\n";
+            line = std::string(20, ' ');
+            empty = true;
+        }
+        line += (empty ? "" : " ") + word;
+        empty = false;
+    }
+    return out + line + "\n";
+}
+
+// The mode options' lines of --help: the flag, its help, the modes that
+// take it, its range and its default.
+std::string options_help()
+{
+    std::string out;
+    for (const ModeOption &mo : mode_options()) {
+        const cb_option *o = mo.option;
+        std::string modes;
+        for (size_t m = 0; m < cb_mode_count; m++)
+            if (cb_mode_has_option(cb_modes[m], o))
+                modes += std::string(modes.empty() ? "" : ", ") +
+                         cb_modes[m]->name;
+        out += wrap("  " + mo.flag + "=" + o->metavar,
+                    std::string(o->help) + " (" + modes + "; " +
+                        std::to_string(o->min) + " to " +
+                        std::to_string(o->max) + ", default: " +
+                        std::to_string(o->def) + ")");
+    }
+    return out;
+}
+
 void print_help()
 {
     std::printf(
@@ -115,12 +174,7 @@ void print_help()
         "  --timeout=S       a batch still running after S seconds fails, 1 to "
         "3600\n"
         "                    (default: 60)\n"
-        "  --chunk=N|auto    tasks a pool worker takes at a time, 1 to %u, or\n"
-        "                    auto: ceil(T / (4 W)), Python's Pool.map rule\n"
-        "                    (default: 1; named /chunk:N when not 1)\n"
-        "  --switch-us=N     gil's switch interval in microseconds, 1 to "
-        "1000000\n"
-        "                    (default: %u, Python's sys.getswitchinterval())\n"
+        "%s"
         "  --baselines       also run the bare loops the modes are measured\n"
         "                    against (fork+_exit+waitpid, pthread_create+join,\n"
         "                    gmp_pow and logpow in a loop); the default unless\n"
@@ -137,21 +191,81 @@ void print_help()
         "--benchmark_min_time=SECONDS (default here: 0.2),\n"
         "--benchmark_out=FILE (written whole or not at all).\n"
         "Exit status: 0, 1 if a benchmark failed, 2 for bad flags.\n",
-        CB_MAX_WORKERS, CB_MAX_TASKS, CB_MAX_TASKS, CB_SWITCH_US);
+        CB_MAX_WORKERS, CB_MAX_TASKS, options_help().c_str());
+}
+
+// A mode's properties, as the context's "modes" entry and --list show them:
+// "pool,chunked", "" for none.
+std::string mode_properties(const cb_mode *m)
+{
+    std::string props;
+    auto add = [&](bool has, const char *name) {
+        if (has)
+            props += std::string(props.empty() ? "" : ",") + name;
+    };
+    add(m->single_worker, "single_worker");
+    add(m->pool, "pool");
+    add(cb_mode_chunked(m), "chunked");
+    add(m->role != nullptr, "fresh_image");
+    return props;
+}
+
+// The modes in the suite's order, "serial:single_worker thread ...".
+std::string modes_context()
+{
+    std::string out;
+    for (size_t i = 0; i < cb_mode_count; i++) {
+        std::string props = mode_properties(cb_modes[i]);
+        out += std::string(i ? " " : "") + cb_modes[i]->name +
+               (props.empty() ? "" : ":" + props);
+    }
+    return out;
 }
 
 void print_list()
 {
     std::printf("kernels:\n");
     for (size_t i = 0; i < cb_kernel_count; i++)
-        std::printf("  %-13s %s\n", cb_kernels[i].name, cb_kernels[i].summary);
-    std::printf("modes:\n");
-    for (size_t i = 0; i < cb_mode_count; i++)
-        std::printf("  %-13s %s\n", cb_modes[i]->name, cb_modes[i]->summary);
+        std::printf("  %-13s %s\n", cb_kernels[i]->name,
+                    cb_kernels[i]->summary);
+    if (cb_kernel_added(0)) {
+        std::printf("kernels of this program only (not run by default):\n");
+        for (size_t i = 0; const cb_kernel *k = cb_kernel_added(i); i++)
+            std::printf("  %-13s %s\n", k->name, k->summary);
+    }
+    std::printf("modes (properties in brackets):\n");
+    for (size_t i = 0; i < cb_mode_count; i++) {
+        std::string props = mode_properties(cb_modes[i]);
+        std::printf("  %-13s %s%s\n", cb_modes[i]->name,
+                    props.empty() ? "" : ("[" + props + "] ").c_str(),
+                    cb_modes[i]->summary);
+    }
     std::printf("baselines:\n");
     for (size_t i = 0; i < cb_baseline_count; i++)
         std::printf("  %-20s %s\n", cb_baselines[i].name,
                     cb_baselines[i].summary);
+}
+
+ModeOption *find_mode_option(Options &o, const std::string &flag)
+{
+    for (ModeOption &mo : o.mode_options)
+        if (mo.flag == flag)
+            return &mo;
+    return nullptr;
+}
+
+void parse_mode_option(ModeOption &mo, const std::string &value)
+{
+    const cb_option *opt = mo.option;
+    int rc = cb_option_parse(opt, value.c_str(), &mo.value);
+    if (rc == -EINVAL)
+        usage_error(mo.flag + ": '" + value + "' is " +
+                    (opt->resolve_auto ? "neither a whole number nor auto"
+                                       : "not a whole number"));
+    if (rc == -ERANGE)
+        usage_error(mo.flag + ": " + value + " is out of range (" +
+                    std::to_string(opt->min) + " to " +
+                    std::to_string(opt->max) + ")");
 }
 
 // Takes concbench's flags out of argv, leaving Google Benchmark's in gb.
@@ -226,25 +340,16 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
         } else if (flag == "--timeout") {
             need_value();
             o.timeout_s = parse_number(flag, value, 1, 3600);
-        } else if (flag == "--chunk") {
+        } else if (ModeOption *mo = find_mode_option(o, flag)) {
             need_value();
-            o.chunk_auto = value == "auto";
-            if (!o.chunk_auto && !value.empty() &&
-                !std::isdigit((unsigned char)value[0]))
-                usage_error(flag + ": '" + value +
-                            "' is neither a whole number nor auto");
-            o.chunk = o.chunk_auto ? 0
-                                   : parse_number(flag, value, 1, CB_MAX_TASKS);
-        } else if (flag == "--switch-us") {
-            need_value();
-            o.switch_us = parse_number(flag, value, 1, 1000000);
+            parse_mode_option(*mo, value);
         } else {
             usage_error("unknown flag '" + arg + "'");
         }
     }
     if (!o.kernels_set)
         for (size_t i = 0; i < cb_kernel_count; i++)
-            o.kernels.push_back(&cb_kernels[i]);
+            o.kernels.push_back(cb_kernels[i]);
     if (o.modes.empty())
         for (size_t i = 0; i < cb_mode_count; i++)
             o.modes.push_back(cb_modes[i]);
@@ -305,19 +410,25 @@ std::string redirect_output(std::vector<std::string> &gb)
 
 void add_context(const Options &o)
 {
-    benchmark::AddCustomContext("concbench_version", CB_VERSION);
+    auto add = [](const char *key, const std::string &value) {
+        cb_gbench_add_context(key, value.c_str());
+    };
+    add("concbench_version", CB_VERSION);
     cb_sysinfo_item items[16];
     size_t n = cb_sysinfo(items, 16);
     for (size_t i = 0; i < n; i++)
-        benchmark::AddCustomContext(items[i].key, items[i].value);
-    benchmark::AddCustomContext("benchmark_version", CB_BENCHMARK_VERSION);
-    benchmark::AddCustomContext("build_type", CB_BUILD_TYPE);
-    benchmark::AddCustomContext("tasks", std::to_string(o.tasks));
-    benchmark::AddCustomContext("io_ms", std::to_string(o.io_ms));
-    benchmark::AddCustomContext("timeout_s", std::to_string(o.timeout_s));
-    benchmark::AddCustomContext("chunk", o.chunk_auto ? "auto"
-                                                      : std::to_string(o.chunk));
-    benchmark::AddCustomContext("switch_us", std::to_string(o.switch_us));
+        add(items[i].key, items[i].value);
+    add("benchmark_version", CB_BENCHMARK_VERSION);
+    add("build_type", CB_BUILD_TYPE);
+    add("tasks", std::to_string(o.tasks));
+    add("io_ms", std::to_string(o.io_ms));
+    add("timeout_s", std::to_string(o.timeout_s));
+    for (const ModeOption &mo : o.mode_options) {
+        char value[16];
+        cb_option_format(&mo.value, value, sizeof value);
+        add(mo.option->name, value);
+    }
+    add("modes", modes_context());
 }
 
 struct Cases {
@@ -353,12 +464,10 @@ Cases register_cases(const Options &o)
                 c->job.tasks = o.tasks;
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;
-                c->job.switch_us = o.switch_us;
-                if (m->chunked) {
-                    c->chunk_auto = o.chunk_auto;
-                    c->job.chunk = o.chunk_auto ? cb_chunk_auto(o.tasks, w)
-                                                : o.chunk;
-                }
+                for (size_t i = 0; m->options && m->options[i]; i++)
+                    for (const ModeOption &mo : o.mode_options)
+                        if (mo.option == m->options[i])
+                            c->opt[i] = mo.value;
                 cb_suite_case_name(c.get());
                 register_benchmark(c->name, cb_suite_bench, c.get());
                 cases.modes.push_back(std::move(c));

@@ -67,15 +67,15 @@ static int pthread_create_join(const struct cb_baseline *b, unsigned tasks,
 static int kernel_loop(const struct cb_baseline *b, unsigned tasks,
                        const struct cb_params *params, struct cb_error *err)
 {
-    const struct cb_kernel *kernel =
-        cb_kernel_find(cb_kernels, cb_kernel_count, b->kernel);
+    const struct cb_kernel *kernel = cb_kernel_find(b->kernel);
     uint64_t *digests = malloc(tasks * sizeof *digests);
     if (!digests) {
         cb_error_set(err, "out of memory");
         return -1;
     }
+    const struct cb_worker w = {.slot = 0};
     for (unsigned i = 0; i < tasks; i++)
-        digests[i] = cb_kernel_digest(kernel, i, params);
+        digests[i] = cb_kernel_digest(kernel, i, params, &w);
     int rc = 0;
     for (unsigned i = 0; i < tasks && rc == 0; i++) {
         char why[128];

@@ -86,13 +86,13 @@ static int check(const struct cb_job *job, const struct cb_task_result *r,
     return -1;
 }
 
-int cb_batch_run(const struct cb_mode *mode, struct cb_executor *ex,
-                 const struct cb_job *job, struct cb_task_result *results,
+int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
                  struct cb_batch_stats *st, struct cb_error *err)
 {
+    const struct cb_job *job = &ex->job;
     memset(results, 0, job->tasks * sizeof *results);
     int64_t t0 = cb_now_ns();
-    int rc = mode->run(ex, job, results, err);
+    int rc = ex->mode->run(ex, results, err);
     int64_t t1 = cb_now_ns();
     if (rc < 0)
         return -1;

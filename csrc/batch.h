@@ -22,13 +22,12 @@ struct cb_batch_stats {
 };
 
 /*
- * Run one batch of job on ex (which mode->start made, or NULL), check its
- * results and fill *st. results has room for job->tasks entries. Only the
- * call to mode->run is timed. Returns 0, or -1 with err naming the task and
- * the cause (a failed worker, a timeout, a wrong digest, a lost result).
+ * Run one batch of ex's job on ex (cb_executor_start), check its results
+ * and fill *st. results has room for the job's tasks. Only the call to the
+ * mode's run is timed. Returns 0, or -1 with err naming the task and the
+ * cause (a failed worker, a timeout, a wrong digest, a lost result).
  */
-int cb_batch_run(const struct cb_mode *mode, struct cb_executor *ex,
-                 const struct cb_job *job, struct cb_task_result *results,
+int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
                  struct cb_batch_stats *st, struct cb_error *err);
 
 /* The most of results[0..n) whose [start, end) intervals overlap. */

@@ -5,13 +5,21 @@
  * runs a batch and fills one cb_task_result per task, each measured inside
  * the worker that ran it. Modes know nothing of Google Benchmark; checking
  * digests and turning results into figures is batch.c's job.
+ *
+ * Adding a mode: one file in csrc/modes/ defining a const struct cb_mode,
+ * one line in the table of modes.c, one line in csrc/meson.build. Its
+ * options (options.h), its role if it starts a fresh image (role.h) and
+ * the size of its private state are fields of its cb_mode; the driver,
+ * --help, the context and the benchmark names pick them up from there.
  */
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
 #include "kernels.h"
+#include "options.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -22,22 +30,14 @@ extern "C" {
 #define CB_MAX_TASKS 4096u
 #define CB_MAX_WORKERS 256u
 
-/* What a batch is: set once per benchmark, the same for every batch. */
+/* What a batch is, for every mode: set once per benchmark. */
 struct cb_job {
     const struct cb_kernel *kernel;
     struct cb_params params;
     unsigned tasks;      /* T */
     unsigned workers;    /* W: at most this many tasks run at once */
     unsigned timeout_ms; /* a batch still running after this is an error */
-    unsigned chunk;      /* pools: tasks a worker takes at a time (0 = 1) */
-    unsigned switch_us;  /* gil: the switch interval (0 = CB_SWITCH_US) */
 };
-
-/* Python's default switch interval, sys.getswitchinterval(): 5 ms. */
-#define CB_SWITCH_US 5000u
-
-/* The chunk size Python's Pool.map picks: ceil(T / (4 W)). */
-unsigned cb_chunk_auto(unsigned tasks, unsigned workers);
 
 /*
  * One task's outcome, measured by the worker that ran it. Times are
@@ -66,53 +66,107 @@ struct cb_error {
 void cb_error_set(struct cb_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-struct cb_executor; /* a mode's private state */
+struct cb_role;
+
+/*
+ * A mode started for one job: what start, run and stop work on. The
+ * framework makes it (cb_executor_start) and frees it.
+ */
+struct cb_executor {
+    const struct cb_mode *mode;
+    struct cb_job job;
+    /* The mode's options, resolved for this job, in mode->options order. */
+    unsigned opt[CB_MAX_MODE_OPTIONS];
+    /* mode->state_size bytes, zeroed, the mode's own; NULL if size 0. */
+    void *state;
+};
 
 struct cb_mode {
     const char *name;
     const char *summary;
     bool single_worker; /* runs with W = 1 only */
     bool pool;          /* has workers that outlive a batch */
-    bool chunked;       /* hands out job->chunk tasks at a time */
+    /* What the mode may be tuned with; NULL-terminated, or NULL. */
+    const struct cb_option *const *options;
     /*
-     * Runs tasks in a new program image, which knows only the kernels of
-     * cb_kernels and cb_fault_kernels (found by name) and none of the
+     * Set for a mode that runs tasks in a new program image (its role),
+     * which knows only the kernels it finds by name and none of the
      * caller's memory.
      */
-    bool fresh_image;
+    const struct cb_role *role;
+    size_t state_size; /* of its private state, ex->state */
     /*
      * Set up what must exist before the timed region (a pool's workers).
-     * Returns 0, or -1 with err set. NULL for modes that need nothing:
-     * they get a NULL executor.
+     * Returns 0, or -1 with err set; stop is called after a failed start
+     * too, so it must take a state that start left half made (zeroed
+     * where start did not get to). NULL for modes that need nothing.
      */
-    int (*start)(const struct cb_job *job, struct cb_executor **out,
-                 struct cb_error *err);
+    int (*start)(struct cb_executor *ex, struct cb_error *err);
     /*
-     * Run one batch of job, the job start was given: results[task] for every
-     * task, at most job->workers at once, within job->timeout_ms. Returns 0,
-     * or -1 with err set. After a failure the executor may only be stopped:
-     * a per-task mode has already ended its workers, a pool's stop does.
+     * Run one batch of ex->job: results[task] for every task, at most W at
+     * once, within the timeout. Returns 0, or -1 with err set. After a
+     * failure the executor may only be stopped: a per-task mode has already
+     * ended its workers, a pool's stop does.
      */
-    int (*run)(struct cb_executor *ex, const struct cb_job *job,
-               struct cb_task_result *results, struct cb_error *err);
-    /* Release everything start made; reaps every process it forked. */
-    void (*stop)(struct cb_executor *ex);
+    int (*run)(struct cb_executor *ex, struct cb_task_result *results,
+               struct cb_error *err);
+    /*
+     * Release what start made; reap every process it forked. Returns false
+     * if a thread it could not stop may still use ex->state, which is then
+     * left allocated. NULL for modes that need nothing.
+     */
+    bool (*stop)(struct cb_executor *ex);
 };
+
+/* Whether mode takes option (a pointer into its options). */
+bool cb_mode_has_option(const struct cb_mode *mode,
+                        const struct cb_option *option);
+
+/* Whether mode hands out CB_OPTION_CHUNK tasks at a time. */
+static inline bool cb_mode_chunked(const struct cb_mode *mode)
+{
+    return cb_mode_has_option(mode, &cb_option_chunk);
+}
+
+/*
+ * Make an executor of mode for job, with the options as given (given[i]
+ * for option i of mode->options; NULL: every default), and start it.
+ * Returns 0 with *out set, or -1 with err set and nothing left.
+ */
+int cb_executor_start(const struct cb_mode *mode, const struct cb_job *job,
+                      const struct cb_option_value *given,
+                      struct cb_executor **out, struct cb_error *err);
+
+/* Stop ex and free it (but for the state a stray thread still uses). */
+void cb_executor_stop(struct cb_executor *ex);
+
+/* The value of option for ex (its default if ex's mode does not take it). */
+unsigned cb_executor_option(const struct cb_executor *ex,
+                            const struct cb_option *option);
 
 /* The modes, in the order the suite runs them. */
 extern const struct cb_mode *const cb_modes[];
 extern const size_t cb_mode_count;
 const struct cb_mode *cb_mode_find(const char *name);
 
-/* Every mode's worker runs a task through this: run, measure, fill *out. */
-void cb_task_run(const struct cb_job *job, unsigned task, int worker,
-                 struct cb_task_result *out);
+/*
+ * Every mode's worker runs a task through this: run, measure, fill *out.
+ * worker is the slot and hooks of the thread or process running it.
+ */
+void cb_task_run(const struct cb_job *job, unsigned task,
+                 const struct cb_worker *worker, struct cb_task_result *out);
 
 int64_t cb_now_ns(void);
 
 /* CLOCK_MONOTONIC time ns as a timespec, for timed waits. */
 struct timespec;
 void cb_ns_to_timespec(int64_t ns, struct timespec *ts);
+
+/* The deadline of a batch of job that starts now. */
+int64_t cb_job_deadline(const struct cb_job *job);
+
+/* The slots a per-task mode fills: min(W, T). */
+unsigned cb_job_slots(const struct cb_job *job);
 
 /* "task 3 (and 2 more) still running after 500 ms: timed out". */
 void cb_error_timeout(struct cb_error *err, unsigned first_task,

@@ -1,10 +1,14 @@
 /*
- * Task kernels: the fixed units of work a batch is made of.
+ * Task kernels: the fixed units of work a batch is made of, and the
+ * registry that finds them by name.
  *
  * A kernel computes a value; the digest a task returns is that value mixed
  * with the task's index, so that a task that did not run, ran with the wrong
  * input, or whose result was delivered under another task's index fails the
  * check. Kernels know nothing of timing, workers or Google Benchmark.
+ *
+ * Adding a kernel: one file in csrc/kernels/ defining a const struct
+ * cb_kernel, one line in the table of kernel.c, one line in csrc/meson.build.
  */
 #ifndef CB_KERNELS_H
 #define CB_KERNELS_H
@@ -20,7 +24,8 @@ extern "C" {
 /*
  * Points where a kernel lets its runner in, for a mode that must act while
  * a task runs (gil: a global lock that a computing task holds and yields).
- * Kernels call them but know nothing of what they do; any may be NULL.
+ * Kernels call them (through cb_checkpoint and cb_block_*) but know nothing
+ * of what they do; any may be NULL.
  *
  * - checkpoint: a CPU-bound kernel calls it every so often (logpow every
  *   CB_CHECKPOINT_EVERY iterations), where it could stop and resume without
@@ -37,21 +42,28 @@ struct cb_hooks {
     void (*block_end)(void *ctx);
     void (*task_begin)(void *ctx);
     void (*task_end)(void *ctx);
-    void *ctx;
+};
+
+/*
+ * The worker a task runs in, as the task sees it: its slot, and the hooks
+ * of the mode that runs it. Made by the mode in the thread or process that
+ * runs the task, so it may hold pointers: it never crosses a process.
+ */
+struct cb_worker {
+    int slot;                     /* 0..W-1 */
+    const struct cb_hooks *hooks; /* NULL, or the mode's */
+    void *ctx;                    /* the hooks' argument */
 };
 
 /* Iterations of a CPU loop between two checkpoints. */
 #define CB_CHECKPOINT_EVERY 1024
 
-/* What a kernel may depend on besides the task index. */
+/*
+ * What a kernel may depend on besides the task index. Plain data: a mode
+ * may send it to another program image.
+ */
 struct cb_params {
     unsigned io_ms; /* io_sleep: how long one task blocks */
-    /*
-     * NULL but in the gil mode, which sets it for each task in the thread
-     * that runs it. A pointer, meaningful in this process only: a mode that
-     * sends params to another program image must not send it.
-     */
-    const struct cb_hooks *hooks;
 };
 
 struct cb_kernel {
@@ -59,14 +71,42 @@ struct cb_kernel {
     const char *summary;
     /*
      * The kernel's value for one task, not yet mixed with the index. The
-     * benchmark kernels do the same work for every task; only the fault
-     * kernels look at the index.
+     * benchmark kernels do the same work for every task; only the tests'
+     * fault kernels look at the index.
      */
-    uint64_t (*run)(unsigned task, const struct cb_params *params);
+    uint64_t (*run)(unsigned task, const struct cb_params *params,
+                    const struct cb_worker *worker);
     /* Whether value is right; on false, why[] says what was expected. */
     bool (*check)(uint64_t value, const struct cb_params *params, char *why,
                   size_t why_len);
+    /*
+     * NULL, or: the kernel is a pure wait of this many ns. A pure wait
+     * (io_sleep) only waits, without using the CPU, and its value is the
+     * time actually waited in ns, which must be at least the wait; a mode
+     * that can wait for many tasks at once (async: a timer each) may time
+     * the wait itself instead of calling run, and make the digest of the
+     * time it waited with cb_kernel_value_digest.
+     */
+    int64_t (*wait_ns)(const struct cb_params *params);
 };
+
+static inline void cb_checkpoint(const struct cb_worker *w)
+{
+    if (w && w->hooks && w->hooks->checkpoint)
+        w->hooks->checkpoint(w->ctx);
+}
+
+static inline void cb_block_begin(const struct cb_worker *w)
+{
+    if (w && w->hooks && w->hooks->block_begin)
+        w->hooks->block_begin(w->ctx);
+}
+
+static inline void cb_block_end(const struct cb_worker *w)
+{
+    if (w && w->hooks && w->hooks->block_end)
+        w->hooks->block_end(w->ctx);
+}
 
 /*
  * Call once, before any worker starts. gmp_pow allocates some 200 KB of
@@ -80,36 +120,33 @@ struct cb_kernel {
 int cb_kernels_init(void);
 
 /* The benchmark kernels, in the order the suite runs them. */
-extern const struct cb_kernel cb_kernels[];
+extern const struct cb_kernel *const cb_kernels[];
 extern const size_t cb_kernel_count;
 
+/* The benchmark kernel called name, or NULL. */
+const struct cb_kernel *cb_kernel_find(const char *name);
+
 /*
- * Kernels that misbehave on task 1 (crash, exit, hang, wrong digest) and
- * behave like noop on every other task. Only the tests use them.
+ * Kernels beyond the benchmark kernels (the tests' fault kernels), added
+ * before main() runs (from a constructor), so that a fresh program image of
+ * the same executable has them too. They are found by name like the others
+ * but are not benchmark kernels: --list and the default run leave them out.
+ * Returns 0, or -1 if the registry is full.
  */
-extern const struct cb_kernel cb_fault_kernels[];
-extern const size_t cb_fault_kernel_count;
+int cb_kernels_add(const struct cb_kernel *table, size_t count);
 
-/* The kernel called name in table[0..count), or NULL. */
-const struct cb_kernel *cb_kernel_find(const struct cb_kernel *table,
-                                       size_t count, const char *name);
+/* The kernel called name, a benchmark kernel or an added one, or NULL. */
+const struct cb_kernel *cb_kernel_by_name(const char *name);
 
-/* Run kernel for task and return its digest. */
+/* The added kernels, i from 0 while it returns non-NULL. */
+const struct cb_kernel *cb_kernel_added(size_t i);
+
+/* Run kernel for task in worker and return its digest. */
 uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
-                          const struct cb_params *params);
+                          const struct cb_params *params,
+                          const struct cb_worker *worker);
 
-/*
- * Whether kernel is a pure wait, and for how long. A pure wait (io_sleep)
- * only waits, without using the CPU, and its value is the time actually
- * waited in ns, which must be at least the wait; a mode that can wait for
- * many tasks at once (async: a timer each) may then time the wait itself
- * instead of calling run, and make the digest of the time it waited with
- * cb_kernel_value_digest. Returns the wait in ns, or -1 for every other
- * kernel (they compute, and run through run).
- *
- * A function, not a field of struct cb_kernel: a field would have to be
- * initialised in every kernel table, the tests' and fault kernels' too.
- */
+/* Kernel's wait in ns if it is a pure wait (see wait_ns), else -1. */
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params);
 

@@ -1,18 +1,13 @@
 /*
- * Starting the own executable in a role, and the dispatch at the top of
- * main(). The command lines, the whole of what a fresh image is told:
- *
- *   EXE --cb-spawn-worker KERNEL TASK WORKER IO_MS PARENT   (result: fd 3)
- *   EXE --cb-forkserver KERNEL IO_MS PARENT       (fds 3, 4, 5: see role.h)
+ * Starting the own executable in a role, and reading a role's command line
+ * back (role.h has its form).
  *
  * EXE is the program running now, whichever binary it is (the driver or a
  * test): the path /proc/self/exe names, read at each spawn, or, once that
  * file has been removed or rebuilt (the link then ends in " (deleted)"),
  * /proc/self/exe itself, which still opens the running image. The path, not
  * the link, comes first because valgrind answers the readlink with its
- * client's path, while exec of the link would start valgrind itself. The kernel goes by name, as a fresh
- * image shares none of the caller's memory; PARENT is the pid the role must
- * die with (cb_child_init).
+ * client's path, while exec of the link would start valgrind itself.
  */
 #include "role.h"
 
@@ -29,10 +24,12 @@
 
 extern char **environ;
 
-#define ROLE_SPAWN_WORKER "--cb-spawn-worker"
-#define ROLE_FORKSERVER "--cb-forkserver"
-
-enum { MAX_ROLE_FDS = 3, BAD_USAGE = 2 };
+enum {
+    BAD_USAGE = 2,
+    /* EXE FLAG KERNEL IO_MS TASKS WORKERS TIMEOUT_MS ... PARENT */
+    FIXED_ARGS = 8,
+    MAX_ARGV = FIXED_ARGS + CB_MAX_MODE_OPTIONS + CB_ROLE_MAX_ARGS + 1,
+};
 
 /* The executable to start: path[] if it is still the running image. */
 static const char *self_exe(char *path, size_t len)
@@ -48,21 +45,21 @@ static const char *self_exe(char *path, size_t len)
     return path;
 }
 
-static const struct cb_kernel *kernel_by_name(const char *name)
+int cb_role_check_kernel(const struct cb_executor *ex, struct cb_error *err)
 {
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
-    return k ? k : cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count,
-                                  name);
-}
-
-int cb_role_check_kernel(const struct cb_kernel *kernel, struct cb_error *err)
-{
-    if (kernel_by_name(kernel->name) == kernel)
+    if (cb_kernel_by_name(ex->job.kernel->name) == ex->job.kernel)
         return 0;
     cb_error_set(err, "kernel %s: a fresh program image cannot find it by "
-                 "name", kernel->name);
+                 "name", ex->job.kernel->name);
     return -1;
+}
+
+static size_t n_options(const struct cb_mode *mode)
+{
+    size_t n = 0;
+    while (mode->options && mode->options[n])
+        n++;
+    return n;
 }
 
 /*
@@ -106,7 +103,7 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
      * itself: such fds are passed through a copy above the targets.
      */
     const int first = CB_ROLE_FD, above = first + (int)nfds;
-    int copies[MAX_ROLE_FDS];
+    int copies[CB_ROLE_MAX_FDS];
     unsigned n_copies = 0;
     for (unsigned i = 0; i < nfds && !rc; i++) {
         int fd = fds[i];
@@ -134,38 +131,27 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
     return rc;
 }
 
-int cb_role_spawn_worker(const struct cb_job *job, unsigned task, int worker,
-                         int result_fd, pid_t *pid, struct cb_error *err)
+int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
+                  const int *fds, pid_t *pid)
 {
-    char task_s[16], worker_s[16], io_s[16], parent_s[16];
-    snprintf(task_s, sizeof task_s, "%u", task);
-    snprintf(worker_s, sizeof worker_s, "%d", worker);
-    snprintf(io_s, sizeof io_s, "%u", job->params.io_ms);
-    snprintf(parent_s, sizeof parent_s, "%d", (int)getpid());
-    char *argv[] = {NULL, ROLE_SPAWN_WORKER, (char *)job->kernel->name,
-                    task_s, worker_s, io_s, parent_s, NULL};
-    int rc = spawn_self(argv, &result_fd, 1, pid);
-    if (rc) {
-        cb_error_set(err, "task %u: posix_spawn: %s", task, strerror(rc));
-        return -1;
-    }
-    return 0;
-}
-
-int cb_role_spawn_forkserver(const struct cb_job *job, const int fds[3],
-                             pid_t *pid, struct cb_error *err)
-{
-    char io_s[16], parent_s[16];
-    snprintf(io_s, sizeof io_s, "%u", job->params.io_ms);
-    snprintf(parent_s, sizeof parent_s, "%d", (int)getpid());
-    char *argv[] = {NULL, ROLE_FORKSERVER, (char *)job->kernel->name, io_s,
-                    parent_s, NULL};
-    int rc = spawn_self(argv, fds, 3, pid);
-    if (rc) {
-        cb_error_set(err, "forkserver: posix_spawn: %s", strerror(rc));
-        return -1;
-    }
-    return 0;
+    const struct cb_role *role = ex->mode->role;
+    char nums[MAX_ARGV][16];
+    char *argv[MAX_ARGV + 1];
+    unsigned n = 0, k = 0;
+    argv[n++] = NULL; /* EXE, filled in by spawn_self */
+    argv[n++] = (char *)role->flag;
+    argv[n++] = (char *)ex->job.kernel->name;
+    const unsigned fixed[] = {ex->job.params.io_ms, ex->job.tasks,
+                              ex->job.workers, ex->job.timeout_ms};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", fixed[i]);
+    for (size_t i = 0; i < n_options(ex->mode); i++)
+        snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", ex->opt[i]);
+    for (unsigned i = 0; i < role->n_args; i++)
+        snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", args[i]);
+    snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
+    argv[n] = NULL;
+    return spawn_self(argv, fds, role->n_fds, pid);
 }
 
 /* A role's bad command line: only a person typing one gets here. */
@@ -176,47 +162,37 @@ __attribute__((noreturn)) static void bad_usage(char **argv, const char *what)
     _exit(BAD_USAGE);
 }
 
-/* The job a role's command line describes, from argv[2] on. */
-static struct cb_job job_from_args(char **argv, const char *io_ms)
+static unsigned number(char **argv, int i, unsigned min, unsigned max,
+                       const char *what)
 {
-    struct cb_job job = {.tasks = CB_MAX_TASKS, .workers = CB_MAX_WORKERS};
-    job.kernel = kernel_by_name(argv[2]);
-    if (!job.kernel)
+    unsigned v;
+    if (cb_parse_uint(argv[i], min, max, &v) < 0)
+        bad_usage(argv, what);
+    return v;
+}
+
+void cb_role_run(const struct cb_mode *mode, int argc, char **argv)
+{
+    const struct cb_role *role = mode->role;
+    size_t n_opt = n_options(mode);
+    if (argc != (int)(FIXED_ARGS + n_opt + role->n_args))
+        bad_usage(argv, "argument count");
+    struct cb_role_call call = {.ex = {.mode = mode}};
+    struct cb_job *job = &call.ex.job;
+    job->kernel = cb_kernel_by_name(argv[2]);
+    if (!job->kernel)
         bad_usage(argv, "kernel name");
-    if (cb_parse_uint(io_ms, 0, UINT_MAX, &job.params.io_ms) < 0)
-        bad_usage(argv, "io_ms");
-    return job;
-}
-
-static pid_t parent_from_arg(char **argv, const char *s)
-{
-    unsigned pid;
-    if (cb_parse_uint(s, 1, INT_MAX, &pid) < 0)
-        bad_usage(argv, "parent pid");
-    return (pid_t)pid;
-}
-
-int cb_role_main(int argc, char **argv)
-{
-    if (argc < 2)
-        return -1;
-    if (strcmp(argv[1], ROLE_SPAWN_WORKER) == 0) {
-        if (argc != 7)
-            bad_usage(argv, "argument count");
-        struct cb_job job = job_from_args(argv, argv[5]);
-        unsigned task, worker;
-        if (cb_parse_uint(argv[3], 0, CB_MAX_TASKS - 1, &task) < 0)
-            bad_usage(argv, "task");
-        if (cb_parse_uint(argv[4], 0, CB_MAX_WORKERS - 1, &worker) < 0)
-            bad_usage(argv, "worker");
-        cb_spawn_worker_main(&job, task, (int)worker,
-                             parent_from_arg(argv, argv[6]));
-    }
-    if (strcmp(argv[1], ROLE_FORKSERVER) == 0) {
-        if (argc != 5)
-            bad_usage(argv, "argument count");
-        struct cb_job job = job_from_args(argv, argv[3]);
-        cb_forkserver_main(&job, parent_from_arg(argv, argv[4]));
-    }
-    return -1;
+    job->params.io_ms = number(argv, 3, 0, UINT_MAX, "io_ms");
+    job->tasks = number(argv, 4, 1, CB_MAX_TASKS, "task count");
+    job->workers = number(argv, 5, 1, CB_MAX_WORKERS, "worker count");
+    job->timeout_ms = number(argv, 6, 0, UINT_MAX, "timeout");
+    int i = 7;
+    for (size_t o = 0; o < n_opt; o++, i++)
+        call.ex.opt[o] = number(argv, i, mode->options[o]->min,
+                                mode->options[o]->max, mode->options[o]->name);
+    for (unsigned a = 0; a < role->n_args; a++, i++)
+        call.args[a] = number(argv, i, 0, role->args[a].max,
+                              role->args[a].name);
+    call.parent = (pid_t)number(argv, i, 1, INT_MAX, "parent pid");
+    role->main(&call);
 }

@@ -1,10 +1,20 @@
 /*
  * Roles: concbench's own executable started again with posix_spawn, as a
- * fresh program image, to run one task (the spawn mode's worker) or to fork
- * one child per task (the forkserver mode's server); Python's
- * multiprocessing starts a new interpreter for the same two start methods.
- * Every program that runs those modes calls cb_role_main first thing in
- * main(), so that its own executable can play the roles.
+ * fresh program image, to play a part of a mode (spawn's worker runs one
+ * task, forkserver's server forks one child per task), as Python's
+ * multiprocessing starts a new interpreter for those start methods. A mode
+ * with a role declares it in its cb_mode; every program that runs such
+ * modes calls cb_role_main first thing in main() (modes.c), which finds
+ * the role named on the command line among the modes and runs it.
+ *
+ * The command line, the whole of what a fresh image is told:
+ *
+ *   EXE ROLE_FLAG KERNEL IO_MS TASKS WORKERS TIMEOUT_MS OPT... ARG... PARENT
+ *
+ * with the mode's options (resolved) and the role's own arguments, all
+ * whole numbers; the kernel goes by name, as a fresh image shares none of
+ * the caller's memory; PARENT is the pid the role must die with
+ * (cb_child_init). Its fds are CB_ROLE_FD on, as the role declares.
  */
 #ifndef CB_ROLE_H
 #define CB_ROLE_H
@@ -17,55 +27,58 @@
 extern "C" {
 #endif
 
-/*
- * The first statement of main(). Returns -1 at once when argv is not a role
- * invocation; otherwise runs the role and ends the process, never returning.
- */
-int cb_role_main(int argc, char **argv);
+/* The first fd a role is given, whatever its number in the caller. */
+enum { CB_ROLE_FD = 3, CB_ROLE_MAX_FDS = 3, CB_ROLE_MAX_ARGS = 4 };
 
-/* The fds a role is started with, whatever their numbers in the caller. */
-enum {
-    CB_ROLE_FD = 3, /* the first; a role has no other fd above stderr */
-    CB_SPAWN_RESULT_FD = CB_ROLE_FD,           /* worker: writes its result */
-    CB_FORKSERVER_REQUEST_FD = CB_ROLE_FD,     /* server: reads requests */
-    CB_FORKSERVER_STATUS_FD = CB_ROLE_FD + 1,  /* server: writes reports */
-    CB_FORKSERVER_RESULT_FD = CB_ROLE_FD + 2,  /* its children: results */
+/* What a role is started with, parsed back from its command line. */
+struct cb_role_call {
+    struct cb_executor ex; /* the mode, job and options; no state */
+    unsigned args[CB_ROLE_MAX_ARGS];
+    pid_t parent;
+};
+
+struct cb_role_arg {
+    const char *name; /* for a usage error */
+    unsigned max;     /* largest value */
+};
+
+struct cb_role {
+    const char *flag; /* argv[1]: "--cb-spawn-worker" */
+    unsigned n_fds;   /* fds from CB_ROLE_FD on */
+    unsigned n_args;
+    struct cb_role_arg args[CB_ROLE_MAX_ARGS];
+    /* The role's body in the fresh image; it ends the process. */
+    __attribute__((noreturn)) void (*main)(const struct cb_role_call *call);
 };
 
 /*
- * 0 if a fresh image finds job->kernel by name (in cb_kernels or
- * cb_fault_kernels), else -1 with err set: it knows no other kernel.
+ * The first statement of main(). Returns -1 at once when argv is not a role
+ * invocation; otherwise runs the role and ends the process, never returning.
+ * (In modes.c, which knows the modes.)
  */
-int cb_role_check_kernel(const struct cb_kernel *kernel, struct cb_error *err);
+int cb_role_main(int argc, char **argv);
 
 /*
- * Start a spawn worker for task in slot worker, with result_fd as its
- * CB_SPAWN_RESULT_FD; or a forkserver for job, with fds[0..2] as its
- * request, status and result fds. The new process gets no other fd above
- * stderr, an empty signal mask and default SIGCHLD and SIGPIPE handling.
- * Returns 0, or -1 with err set ("task 3: posix_spawn: ...").
+ * Run the role of mode from argv (argv[1] is its flag): parse the call,
+ * refuse a bad one with one line and exit status 2, and call role->main.
  */
-int cb_role_spawn_worker(const struct cb_job *job, unsigned task, int worker,
-                         int result_fd, pid_t *pid, struct cb_error *err);
-int cb_role_spawn_forkserver(const struct cb_job *job, const int fds[3],
-                             pid_t *pid, struct cb_error *err);
+__attribute__((noreturn)) void cb_role_run(const struct cb_mode *mode,
+                                           int argc, char **argv);
 
 /*
- * The roles' bodies, in their modes' files; cb_role_main calls them with
- * the command line parsed. parent is the pid they must die with.
+ * 0 if a fresh image finds ex's kernel by name, else -1 with err set: it
+ * knows no other kernel.
  */
-__attribute__((noreturn)) void
-cb_spawn_worker_main(const struct cb_job *job, unsigned task, int worker,
-                     pid_t parent);
-__attribute__((noreturn)) void cb_forkserver_main(const struct cb_job *job,
-                                                  pid_t parent);
+int cb_role_check_kernel(const struct cb_executor *ex, struct cb_error *err);
 
 /*
- * For the tests: processes that ran a task in this process's batches so
- * far; the ones spawn started, and the ones forkservers reported ended.
+ * Start ex's mode's role for ex's job and options with args[0..n_args) and
+ * fds[0..n_fds) as its fds from CB_ROLE_FD on. The new process gets no
+ * other fd above stderr, an empty signal mask and default SIGCHLD and
+ * SIGPIPE handling. Returns 0 with *pid set, or an errno value.
  */
-unsigned long cb_spawn_processes(void);
-unsigned long cb_forkserver_processes(void);
+int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
+                  const int *fds, pid_t *pid);
 
 #ifdef __cplusplus
 }

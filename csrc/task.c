@@ -24,8 +24,8 @@ int64_t cb_now_ns(void)
     return clock_ns(CLOCK_MONOTONIC);
 }
 
-void cb_task_run(const struct cb_job *job, unsigned task, int worker,
-                 struct cb_task_result *out)
+void cb_task_run(const struct cb_job *job, unsigned task,
+                 const struct cb_worker *worker, struct cb_task_result *out)
 {
     struct rusage ru0, ru1;
     getrusage(RUSAGE_THREAD, &ru0);
@@ -36,12 +36,13 @@ void cb_task_run(const struct cb_job *job, unsigned task, int worker,
      * Inside the measured interval: a mode's wait to begin (gil's lock) is
      * part of the task's wall time, as it is of a Python thread's.
      */
-    const struct cb_hooks *hooks = job->params.hooks;
+    const struct cb_hooks *hooks = worker->hooks;
     if (hooks && hooks->task_begin)
-        hooks->task_begin(hooks->ctx);
-    uint64_t digest = cb_kernel_digest(job->kernel, task, &job->params);
+        hooks->task_begin(worker->ctx);
+    uint64_t digest = cb_kernel_digest(job->kernel, task, &job->params,
+                                       worker);
     if (hooks && hooks->task_end)
-        hooks->task_end(hooks->ctx);
+        hooks->task_end(worker->ctx);
 
     int64_t end = cb_now_ns();
     int64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -49,7 +50,7 @@ void cb_task_run(const struct cb_job *job, unsigned task, int worker,
 
     *out = (struct cb_task_result){
         .task = task,
-        .worker = worker,
+        .worker = worker->slot,
         .filled = 1,
         .digest = digest,
         .start_ns = start,
@@ -61,10 +62,14 @@ void cb_task_run(const struct cb_job *job, unsigned task, int worker,
     };
 }
 
-unsigned cb_chunk_auto(unsigned tasks, unsigned workers)
+int64_t cb_job_deadline(const struct cb_job *job)
 {
-    unsigned per = 4 * workers;
-    return tasks == 0 ? 1 : (tasks + per - 1) / per;
+    return cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
+}
+
+unsigned cb_job_slots(const struct cb_job *job)
+{
+    return job->workers < job->tasks ? job->workers : job->tasks;
 }
 
 void cb_error_set(struct cb_error *err, const char *fmt, ...)

@@ -23,6 +23,12 @@ def concbench():
 
 
 @pytest.fixture(scope="session")
+def concbench_test():
+    """The driver with the tests' fault kernels (the product has none)."""
+    return _program("CB_CONCBENCH_TEST")
+
+
+@pytest.fixture(scope="session")
 def failfork():
     """A preload library: fork fails from its CB_FAIL_FORK_FROM-th call."""
     return _program("CB_FAILFORK")

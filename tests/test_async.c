@@ -25,8 +25,7 @@ static const struct cb_mode *async_mode(void)
 static struct cb_job sleep_job(unsigned tasks, unsigned workers,
                                unsigned io_ms)
 {
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               "io_sleep");
+    const struct cb_kernel *k = cb_kernel_find("io_sleep");
     assert_non_null(k);
     return (struct cb_job){.kernel = k, .params = {.io_ms = io_ms},
                            .tasks = tasks, .workers = workers,
@@ -105,9 +104,11 @@ static void test_slots_are_a_semaphore(void **state)
 /* A computing kernel that says which thread ran each task. */
 static pid_t ran_on[MAX_T];
 
-static uint64_t where_run(unsigned task, const struct cb_params *params)
+static uint64_t where_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     ran_on[task] = gettid();
     return 0;
 }
@@ -120,8 +121,12 @@ static bool where_check(uint64_t value, const struct cb_params *params,
     return value == 0;
 }
 
-static const struct cb_kernel where = {"where", "records its thread",
-                                       where_run, where_check};
+static const struct cb_kernel where = {
+    .name = "where",
+    .summary = "records its thread",
+    .run = where_run,
+    .check = where_check,
+};
 
 /* Computing tasks run inline, in the calling thread, one at a time. */
 static void test_inline_tasks_on_calling_thread(void **state)

@@ -13,17 +13,17 @@ static enum fake_flaw flaw;
 
 static const struct cb_kernel *noop(void)
 {
-    return cb_kernel_find(cb_kernels, cb_kernel_count, "noop");
+    return cb_kernel_find("noop");
 }
 
 /*
  * Task i runs in worker i % W, from now + i us to now + i us + 10 us, with
  * 1000 ns of CPU, 2 faults, 3 voluntary and 4 involuntary switches.
  */
-static int fake_run(struct cb_executor *ex, const struct cb_job *job,
-                    struct cb_task_result *results, struct cb_error *err)
+static int fake_run(struct cb_executor *ex, struct cb_task_result *results,
+                    struct cb_error *err)
 {
-    (void)ex;
+    const struct cb_job *job = &ex->job;
     if (flaw == FAILS) {
         cb_error_set(err, "task 0: the fake mode failed");
         return -1;
@@ -32,7 +32,8 @@ static int fake_run(struct cb_executor *ex, const struct cb_job *job,
     for (unsigned i = 0; i < job->tasks; i++) {
         results[i] = (struct cb_task_result){
             .task = i, .worker = (int)(i % job->workers), .filled = 1,
-            .digest = cb_kernel_digest(job->kernel, i, &job->params),
+            .digest = cb_kernel_digest(job->kernel, i, &job->params,
+                                       &(const struct cb_worker){0}),
             .start_ns = t + i * 1000, .end_ns = t + i * 1000 + 10000,
             .cpu_ns = 1000, .minflt = 2, .nvcsw = 3, .nivcsw = 4};
     }
@@ -60,7 +61,11 @@ static int run_with(enum fake_flaw f, struct cb_batch_stats *st,
                          .timeout_ms = 1000};
     struct cb_task_result results[5];
     memset(err, 0, sizeof *err);
-    return cb_batch_run(&fake, NULL, &job, results, st, err);
+    struct cb_executor *ex;
+    assert_int_equal(cb_executor_start(&fake, &job, NULL, &ex, err), 0);
+    int rc = cb_batch_run(ex, results, st, err);
+    cb_executor_stop(ex);
+    return rc;
 }
 
 static void test_figures(void **state)

@@ -25,7 +25,7 @@ static const struct cb_mode *mode(const char *name)
 {
     const struct cb_mode *m = cb_mode_find(name);
     assert_non_null(m);
-    assert_true(m->chunked);
+    assert_true(cb_mode_chunked(m));
     return m;
 }
 
@@ -38,16 +38,17 @@ static const struct cb_mode *mode(const char *name)
 static void check_chunks(const char *name, unsigned tasks, unsigned workers,
                          unsigned chunk)
 {
-    const struct cb_kernel *sleep =
-        cb_kernel_find(cb_kernels, cb_kernel_count, "io_sleep");
+    const struct cb_kernel *sleep = cb_kernel_find("io_sleep");
     struct cb_job job = {.kernel = sleep, .params = {.io_ms = 2},
                          .tasks = tasks, .workers = workers,
-                         .timeout_ms = 30000, .chunk = chunk};
+                         .timeout_ms = 30000};
+    /* The pools' one option is the chunk. */
+    const struct cb_option_value given[] = {{.value = chunk}};
     struct cb_task_result *r = calloc(tasks, sizeof *r);
     struct cb_batch_stats st;
     struct cb_error err = {{0}};
     assert_non_null(r);
-    if (run_batches(mode(name), &job, 2, r, &st, &err) != 0)
+    if (run_batches_with(mode(name), &job, given, 2, r, &st, &err) != 0)
         fail_msg("%s T=%u W=%u chunk=%u: %s", name, tasks, workers, chunk,
                  err.msg);
     for (unsigned first = 0; first < tasks; first += chunk) {

@@ -12,11 +12,10 @@ import time
 import pytest
 
 KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
+# Every build has these; openmp only where the compiler supports OpenMP.
+# Which modes a build has, and their properties, come from --list.
 MODES = ["serial", "thread", "process", "thread_pool", "process_pool",
          "spawn", "forkserver", "gil", "async"]
-OPTIONAL_MODES = ["openmp"]          # where the compiler supports OpenMP
-POOLS = {"thread_pool", "process_pool", "forkserver", "openmp"}
-CHUNKED = {"thread_pool", "process_pool"}
 COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
             "faults_per_task", "vcsw_per_task", "ivcsw_per_task",
             "start_lag_s", "peak_running"}
@@ -88,18 +87,44 @@ def test_flag_with_separate_value(concbench):
     assert "noop/serial/tasks:3/workers:1" in r.stdout
 
 
+def listed_modes(concbench):
+    """{mode: set of properties} as --list shows them, in its order."""
+    out = run(concbench, "--list").stdout.splitlines()
+    start = next(i for i, line in enumerate(out) if line.startswith("modes"))
+    modes = {}
+    for line in out[start + 1:]:
+        if not line.startswith("  "):
+            break
+        name, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
+        props = (rest[1:rest.index("]")].split(",")
+                 if rest.startswith("[") else [])
+        modes[name] = set(props)
+    return modes
+
+
 def built_modes(concbench):
-    """MODES, and the optional ones this build has (from --list)."""
-    listed = run(concbench, "--list").stdout.split()
-    return MODES + [m for m in OPTIONAL_MODES if m in listed]
+    """The modes this build has, from --list."""
+    return list(listed_modes(concbench))
 
 
-def test_list_and_help(concbench):
+def modes_with(concbench, prop):
+    return {m for m, props in listed_modes(concbench).items() if prop in props}
+
+
+def test_list_and_help(concbench, concbench_test):
     r = run(concbench, "--list")
     assert r.returncode == 0
     for name in KERNELS + MODES + ["fork_exit_waitpid"]:
         assert name in r.stdout
     assert "fault_" not in r.stdout
+    assert set(MODES) <= set(built_modes(concbench))
+    assert modes_with(concbench, "chunked") == {"thread_pool", "process_pool"}
+    assert modes_with(concbench, "single_worker") == {"serial"}
+    assert modes_with(concbench, "fresh_image") == {"spawn", "forkserver"}
+    # The test driver has the fault kernels, listed apart.
+    t = run(concbench_test, "--list")
+    assert "fault_crash" in t.stdout and "not run by default" in t.stdout
     h = run(concbench, "--help")
     assert h.returncode == 0
     for flag in ["--kernels", "--modes", "--workers", "--tasks", "--io-ms",
@@ -140,20 +165,23 @@ def test_quick_names(concbench, quick):
     assert len(runs) == 2 * (len(names) + len(baselines))
 
 
-def test_quick_counters(quick):
+def test_quick_counters(concbench, quick):
     _, data = quick
+    pools = modes_with(concbench, "pool")
+    chunked = modes_with(concbench, "chunked")
+    assert {"thread_pool", "process_pool", "forkserver"} <= pools
     for b in data["benchmarks"]:
         if b["run_type"] != "iteration" or b["name"].startswith("baseline/"):
             continue
         assert not b.get("error_occurred"), b
         kernel, mode, tasks, workers = b["name"].split("/")[:4]
         w = int(workers.split(":")[1])
-        want = COUNTERS | ({"pool_start_s"} if mode in POOLS else set())
-        want |= {"chunk"} if mode in CHUNKED else set()
+        want = COUNTERS | ({"pool_start_s"} if mode in pools else set())
+        want |= {"chunk"} if mode in chunked else set()
         assert want <= set(b), b["name"]
-        if mode not in POOLS:
+        if mode not in pools:
             assert "pool_start_s" not in b
-        if mode not in CHUNKED:
+        if mode not in chunked:
             assert "chunk" not in b
         assert b["time_unit"] == "ms"
         assert b["real_time"] > 0
@@ -172,13 +200,47 @@ def test_quick_counters(quick):
             assert b["task_cpu_s"] > 0
 
 
-def test_quick_context(quick):
+def test_quick_context(concbench, quick):
     _, data = quick
     ctx = data["context"]
     assert CONTEXT <= set(ctx)
     assert ctx["tasks"] == "4"
     assert ctx["io_ms"] == "20"
     assert int(ctx["cpus_online"]) >= 1
+    # The modes in the suite's order with their properties, as --list has
+    # them: "serial:single_worker thread ... thread_pool:pool,chunked ...".
+    modes = {}
+    for entry in ctx["modes"].split(" "):
+        name, _, props = entry.partition(":")
+        modes[name] = set(props.split(",")) if props else set()
+    assert modes == listed_modes(concbench)
+    assert list(modes) == built_modes(concbench)
+
+
+def label_fields(label):
+    return dict(item.split("=", 1) for item in label.split(" "))
+
+
+def test_quick_labels(quick):
+    # Every entry states its kernel, mode, tasks, workers and the mode's
+    # options in its label, matching its name.
+    _, data = quick
+    for b in data["benchmarks"]:
+        fields = label_fields(b["label"])
+        if b["name"].startswith("baseline/"):
+            assert fields == {"baseline": b["name"].split("/")[1],
+                              "tasks": "4"}
+            continue
+        kernel, mode, tasks, workers = b["name"].split("/")[:4]
+        assert fields["kernel"] == kernel and fields["mode"] == mode
+        assert "tasks:" + fields["tasks"] == tasks
+        assert "workers:" + fields["workers"] == workers
+        if mode in ("thread_pool", "process_pool"):
+            assert fields["chunk"] == "1"
+        if mode == "gil":
+            assert fields["switch_us"] == "5000"
+        assert set(fields) <= {"kernel", "mode", "tasks", "workers",
+                               "chunk", "switch_us"}
 
 
 def test_quick_console(quick):
@@ -187,15 +249,16 @@ def test_quick_console(quick):
     assert "wrote" in r.stderr
 
 
-FAULTS = {"CONCBENCH_FAULT_KERNELS": "1"}
+# The fault kernels are in the test driver only (concbench_test).
 
 
-def test_failures_are_reported_and_the_suite_goes_on(concbench, tmp_path):
+def test_failures_are_reported_and_the_suite_goes_on(concbench_test,
+                                                     tmp_path):
     out = tmp_path / "faults.json"
-    r = run(concbench, "--kernels=fault_crash,fault_exit,fault_hang,noop",
+    r = run(concbench_test, "--kernels=fault_crash,fault_exit,fault_hang,noop",
             "--modes=process,process_pool", "--workers=2", "--tasks=3",
             "--timeout=1", "--benchmark_min_time=0.001",
-            f"--benchmark_out={out}", env=FAULTS)
+            f"--benchmark_out={out}")
     assert r.returncode == 1
     data = json.loads(out.read_text())
     by_name = {b["name"]: b for b in data["benchmarks"]}
@@ -218,14 +281,14 @@ def test_failures_are_reported_and_the_suite_goes_on(concbench, tmp_path):
     ("0.2", 0),   # the third batch is in the first repetition
     ("0", 2),     # one batch per repetition: the third repetition fails
 ])
-def test_a_failure_in_one_repetition_fails_them_all(concbench, tmp_path,
+def test_a_failure_in_one_repetition_fails_them_all(concbench_test, tmp_path,
                                                      min_time, ok_runs):
     # Google Benchmark 1.7.1 crashed (SIGSEGV, or an abort) aggregating
     # repetitions of which some failed; the suite must end normally.
     out = tmp_path / "once.json"
-    r = run(concbench, "--kernels=fault_once", "--modes=serial", "--tasks=3",
+    r = run(concbench_test, "--kernels=fault_once", "--modes=serial", "--tasks=3",
             "--benchmark_repetitions=5", f"--benchmark_min_time={min_time}",
-            f"--benchmark_out={out}", env=FAULTS)
+            f"--benchmark_out={out}")
     assert r.returncode == 1, r.stderr
     runs = [b for b in json.loads(out.read_text())["benchmarks"]
             if b["run_type"] == "iteration"]
@@ -293,15 +356,15 @@ def no_core_file():
 
 
 @pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGABRT])
-def test_a_crash_of_the_driver_leaves_no_file(concbench, tmp_path, sig):
+def test_a_crash_of_the_driver_leaves_no_file(concbench_test, tmp_path, sig):
     # As if the driver crashed mid-run: it dies of the signal, and no
     # half-written JSON (nor its temporary) stays behind.
     out = tmp_path / "crash.json"
-    p = subprocess.Popen([concbench, "--kernels=fault_hang", "--modes=thread",
+    p = subprocess.Popen([concbench_test, "--kernels=fault_hang",
+                          "--modes=thread",
                           "--workers=2", "--tasks=3",
                           f"--benchmark_out={out}"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=dict(os.environ, **FAULTS),
                          preexec_fn=no_core_file)
     time.sleep(0.5)
     p.send_signal(sig)
@@ -324,19 +387,18 @@ def leftover_processes(exe):
     return found
 
 
-def test_killed_run_leaves_nothing_behind(concbench, tmp_path):
+def test_killed_run_leaves_nothing_behind(concbench_test, tmp_path):
     out = tmp_path / "killed.json"
-    p = subprocess.Popen([concbench, "--kernels=fault_hang",
+    p = subprocess.Popen([concbench_test, "--kernels=fault_hang",
                           "--modes=process,process_pool", "--workers=4",
                           "--tasks=4", f"--benchmark_out={out}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         env=dict(os.environ, **FAULTS))
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)   # the hanging children exist by now
     p.send_signal(signal.SIGINT)
     p.wait(timeout=30)
     assert p.returncode == -signal.SIGINT
     assert list(tmp_path.iterdir()) == []      # no JSON, no temporary
     deadline = time.monotonic() + 10
-    while leftover_processes(concbench) and time.monotonic() < deadline:
+    while leftover_processes(concbench_test) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert leftover_processes(concbench) == []
+    assert leftover_processes(concbench_test) == []

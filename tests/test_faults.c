@@ -15,10 +15,7 @@
 
 static const struct cb_kernel *fault(const char *name)
 {
-    const struct cb_kernel *k =
-        cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
-    assert_non_null(k);
-    return k;
+    return find_kernel(name);
 }
 
 /* Run 3 tasks of kernel (task 1 misbehaves) and expect both texts in the error. */
@@ -95,8 +92,7 @@ static void test_fault_kernels_are_noop_elsewhere(void **state)
 static void run_without_processes(void *arg, int fd)
 {
     (void)arg;
-    const struct cb_kernel *noop =
-        cb_kernel_find(cb_kernels, cb_kernel_count, "noop");
+    const struct cb_kernel *noop = cb_kernel_find("noop");
     for (size_t m = 0; m < cb_mode_count; m++) {
         if (cb_modes[m]->single_worker)
             continue;
@@ -113,10 +109,12 @@ static void run_without_processes(void *arg, int fd)
 /* A task of 2 ms of CPU with no cancellation point, counting its starts. */
 static atomic_uint spin_starts;
 
-static uint64_t spin_run(unsigned task, const struct cb_params *params)
+static uint64_t spin_run(unsigned task, const struct cb_params *params,
+                         const struct cb_worker *worker)
 {
     (void)task;
     (void)params;
+    (void)worker;
     atomic_fetch_add(&spin_starts, 1);
     int64_t until = cb_now_ns() + 2000000;
     while (cb_now_ns() < until)
@@ -140,8 +138,12 @@ static bool spin_check(uint64_t value, const struct cb_params *params,
 static void test_timed_out_pool_takes_no_more_tasks(void **state)
 {
     (void)state;
-    static const struct cb_kernel spin = {"spin", "2 ms of CPU", spin_run,
-                                          spin_check};
+    static const struct cb_kernel spin = {
+        .name = "spin",
+        .summary = "2 ms of CPU",
+        .run = spin_run,
+        .check = spin_check,
+    };
     struct cb_job job = {.kernel = &spin, .tasks = 4096, .workers = 2,
                          .timeout_ms = 100};
     static struct cb_task_result results[4096];

@@ -7,7 +7,7 @@
  */
 #include "testlib.h"
 
-#include "gil.h"
+#include "modes/gil.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,14 +28,30 @@ struct gil_batch {
     struct cb_gil_stats gs;
 };
 
-static int gil_batch_run(struct gil_batch *b, const struct cb_job *job)
+/* A job and gil's one option, its switch interval (0: the default). */
+struct gil_job {
+    struct cb_job job;
+    unsigned switch_us;
+};
+
+static struct cb_executor *gil_start(const struct gil_job *gj,
+                                     struct cb_error *err)
 {
-    assert_true(job->tasks <= MAX_T);
+    struct cb_option_value given[] = {
+        gj->switch_us ? (struct cb_option_value){.value = gj->switch_us}
+                      : cb_option_default(&cb_option_switch_us)};
+    struct cb_executor *ex = NULL;
+    if (cb_executor_start(&cb_mode_gil, &gj->job, given, &ex, err) < 0)
+        fail_msg("start: %s", err->msg);
+    return ex;
+}
+
+static int gil_batch_run(struct gil_batch *b, const struct gil_job *gj)
+{
+    assert_true(gj->job.tasks <= MAX_T);
     memset(b, 0, sizeof *b);
-    if (cb_mode_gil.start(job, &b->ex, &b->err) < 0)
-        fail_msg("start: %s", b->err.msg);
-    int rc = cb_batch_run(&cb_mode_gil, b->ex, job, b->results, &b->st,
-                          &b->err);
+    b->ex = gil_start(gj, &b->err);
+    int rc = cb_batch_run(b->ex, b->results, &b->st, &b->err);
     b->n_holds = cb_gil_holds(b->ex, &b->holds);
     cb_gil_stats(b->ex, &b->gs);
     return rc;
@@ -43,16 +59,17 @@ static int gil_batch_run(struct gil_batch *b, const struct cb_job *job)
 
 static void gil_batch_end(struct gil_batch *b)
 {
-    cb_mode_gil.stop(b->ex);
+    cb_executor_stop(b->ex);
 }
 
-static struct cb_job job_of(const struct cb_kernel *k, unsigned tasks,
-                            unsigned workers, unsigned io_ms,
-                            unsigned switch_us)
+static struct gil_job job_of(const struct cb_kernel *k, unsigned tasks,
+                             unsigned workers, unsigned io_ms,
+                             unsigned switch_us)
 {
-    return (struct cb_job){.kernel = k, .params = {.io_ms = io_ms},
-                           .tasks = tasks, .workers = workers,
-                           .timeout_ms = 30000, .switch_us = switch_us};
+    return (struct gil_job){
+        .job = {.kernel = k, .params = {.io_ms = io_ms}, .tasks = tasks,
+                .workers = workers, .timeout_ms = 30000},
+        .switch_us = switch_us};
 }
 
 /*
@@ -94,10 +111,11 @@ static void check_holds(const struct gil_batch *b, const struct cb_job *job,
 static atomic_int computing;
 static atomic_int most_computing;
 
-static uint64_t steps_run(unsigned task, const struct cb_params *params)
+static uint64_t steps_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)task;
-    const struct cb_hooks *h = params->hooks;
+    (void)params;
     uint64_t x = 1;
     for (int step = 0; step < 200; step++) {
         int now = atomic_fetch_add(&computing, 1) + 1;
@@ -108,8 +126,7 @@ static uint64_t steps_run(unsigned task, const struct cb_params *params)
         for (int i = 0; i < 20000; i++)
             x = x * 6364136223846793005u + 1442695040888963407u;
         atomic_fetch_sub(&computing, 1);
-        if (h && h->checkpoint)
-            h->checkpoint(h->ctx);
+        cb_checkpoint(worker);
     }
     return x == 0; /* 0 unless the sequence hit 0, which it does not */
 }
@@ -122,21 +139,25 @@ static bool steps_check(uint64_t value, const struct cb_params *params,
     return value == 0;
 }
 
-static const struct cb_kernel steps = {"steps", "computes in 200 steps",
-                                       steps_run, steps_check};
+static const struct cb_kernel steps = {
+    .name = "steps",
+    .summary = "computes in 200 steps",
+    .run = steps_run,
+    .check = steps_check,
+};
 
 static void test_never_two_computing(void **state)
 {
     (void)state;
     atomic_store(&computing, 0);
     atomic_store(&most_computing, 0);
-    struct cb_job job = job_of(&steps, 6, 6, 1, 100);
+    struct gil_job gj = job_of(&steps, 6, 6, 1, 100);
     struct gil_batch b;
-    if (gil_batch_run(&b, &job) != 0)
+    if (gil_batch_run(&b, &gj) != 0)
         fail_msg("%s", b.err.msg);
     assert_int_equal(atomic_load(&most_computing), 1);
     unsigned per_task[MAX_T];
-    check_holds(&b, &job, per_task);
+    check_holds(&b, &gj.job, per_task);
     gil_batch_end(&b);
 }
 
@@ -148,15 +169,15 @@ static void test_never_two_computing(void **state)
 static void test_logpow_yields(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(find_kernel("logpow"), 6, 6, 1, 100);
+    struct gil_job gj = job_of(find_kernel("logpow"), 6, 6, 1, 100);
     struct gil_batch b;
-    if (gil_batch_run(&b, &job) != 0)
+    if (gil_batch_run(&b, &gj) != 0)
         fail_msg("%s", b.err.msg);
     unsigned per_task[MAX_T];
-    check_holds(&b, &job, per_task);
+    check_holds(&b, &gj.job, per_task);
     assert_true(b.gs.drop_requests > 0);
     assert_true(b.gs.switches > 0);
-    assert_true(b.n_holds > job.tasks);
+    assert_true(b.n_holds > gj.job.tasks);
     gil_batch_end(&b);
 }
 
@@ -167,15 +188,15 @@ static void test_logpow_yields(void **state)
 static void test_gmp_pow_keeps_the_lock(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(find_kernel("gmp_pow"), 4, 4, 1, 50);
+    struct gil_job gj = job_of(find_kernel("gmp_pow"), 4, 4, 1, 50);
     struct gil_batch b;
-    if (gil_batch_run(&b, &job) != 0)
+    if (gil_batch_run(&b, &gj) != 0)
         fail_msg("%s", b.err.msg);
     unsigned per_task[MAX_T];
-    check_holds(&b, &job, per_task);
-    for (unsigned t = 0; t < job.tasks; t++)
+    check_holds(&b, &gj.job, per_task);
+    for (unsigned t = 0; t < gj.job.tasks; t++)
         assert_int_equal(per_task[t], 1);
-    assert_int_equal(b.n_holds, job.tasks);
+    assert_int_equal(b.n_holds, gj.job.tasks);
     gil_batch_end(&b);
 }
 
@@ -187,13 +208,13 @@ static void test_gmp_pow_keeps_the_lock(void **state)
 static void test_io_sleep_overlaps(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(find_kernel("io_sleep"), 8, 8, 50, 0);
+    struct gil_job gj = job_of(find_kernel("io_sleep"), 8, 8, 50, 0);
     struct gil_batch b;
-    if (gil_batch_run(&b, &job) != 0)
+    if (gil_batch_run(&b, &gj) != 0)
         fail_msg("%s", b.err.msg);
     unsigned per_task[MAX_T];
-    check_holds(&b, &job, per_task);
-    for (unsigned t = 0; t < job.tasks; t++)
+    check_holds(&b, &gj.job, per_task);
+    for (unsigned t = 0; t < gj.job.tasks; t++)
         assert_int_equal(per_task[t], 2);
     if (!getenv("CB_SERIALISED")) {
         assert_int_equal(b.st.peak_running, 8);
@@ -207,15 +228,15 @@ static void test_io_sleep_overlaps(void **state)
 static void test_noop_one_hold(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(find_kernel("noop"), 5, 1, 1, 0);
+    struct gil_job gj = job_of(find_kernel("noop"), 5, 1, 1, 0);
     struct gil_batch b;
-    if (gil_batch_run(&b, &job) != 0)
+    if (gil_batch_run(&b, &gj) != 0)
         fail_msg("%s", b.err.msg);
     unsigned per_task[MAX_T];
-    check_holds(&b, &job, per_task);
+    check_holds(&b, &gj.job, per_task);
     assert_int_equal(b.n_holds, 5);
     assert_int_equal(b.gs.drop_requests, 0);
-    for (unsigned t = 0; t < job.tasks; t++) {
+    for (unsigned t = 0; t < gj.job.tasks; t++) {
         assert_int_equal(b.holds[t].task, t);
         assert_int_equal(b.results[t].worker, 0);
     }
@@ -223,22 +244,27 @@ static void test_noop_one_hold(void **state)
 }
 
 /* A kernel that computes forever, yielding at checkpoints. */
-static uint64_t spin_run(unsigned task, const struct cb_params *params)
+static uint64_t spin_run(unsigned task, const struct cb_params *params,
+                         const struct cb_worker *worker)
 {
-    const struct cb_hooks *h = params->hooks;
+    (void)params;
     volatile uint64_t x = task;
     for (;;) {
         for (int i = 0; i < 1000; i++)
             x = x + 1;
-        if (task == 1 && h && h->checkpoint)
-            h->checkpoint(h->ctx);
+        if (task == 1)
+            cb_checkpoint(worker);
         if (task != 1)
             return 0;
     }
 }
 
-static const struct cb_kernel spin = {"spin", "task 1 computes forever",
-                                      spin_run, steps_check};
+static const struct cb_kernel spin = {
+    .name = "spin",
+    .summary = "task 1 computes forever",
+    .run = spin_run,
+    .check = steps_check,
+};
 
 /*
  * A task that never ends fails the batch on timeout and is cancelled with
@@ -258,10 +284,10 @@ static void test_timeout_releases_the_lock(void **state)
     /* Not 1: a sanitizer may run a thread of its own. */
     unsigned threads_before = dir_entries("/proc/self/task");
     for (size_t k = 0; k < 2; k++) {
-        struct cb_job job = job_of(hung[k], 4, 4, 1, 100);
-        job.timeout_ms = 300;
+        struct gil_job gj = job_of(hung[k], 4, 4, 1, 100);
+        gj.job.timeout_ms = 300;
         struct gil_batch b;
-        int rc = gil_batch_run(&b, &job);
+        int rc = gil_batch_run(&b, &gj);
         if (rc != -1 || !strstr(b.err.msg, "still running after 300 ms: "
                                            "timed out") ||
             strstr(b.err.msg, "left running"))
@@ -284,19 +310,19 @@ static void test_timeout_releases_the_lock(void **state)
 static void test_batches_reuse_the_executor(void **state)
 {
     (void)state;
-    struct cb_job job = job_of(find_kernel("io_sleep"), 3, 2, 5, 0);
+    struct gil_job gj = job_of(find_kernel("io_sleep"), 3, 2, 5, 0);
     struct cb_executor *ex = NULL;
     struct cb_error err = {{0}};
-    assert_int_equal(cb_mode_gil.start(&job, &ex, &err), 0);
+    ex = gil_start(&gj, &err);
     for (int i = 0; i < 3; i++) {
         struct cb_task_result results[3];
         struct cb_batch_stats st;
-        if (cb_batch_run(&cb_mode_gil, ex, &job, results, &st, &err) != 0)
+        if (cb_batch_run(ex, results, &st, &err) != 0)
             fail_msg("%s", err.msg);
         const struct cb_gil_hold *holds;
         assert_int_equal(cb_gil_holds(ex, &holds), 6);
     }
-    cb_mode_gil.stop(ex);
+    cb_executor_stop(ex);
 }
 
 int main(void)

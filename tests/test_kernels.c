@@ -11,19 +11,20 @@
 
 static const struct cb_kernel *kernel(const char *name)
 {
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
+    const struct cb_kernel *k = cb_kernel_find(name);
     assert_non_null(k);
     return k;
 }
 
 static const struct cb_params params = {.io_ms = 30};
+/* A worker without hooks, as most modes run a task. */
+static const struct cb_worker plain = {.slot = 0};
 
 static void test_gmp_pow_value(void **state)
 {
     (void)state;
     const struct cb_kernel *k = kernel("gmp_pow");
-    uint64_t v = k->run(0, &params);
+    uint64_t v = k->run(0, &params, &plain);
     assert_int_equal(v >> 32, 1660946);
     assert_int_equal(v & 0xffffffffu, 796694068);
 }
@@ -47,7 +48,7 @@ static void test_gmp_pow_check_value_independently(void **state)
 static void test_logpow_value(void **state)
 {
     (void)state;
-    uint64_t v = kernel("logpow")->run(0, &params);
+    uint64_t v = kernel("logpow")->run(0, &params, &plain);
     double sum;
     memcpy(&sum, &v, sizeof sum);
     assert_true(fabs(sum - 442204090064.24091) <= 1e-12 * 442204090064.24091);
@@ -58,7 +59,7 @@ static void test_io_sleep_sleeps(void **state)
     (void)state;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    uint64_t slept = kernel("io_sleep")->run(0, &params);
+    uint64_t slept = kernel("io_sleep")->run(0, &params, &plain);
     clock_gettime(CLOCK_MONOTONIC, &b);
     int64_t took = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
     assert_true(slept >= 30000000u);
@@ -68,7 +69,7 @@ static void test_io_sleep_sleeps(void **state)
 static void test_noop_value(void **state)
 {
     (void)state;
-    assert_int_equal(kernel("noop")->run(5, &params), 0);
+    assert_int_equal(kernel("noop")->run(5, &params, &plain), 0);
 }
 
 /* Every kernel's digest checks for its own task and for no other. */
@@ -78,13 +79,13 @@ static void test_digest_is_bound_to_task(void **state)
     char why[160];
     const struct cb_kernel *noop = kernel("noop");
     for (size_t i = 0; i < cb_kernel_count; i++) {
-        const struct cb_kernel *k = &cb_kernels[i];
+        const struct cb_kernel *k = cb_kernels[i];
         struct cb_params p = {.io_ms = 1};
-        uint64_t d3 = cb_kernel_digest(k, 3, &p);
+        uint64_t d3 = cb_kernel_digest(k, 3, &p, &plain);
         assert_true(cb_kernel_check(k, 3, d3, &p, why, sizeof why));
         assert_false(cb_kernel_check(k, 4, d3, &p, why, sizeof why));
         /* A value of 0 (noop's digest) is wrong for all but noop. */
-        uint64_t zero = cb_kernel_digest(noop, 3, &p);
+        uint64_t zero = cb_kernel_digest(noop, 3, &p, &plain);
         uint64_t wrong = k == noop ? zero ^ 1 : zero;
         why[0] = '\0';
         assert_false(cb_kernel_check(k, 3, wrong, &p, why, sizeof why));
@@ -155,16 +156,17 @@ static void on_task_end(void *ctx)
     note(ctx, 't');
 }
 
-static struct cb_params traced(struct trace *t, struct cb_hooks *h)
+static const struct cb_hooks tracing = {.checkpoint = on_checkpoint,
+                                        .block_begin = on_block_begin,
+                                        .block_end = on_block_end,
+                                        .task_begin = on_task_begin,
+                                        .task_end = on_task_end};
+
+/* A worker whose hooks trace into t, cleared. */
+static struct cb_worker traced(struct trace *t)
 {
     *t = (struct trace){0};
-    *h = (struct cb_hooks){.checkpoint = on_checkpoint,
-                           .block_begin = on_block_begin,
-                           .block_end = on_block_end,
-                           .task_begin = on_task_begin,
-                           .task_end = on_task_end,
-                           .ctx = t};
-    return (struct cb_params){.io_ms = 30, .hooks = h};
+    return (struct cb_worker){.slot = 0, .hooks = &tracing, .ctx = t};
 }
 
 /*
@@ -175,10 +177,9 @@ static void test_logpow_checkpoints(void **state)
 {
     (void)state;
     struct trace t;
-    struct cb_hooks h;
-    struct cb_params p = traced(&t, &h);
-    uint64_t with = kernel("logpow")->run(0, &p);
-    uint64_t without = kernel("logpow")->run(0, &params);
+    struct cb_worker w = traced(&t);
+    uint64_t with = kernel("logpow")->run(0, &params, &w);
+    uint64_t without = kernel("logpow")->run(0, &params, &plain);
     assert_int_equal(with, without);
     unsigned per_loop = (500000 + CB_CHECKPOINT_EVERY - 1) / CB_CHECKPOINT_EVERY;
     assert_int_equal(t.checkpoints, 2 * per_loop);
@@ -190,9 +191,8 @@ static void test_io_sleep_blocks(void **state)
 {
     (void)state;
     struct trace t;
-    struct cb_hooks h;
-    struct cb_params p = traced(&t, &h);
-    uint64_t slept = kernel("io_sleep")->run(0, &p);
+    struct cb_worker w = traced(&t);
+    uint64_t slept = kernel("io_sleep")->run(0, &params, &w);
     assert_string_equal(t.calls, "be");
     assert_true(slept >= 30000000u);
     /* The sleep is inside the bracket. */
@@ -206,10 +206,9 @@ static void test_single_step_kernels_call_no_hooks(void **state)
     static const char *const names[] = {"gmp_pow", "noop"};
     for (size_t i = 0; i < 2; i++) {
         struct trace t;
-        struct cb_hooks h;
-        struct cb_params p = traced(&t, &h);
-        assert_int_equal(kernel(names[i])->run(0, &p),
-                         kernel(names[i])->run(0, &params));
+        struct cb_worker w = traced(&t);
+        assert_int_equal(kernel(names[i])->run(0, &params, &w),
+                         kernel(names[i])->run(0, &params, &plain));
         assert_int_equal(t.n, 0);
         assert_int_equal(t.checkpoints, 0);
     }
@@ -223,12 +222,11 @@ static void test_task_run_calls_task_hooks(void **state)
 {
     (void)state;
     struct trace t;
-    struct cb_hooks h;
-    struct cb_job job = {.kernel = kernel("io_sleep"), .tasks = 1,
-                         .workers = 1};
-    job.params = traced(&t, &h);
+    struct cb_job job = {.kernel = kernel("io_sleep"), .params = params,
+                         .tasks = 1, .workers = 1};
+    struct cb_worker w = traced(&t);
     struct cb_task_result r;
-    cb_task_run(&job, 0, 0, &r);
+    cb_task_run(&job, 0, &w, &r);
     assert_string_equal(t.calls, "Tbet");
     assert_true(r.start_ns <= t.first_ns && t.last_ns <= r.end_ns);
     char why[160];
@@ -236,8 +234,8 @@ static void test_task_run_calls_task_hooks(void **state)
                                 sizeof why));
 
     job.kernel = kernel("noop");
-    job.params = traced(&t, &h);
-    cb_task_run(&job, 0, 0, &r);
+    w = traced(&t);
+    cb_task_run(&job, 0, &w, &r);
     assert_string_equal(t.calls, "Tt");
 }
 
@@ -246,7 +244,7 @@ static void test_wait_ns(void **state)
 {
     (void)state;
     for (size_t i = 0; i < cb_kernel_count; i++) {
-        const struct cb_kernel *k = &cb_kernels[i];
+        const struct cb_kernel *k = cb_kernels[i];
         int64_t w = cb_kernel_wait_ns(k, &params);
         if (strcmp(k->name, "io_sleep") == 0)
             assert_int_equal(w, 30 * 1000000);
@@ -268,16 +266,21 @@ static void test_wait_ns(void **state)
     assert_false(cb_kernel_check(k, 6, cb_kernel_value_digest(5, 30000001),
                                  &params, why, sizeof why));
     assert_int_equal(cb_kernel_value_digest(7, 0),
-                     cb_kernel_digest(kernel("noop"), 7, &params));
+                     cb_kernel_digest(kernel("noop"), 7, &params, &plain));
 }
 
 static void test_find(void **state)
 {
     (void)state;
-    assert_null(cb_kernel_find(cb_kernels, cb_kernel_count, "fault_crash"));
-    assert_null(cb_kernel_find(cb_kernels, cb_kernel_count, "gmp"));
-    assert_non_null(cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count,
-                                   "fault_crash"));
+    assert_null(cb_kernel_find("fault_crash"));
+    assert_null(cb_kernel_find("gmp"));
+    assert_non_null(cb_kernel_by_name("fault_crash"));
+    assert_null(cb_kernel_by_name("gmp"));
+    assert_ptr_equal(cb_kernel_by_name("noop"), cb_kernel_find("noop"));
+    assert_ptr_equal(cb_kernel_by_name("fault_crash"),
+                     &cb_fault_kernels[0]);
+    assert_non_null(cb_kernel_added(0));
+    assert_null(cb_kernel_added(cb_fault_kernel_count));
 }
 
 int main(void)

@@ -20,9 +20,11 @@ enum { MAX_T = 64 };
  */
 static _Atomic unsigned *runs;
 
-static uint64_t count_run(unsigned task, const struct cb_params *params)
+static uint64_t count_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     atomic_fetch_add(&runs[task], 1);
     return 7;
 }
@@ -35,8 +37,12 @@ static bool count_check(uint64_t value, const struct cb_params *params,
     return value == 7;
 }
 
-static const struct cb_kernel counting = {"count", "counts its runs",
-                                          count_run, count_check};
+static const struct cb_kernel counting = {
+    .name = "count",
+    .summary = "counts its runs",
+    .run = count_run,
+    .check = count_check,
+};
 
 static int setup(void **state)
 {
@@ -67,7 +73,7 @@ static void test_every_task_once(void **state)
          * the memory it counts in: test_spawn.c checks those modes by the
          * processes they start instead.
          */
-        if (mode->fresh_image)
+        if (mode->role)
             continue;
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             unsigned T = shapes[s][0];
@@ -101,16 +107,16 @@ static void test_real_kernels_every_mode(void **state)
     (void)state;
     for (size_t m = 0; m < cb_mode_count; m++) {
         for (size_t k = 0; k < cb_kernel_count; k++) {
-            struct cb_job job = job_of(&cb_kernels[k], 3, 2, 5);
+            struct cb_job job = job_of(cb_kernels[k], 3, 2, 5);
             struct cb_task_result results[3];
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
             if (run_batches(cb_modes[m], &job, 1, results, &st, &err) != 0)
-                fail_msg("%s %s: %s", cb_kernels[k].name, cb_modes[m]->name,
+                fail_msg("%s %s: %s", cb_kernels[k]->name, cb_modes[m]->name,
                          err.msg);
             for (unsigned i = 0; i < 3; i++) {
                 char why[128];
-                assert_true(cb_kernel_check(&cb_kernels[k], i,
+                assert_true(cb_kernel_check(cb_kernels[k], i,
                                             results[i].digest, &job.params,
                                             why, sizeof why));
             }

@@ -12,6 +12,7 @@
  * executable, which finds the forkserver's children too (grandchildren of
  * this process).
  */
+#include "modes/fresh.h"
 #include "role.h"
 #include "testlib.h"
 
@@ -106,7 +107,7 @@ static void test_every_task_once(void **state)
     const unsigned batches = 3;
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
-        assert_true(mode->fresh_image);
+        assert_non_null(mode->role);
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             unsigned T = shapes[s][0], W = shapes[s][1];
             struct cb_job job = {.kernel = find_kernel("noop"), .tasks = T,
@@ -159,10 +160,12 @@ static void test_kernel_and_params_reach_the_image(void **state)
     }
 }
 
-static uint64_t local_run(unsigned task, const struct cb_params *params)
+static uint64_t local_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)task;
     (void)params;
+    (void)worker;
     return 0;
 }
 
@@ -180,8 +183,12 @@ static void test_unknown_kernel_is_refused(void **state)
 {
     (void)state;
     /* Named like a real one: the image would run that one instead. */
-    static const struct cb_kernel impostor = {"noop", "not the real noop",
-                                              local_run, local_check};
+    static const struct cb_kernel impostor = {
+        .name = "noop",
+        .summary = "not the real noop",
+        .run = local_run,
+        .check = local_check,
+    };
     for (size_t m = 0; m < N_MODES; m++) {
         const struct cb_mode *mode = mode_named(modes[m]);
         struct cb_job job = {.kernel = &impostor, .tasks = 2, .workers = 2,
@@ -258,15 +265,13 @@ static void test_failed_run_cleans_up_at_once(void **state)
                              .workers = 3, .timeout_ms = 200};
         struct cb_executor *ex = NULL;
         struct cb_error err = {{0}};
-        if (mode->start)
-            assert_int_equal(mode->start(&job, &ex, &err), 0);
+        assert_int_equal(cb_executor_start(mode, &job, NULL, &ex, &err), 0);
         struct cb_task_result r[6];
         struct cb_batch_stats st;
-        assert_int_equal(cb_batch_run(mode, ex, &job, r, &st, &err), -1);
+        assert_int_equal(cb_batch_run(ex, r, &st, &err), -1);
         assert_non_null(strstr(err.msg, "timed out"));
         assert_int_equal(processes_of_this_exe(), mode->pool ? 1 : 0);
-        if (mode->stop)
-            mode->stop(ex);
+        cb_executor_stop(ex);
         assert_nothing_left(mode->name);
     }
 }
@@ -311,14 +316,14 @@ static void test_forkserver_killed(void **state)
                          .timeout_ms = 30000};
     struct cb_executor *ex = NULL;
     struct cb_error err = {{0}};
-    assert_int_equal(mode->start(&job, &ex, &err), 0);
+    assert_int_equal(cb_executor_start(mode, &job, NULL, &ex, &err), 0);
     assert_int_equal(kill(only_child(), SIGKILL), 0);
     struct cb_task_result r[4];
     struct cb_batch_stats st;
-    int rc = cb_batch_run(mode, ex, &job, r, &st, &err);
+    int rc = cb_batch_run(ex, r, &st, &err);
     if (rc != -1 || !strstr(err.msg, "forkserver killed by signal 9"))
         fail_msg("rc %d, error '%s'", rc, err.msg);
-    mode->stop(ex);
+    cb_executor_stop(ex);
     assert_nothing_left("forkserver");
 }
 

@@ -6,6 +6,7 @@
 #define CB_TESTLIB_H
 
 #include "batch.h"
+#include "fault_kernels.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,33 +22,41 @@
 #include <unistd.h>
 
 /*
- * Start mode (if it has a start), run `batches` batches of job through
- * cb_batch_run, stop it. Returns the first failing batch's return value
- * (with err set) or 0; st holds the last batch's figures.
+ * Start an executor of mode for job with the options given (NULL: the
+ * defaults), run `batches` batches through cb_batch_run, stop it. Returns
+ * the first failing batch's return value (with err set) or 0; st holds the
+ * last batch's figures.
  */
+static inline int run_batches_with(const struct cb_mode *mode,
+                                   const struct cb_job *job,
+                                   const struct cb_option_value *given,
+                                   unsigned batches,
+                                   struct cb_task_result *results,
+                                   struct cb_batch_stats *st,
+                                   struct cb_error *err)
+{
+    struct cb_executor *ex = NULL;
+    if (cb_executor_start(mode, job, given, &ex, err) < 0)
+        return -1;
+    int rc = 0;
+    for (unsigned i = 0; i < batches && rc == 0; i++)
+        rc = cb_batch_run(ex, results, st, err);
+    cb_executor_stop(ex);
+    return rc;
+}
+
 static inline int run_batches(const struct cb_mode *mode,
                               const struct cb_job *job, unsigned batches,
                               struct cb_task_result *results,
                               struct cb_batch_stats *st, struct cb_error *err)
 {
-    struct cb_executor *ex = NULL;
-    if (mode->start && mode->start(job, &ex, err) < 0)
-        return -1;
-    int rc = 0;
-    for (unsigned i = 0; i < batches && rc == 0; i++)
-        rc = cb_batch_run(mode, ex, job, results, st, err);
-    if (mode->stop)
-        mode->stop(ex);
-    return rc;
+    return run_batches_with(mode, job, NULL, batches, results, st, err);
 }
 
 /* The kernel called name, a benchmark or a fault kernel; fails if none. */
 static inline const struct cb_kernel *find_kernel(const char *name)
 {
-    const struct cb_kernel *k = cb_kernel_find(cb_kernels, cb_kernel_count,
-                                               name);
-    if (!k)
-        k = cb_kernel_find(cb_fault_kernels, cb_fault_kernel_count, name);
+    const struct cb_kernel *k = cb_kernel_by_name(name);
     assert_non_null(k);
     return k;
 }

@@ -3,10 +3,15 @@
  * other task, so that a test can check that the failure is reported for the
  * right task and that the batch's other workers are cleaned up.
  *
+ * Linked only into test programs (the C tests and the test driver,
+ * concbench-test), which find them by name: a constructor adds them to the
+ * kernel registry before main(), so a fresh image of the same program has
+ * them too. The product, concbench, has none of them.
+ *
  * fault_crash and fault_exit end the calling process: in a thread mode that
  * is the whole program, which is the point of process isolation.
  */
-#include "kernels.h"
+#include "fault_kernels.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -28,9 +33,11 @@ static bool zero_check(uint64_t value, const struct cb_params *params,
     return false;
 }
 
-static uint64_t crash_run(unsigned task, const struct cb_params *params)
+static uint64_t crash_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     if (task == FAULTY_TASK) {
         /* No core file: the crash is expected and would only litter. */
         setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
@@ -40,26 +47,32 @@ static uint64_t crash_run(unsigned task, const struct cb_params *params)
     return 0;
 }
 
-static uint64_t exit_run(unsigned task, const struct cb_params *params)
+static uint64_t exit_run(unsigned task, const struct cb_params *params,
+                         const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     if (task == FAULTY_TASK)
         _exit(3);
     return 0;
 }
 
 /* Sleeps, a cancellation point, so that thread modes can stop it too. */
-static uint64_t hang_run(unsigned task, const struct cb_params *params)
+static uint64_t hang_run(unsigned task, const struct cb_params *params,
+                         const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     while (task == FAULTY_TASK)
         nanosleep(&(struct timespec){.tv_sec = 3600}, NULL);
     return 0;
 }
 
-static uint64_t wrong_run(unsigned task, const struct cb_params *params)
+static uint64_t wrong_run(unsigned task, const struct cb_params *params,
+                          const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     return task == FAULTY_TASK ? 42 : 0;
 }
 
@@ -69,9 +82,11 @@ static uint64_t wrong_run(unsigned task, const struct cb_params *params)
  * repetitions would fail in one place and succeed in the others, which once
  * crashed Google Benchmark's aggregates (suite.c).
  */
-static uint64_t once_run(unsigned task, const struct cb_params *params)
+static uint64_t once_run(unsigned task, const struct cb_params *params,
+                         const struct cb_worker *worker)
 {
     (void)params;
+    (void)worker;
     static atomic_uint runs;
     if (task == FAULTY_TASK && atomic_fetch_add(&runs, 1) + 1 == 3)
         return 42;
@@ -79,12 +94,18 @@ static uint64_t once_run(unsigned task, const struct cb_params *params)
 }
 
 const struct cb_kernel cb_fault_kernels[] = {
-    {"fault_crash", "task 1 dies of SIGSEGV", crash_run, zero_check},
-    {"fault_exit", "task 1 calls _exit(3)", exit_run, zero_check},
-    {"fault_hang", "task 1 never returns", hang_run, zero_check},
-    {"fault_wrong", "task 1 returns a wrong digest", wrong_run, zero_check},
+    {"fault_crash", "task 1 dies of SIGSEGV", crash_run, zero_check, NULL},
+    {"fault_exit", "task 1 calls _exit(3)", exit_run, zero_check, NULL},
+    {"fault_hang", "task 1 never returns", hang_run, zero_check, NULL},
+    {"fault_wrong", "task 1 returns a wrong digest", wrong_run, zero_check,
+     NULL},
     {"fault_once", "task 1's third run in a process returns a wrong digest",
-     once_run, zero_check},
+     once_run, zero_check, NULL},
 };
 const size_t cb_fault_kernel_count =
     sizeof cb_fault_kernels / sizeof cb_fault_kernels[0];
+
+__attribute__((constructor)) static void add_fault_kernels(void)
+{
+    cb_kernels_add(cb_fault_kernels, cb_fault_kernel_count);
+}

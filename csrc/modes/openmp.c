@@ -45,28 +45,30 @@ static int probe_threads(unsigned n, struct cb_error *err)
     return -1;
 }
 
-static int openmp_start(const struct cb_job *job, struct cb_executor **out,
-                        struct cb_error *err)
+/* libgomp holds the threads; nothing of ours to keep. */
+static int openmp_start(struct cb_executor *ex, struct cb_error *err)
 {
-    if (probe_threads(job->workers - 1, err) < 0)
+    int workers = (int)ex->job.workers;
+    if (probe_threads(ex->job.workers - 1, err) < 0)
         return -1;
-#pragma omp parallel num_threads((int)job->workers)
+#pragma omp parallel num_threads(workers)
     {
         /* Nothing: the team of W threads is what this region makes. */
     }
-    *out = NULL; /* libgomp holds the threads; nothing of ours to keep */
     return 0;
 }
 
-static int openmp_run(struct cb_executor *ex, const struct cb_job *job,
-                      struct cb_task_result *results, struct cb_error *err)
+static int openmp_run(struct cb_executor *ex, struct cb_task_result *results,
+                      struct cb_error *err)
 {
-    (void)ex;
     (void)err;
-    int tasks = (int)job->tasks;
-#pragma omp parallel for num_threads((int)job->workers) schedule(dynamic, 1)
+    const struct cb_job *job = &ex->job;
+    int tasks = (int)job->tasks, workers = (int)job->workers;
+#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
     for (int t = 0; t < tasks; t++)
-        cb_task_run(job, (unsigned)t, omp_get_thread_num(), &results[t]);
+        cb_task_run(job, (unsigned)t,
+                    &(const struct cb_worker){.slot = omp_get_thread_num()},
+                    &results[t]);
     return 0;
 }
 

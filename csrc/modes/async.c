@@ -43,11 +43,11 @@ struct slot {
     int64_t deadline_ns;
 };
 
-struct cb_executor {
+struct loop {
     int epfd, tfd;
     int64_t armed_ns; /* deadline the timer is armed for, or 0 */
     unsigned n_slots;
-    struct slot slots[];
+    struct slot slots[CB_MAX_WORKERS];
 };
 
 /* The loop thread's usage at one moment, to charge a span of it to a task. */
@@ -81,60 +81,49 @@ static void charge(struct cb_task_result *r, struct meter *since)
     *since = now;
 }
 
-static int set_timer(struct cb_executor *ex, int64_t at_ns)
+static int set_timer(struct loop *lp, int64_t at_ns)
 {
     struct itimerspec its = {{0, 0}, {0, 0}};
     if (at_ns > 0)
         cb_ns_to_timespec(at_ns, &its.it_value);
-    if (timerfd_settime(ex->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+    if (timerfd_settime(lp->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
         return -1;
-    ex->armed_ns = at_ns;
+    lp->armed_ns = at_ns;
     return 0;
 }
 
-static void async_stop(struct cb_executor *ex)
+static bool async_stop(struct cb_executor *ex)
 {
-    if (!ex)
-        return;
-    if (ex->tfd >= 0)
-        close(ex->tfd);
-    if (ex->epfd >= 0)
-        close(ex->epfd);
-    free(ex);
+    struct loop *lp = ex->state;
+    if (lp->tfd >= 0)
+        close(lp->tfd);
+    if (lp->epfd >= 0)
+        close(lp->epfd);
+    return true;
 }
 
 /* The loop exists before the timed region, as an asyncio loop would. */
-static int async_start(const struct cb_job *job, struct cb_executor **out,
-                       struct cb_error *err)
+static int async_start(struct cb_executor *ex, struct cb_error *err)
 {
-    unsigned n_slots = job->workers < job->tasks ? job->workers : job->tasks;
-    struct cb_executor *ex = calloc(1, sizeof *ex + n_slots * sizeof ex->slots[0]);
-    if (!ex) {
-        cb_error_set(err, "out of memory");
+    struct loop *lp = ex->state;
+    lp->n_slots = cb_job_slots(&ex->job);
+    lp->tfd = -1;
+    lp->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (lp->epfd < 0) {
+        cb_error_set(err, "epoll_create1: %s", strerror(errno));
         return -1;
     }
-    ex->n_slots = n_slots;
-    ex->tfd = -1;
-    ex->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (ex->epfd < 0) {
-        cb_error_set(err, "epoll_create1: %s", strerror(errno));
-        goto fail;
-    }
-    ex->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (ex->tfd < 0) {
+    lp->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (lp->tfd < 0) {
         cb_error_set(err, "timerfd_create: %s", strerror(errno));
-        goto fail;
+        return -1;
     }
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ex->tfd};
-    if (epoll_ctl(ex->epfd, EPOLL_CTL_ADD, ex->tfd, &ev) < 0) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lp->tfd};
+    if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->tfd, &ev) < 0) {
         cb_error_set(err, "epoll_ctl: %s", strerror(errno));
-        goto fail;
+        return -1;
     }
-    *out = ex;
     return 0;
-fail:
-    async_stop(ex);
-    return -1;
 }
 
 /* Tasks that compute: one after another in the loop, in slot 0. */
@@ -148,19 +137,19 @@ static int run_inline(const struct cb_job *job, struct cb_task_result *results,
                                   job->timeout_ms);
             return -1;
         }
-        cb_task_run(job, i, 0, &results[i]);
+        cb_task_run(job, i, &(const struct cb_worker){.slot = 0}, &results[i]);
     }
     return 0;
 }
 
-static int run_timers(struct cb_executor *ex, const struct cb_job *job,
+static int run_timers(struct loop *lp, const struct cb_job *job,
                       int64_t wait_ns, struct cb_task_result *results,
                       int64_t deadline, struct cb_error *err)
 {
-    for (unsigned i = 0; i < ex->n_slots; i++)
-        ex->slots[i].busy = false;
+    for (unsigned i = 0; i < lp->n_slots; i++)
+        lp->slots[i].busy = false;
     /* Disarming also drops an expiry a failed batch left unread. */
-    if (set_timer(ex, 0) < 0) {
+    if (set_timer(lp, 0) < 0) {
         cb_error_set(err, "timerfd_settime: %s", strerror(errno));
         return -1;
     }
@@ -168,8 +157,8 @@ static int run_timers(struct cb_executor *ex, const struct cb_job *job,
     struct meter since;
     while (done < job->tasks) {
         meter_read(&since);
-        for (unsigned i = 0; i < ex->n_slots && next < job->tasks; i++) {
-            struct slot *s = &ex->slots[i];
+        for (unsigned i = 0; i < lp->n_slots && next < job->tasks; i++) {
+            struct slot *s = &lp->slots[i];
             if (s->busy)
                 continue;
             int64_t now = cb_now_ns();
@@ -184,26 +173,26 @@ static int run_timers(struct cb_executor *ex, const struct cb_job *job,
 
         int64_t earliest = INT64_MAX;
         unsigned first = job->tasks;
-        for (unsigned i = 0; i < ex->n_slots; i++)
-            if (ex->slots[i].busy) {
-                if (ex->slots[i].deadline_ns < earliest)
-                    earliest = ex->slots[i].deadline_ns;
-                if (ex->slots[i].task < first)
-                    first = ex->slots[i].task;
+        for (unsigned i = 0; i < lp->n_slots; i++)
+            if (lp->slots[i].busy) {
+                if (lp->slots[i].deadline_ns < earliest)
+                    earliest = lp->slots[i].deadline_ns;
+                if (lp->slots[i].task < first)
+                    first = lp->slots[i].task;
             }
         int64_t now = cb_now_ns();
         if (now >= deadline) {
             cb_error_timeout(err, first, in_flight, job->timeout_ms);
             return -1;
         }
-        if (earliest != ex->armed_ns && set_timer(ex, earliest) < 0) {
+        if (earliest != lp->armed_ns && set_timer(lp, earliest) < 0) {
             cb_error_set(err, "task %u: timerfd_settime: %s", first,
                          strerror(errno));
             return -1;
         }
         int64_t left_ms = (deadline - now + 999999) / 1000000;
         struct epoll_event ev;
-        int n = epoll_wait(ex->epfd, &ev, 1,
+        int n = epoll_wait(lp->epfd, &ev, 1,
                            left_ms > INT_MAX ? INT_MAX : (int)left_ms);
         if (n < 0 && errno != EINTR) {
             cb_error_set(err, "task %u: epoll_wait: %s", first,
@@ -212,9 +201,9 @@ static int run_timers(struct cb_executor *ex, const struct cb_job *job,
         }
         if (n > 0) {
             uint64_t expiries;
-            if (read(ex->tfd, &expiries, sizeof expiries) ==
+            if (read(lp->tfd, &expiries, sizeof expiries) ==
                 (ssize_t)sizeof expiries)
-                ex->armed_ns = 0;
+                lp->armed_ns = 0;
         }
 
         /*
@@ -224,8 +213,8 @@ static int run_timers(struct cb_executor *ex, const struct cb_job *job,
         now = cb_now_ns();
         for (;;) {
             struct slot *due = NULL;
-            for (unsigned i = 0; i < ex->n_slots; i++) {
-                struct slot *s = &ex->slots[i];
+            for (unsigned i = 0; i < lp->n_slots; i++) {
+                struct slot *s = &lp->slots[i];
                 if (s->busy && s->deadline_ns <= now &&
                     (!due || s->deadline_ns < due->deadline_ns))
                     due = s;
@@ -246,20 +235,22 @@ static int run_timers(struct cb_executor *ex, const struct cb_job *job,
     return 0;
 }
 
-static int async_run(struct cb_executor *ex, const struct cb_job *job,
-                     struct cb_task_result *results, struct cb_error *err)
+static int async_run(struct cb_executor *ex, struct cb_task_result *results,
+                     struct cb_error *err)
 {
-    int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
+    const struct cb_job *job = &ex->job;
+    int64_t deadline = cb_job_deadline(job);
     int64_t wait_ns = cb_kernel_wait_ns(job->kernel, &job->params);
     if (wait_ns < 0)
         return run_inline(job, results, deadline, err);
-    return run_timers(ex, job, wait_ns, results, deadline, err);
+    return run_timers(ex->state, job, wait_ns, results, deadline, err);
 }
 
 const struct cb_mode cb_mode_async = {
     .name = "async",
     .summary = "one thread's event loop (epoll, timerfd): waits overlap as "
                "timers, computing tasks run inline (asyncio)",
+    .state_size = sizeof(struct loop),
     .start = async_start,
     .run = async_run,
     .stop = async_stop,

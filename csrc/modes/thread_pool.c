@@ -3,7 +3,7 @@
  * shared queue; what multiprocessing.dummy.Pool (ThreadPool) does. The queue
  * is an atomic counter over the batch's task indices, so the cost measured
  * is waking the pool once per batch and handing out tasks, not creating
- * threads. A worker takes job->chunk consecutive tasks at a time, as
+ * threads. A worker takes the chunk option's number of consecutive tasks at a time, as
  * Pool.map hands out chunks.
  */
 #include "executor.h"
@@ -17,13 +17,14 @@
 #include <time.h>
 
 struct worker {
-    struct cb_executor *pool;
+    struct pool *pool;
     int index;
     atomic_int current; /* task being run, -1 when none */
 };
 
-struct cb_executor {
-    const struct cb_job *job;
+struct pool {
+    struct cb_job job; /* a copy: a worker left running may outlive ex */
+    unsigned chunk;
     unsigned n_workers;
     unsigned n_started;
     pthread_t *tids;
@@ -34,6 +35,7 @@ struct cb_executor {
     unsigned generation; /* batches posted so far */
     unsigned ready;      /* workers waiting for their first batch */
     bool stopping;
+    bool initialised; /* the mutex and conditions exist */
     atomic_uint next;     /* the next task index to hand out */
     atomic_bool abandoned; /* a batch timed out: take no more tasks */
     atomic_uint finished; /* tasks of this batch finished */
@@ -41,10 +43,10 @@ struct cb_executor {
 };
 
 /* Take chunks of consecutive tasks until the batch has none left. */
-static void run_tasks(struct cb_executor *p, struct worker *w)
+static void run_tasks(struct pool *p, struct worker *w)
 {
-    const struct cb_job *job = p->job;
-    unsigned chunk = job->chunk ? job->chunk : 1;
+    const struct cb_job *job = &p->job;
+    unsigned chunk = p->chunk;
     for (;;) {
         unsigned first = atomic_fetch_add(&p->next, chunk);
         if (first >= job->tasks)
@@ -53,7 +55,8 @@ static void run_tasks(struct cb_executor *p, struct worker *w)
         for (unsigned t = first; t < end && !atomic_load(&p->abandoned);
              t++) {
             atomic_store(&w->current, (int)t);
-            cb_task_run(job, t, w->index, &p->results[t]);
+            cb_task_run(job, t, &(const struct cb_worker){.slot = w->index},
+                        &p->results[t]);
         }
         atomic_store(&w->current, -1);
         if (atomic_fetch_add(&p->finished, end - first) + (end - first) ==
@@ -68,7 +71,7 @@ static void run_tasks(struct cb_executor *p, struct worker *w)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct cb_executor *p = w->pool;
+    struct pool *p = w->pool;
     /*
      * Cancellable only while running tasks, where it holds no lock: a worker
      * cancelled in pthread_cond_wait would end holding the pool's mutex.
@@ -98,7 +101,7 @@ static void *worker_main(void *arg)
  * Join every started worker; cancel those not stopped within a second (all
  * of them together), and detach those still not stopped a second later.
  */
-static bool join_all(struct cb_executor *p)
+static bool join_all(struct pool *p)
 {
     bool joined[CB_MAX_WORKERS] = {false};
     bool all = true;
@@ -122,37 +125,33 @@ static bool join_all(struct cb_executor *p)
     return all;
 }
 
-static void pool_free(struct cb_executor *p)
+/* A worker that will not stop still uses the pool: leave it allocated. */
+static bool thread_pool_stop(struct cb_executor *ex)
 {
+    struct pool *p = ex->state;
+    if (!p->initialised)
+        return true;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->lock);
+    if (!join_all(p))
+        return false;
     pthread_cond_destroy(&p->go);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->lock);
     free(p->results);
     free(p->workers);
     free(p->tids);
-    free(p);
+    return true;
 }
 
-static void thread_pool_stop(struct cb_executor *p)
+static int thread_pool_start(struct cb_executor *ex, struct cb_error *err)
 {
-    pthread_mutex_lock(&p->lock);
-    p->stopping = true;
-    pthread_cond_broadcast(&p->go);
-    pthread_mutex_unlock(&p->lock);
-    /* A worker that will not stop still uses the pool: leave it allocated. */
-    if (join_all(p))
-        pool_free(p);
-}
-
-static int thread_pool_start(const struct cb_job *job, struct cb_executor **out,
-                             struct cb_error *err)
-{
-    struct cb_executor *p = calloc(1, sizeof *p);
-    if (!p) {
-        cb_error_set(err, "out of memory");
-        return -1;
-    }
-    p->job = job;
+    struct pool *p = ex->state;
+    const struct cb_job *job = &ex->job;
+    p->job = *job;
+    p->chunk = cb_executor_option(ex, &cb_option_chunk);
     p->n_workers = job->workers;
     p->tids = calloc(job->workers, sizeof *p->tids);
     p->workers = calloc(job->workers, sizeof *p->workers);
@@ -164,9 +163,9 @@ static int thread_pool_start(const struct cb_job *job, struct cb_executor **out,
     pthread_cond_init(&p->done, &attr);
     pthread_condattr_destroy(&attr);
     pthread_cond_init(&p->go, NULL);
+    p->initialised = true;
     if (!p->tids || !p->workers || !p->results) {
         cb_error_set(err, "out of memory");
-        pool_free(p);
         return -1;
     }
     for (unsigned i = 0; i < job->workers; i++) {
@@ -177,7 +176,6 @@ static int thread_pool_start(const struct cb_job *job, struct cb_executor **out,
         int e = pthread_create(&p->tids[i], NULL, worker_main, w);
         if (e != 0) {
             cb_error_set(err, "worker %u: pthread_create: %s", i, strerror(e));
-            thread_pool_stop(p);
             return -1;
         }
         p->n_started++;
@@ -187,14 +185,15 @@ static int thread_pool_start(const struct cb_job *job, struct cb_executor **out,
     while (p->ready < p->n_workers)
         pthread_cond_wait(&p->done, &p->lock);
     pthread_mutex_unlock(&p->lock);
-    *out = p;
     return 0;
 }
 
-static int thread_pool_run(struct cb_executor *p, const struct cb_job *job,
+static int thread_pool_run(struct cb_executor *ex,
                            struct cb_task_result *results,
                            struct cb_error *err)
 {
+    struct pool *p = ex->state;
+    const struct cb_job *job = &p->job;
     int64_t deadline = cb_now_ns() + (int64_t)job->timeout_ms * 1000000;
     struct timespec until;
     cb_ns_to_timespec(deadline, &until);
@@ -232,7 +231,8 @@ const struct cb_mode cb_mode_thread_pool = {
     .name = "thread_pool",
     .summary = "W threads started beforehand take tasks from a shared queue",
     .pool = true,
-    .chunked = true,
+    .options = (const struct cb_option *const[]){&cb_option_chunk, NULL},
+    .state_size = sizeof(struct pool),
     .start = thread_pool_start,
     .run = thread_pool_run,
     .stop = thread_pool_stop,

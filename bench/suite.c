@@ -8,6 +8,7 @@
 
 #include "batch.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -65,19 +66,40 @@ static bool failed_before(cb_gbench_state *state, const char *failed)
     return true;
 }
 
+/* snprintf at *len into buf, keeping *len at most size - 1. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    if (*len + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+}
+
 void cb_suite_case_name(struct cb_suite_case *c)
 {
-    int n = snprintf(c->name, sizeof c->name, "%s/%s/tasks:%u/workers:%u",
-                     c->job.kernel->name, c->mode->name, c->job.tasks,
-                     c->job.workers);
-    size_t len = n < 0 ? 0 : (size_t)n;
-    if (len >= sizeof c->name || !c->mode->chunked)
-        return;
-    if (c->chunk_auto)
-        snprintf(c->name + len, sizeof c->name - len, "/chunk:auto");
-    else if (c->job.chunk > 1)
-        snprintf(c->name + len, sizeof c->name - len, "/chunk:%u",
-                 c->job.chunk);
+    const struct cb_job *j = &c->job;
+    size_t n = 0, l = 0;
+    c->name[0] = c->label[0] = '\0';
+    append(c->name, sizeof c->name, &n, "%s/%s/tasks:%u/workers:%u",
+           j->kernel->name, c->mode->name, j->tasks, j->workers);
+    append(c->label, sizeof c->label, &l, "kernel=%s mode=%s tasks=%u "
+           "workers=%u", j->kernel->name, c->mode->name, j->tasks,
+           j->workers);
+    for (size_t i = 0; c->mode->options && c->mode->options[i]; i++) {
+        const struct cb_option *o = c->mode->options[i];
+        char value[16];
+        cb_option_format(&c->opt[i], value, sizeof value);
+        append(c->label, sizeof c->label, &l, " %s=%s", o->name, value);
+        if (o->in_name && (c->opt[i].is_auto || c->opt[i].value != o->def))
+            append(c->name, sizeof c->name, &n, "/%s:%s", o->name, value);
+    }
 }
 
 /* Sums over the iterations of one run. */
@@ -87,7 +109,8 @@ struct totals {
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
-                   const struct totals *t, double pool_start_s)
+                   const struct cb_executor *ex, const struct totals *t,
+                   double pool_start_s)
 {
     double tasks = t->batches * c->job.tasks;
     cb_gbench_set_counter(state, "tasks_per_s", c->job.tasks,
@@ -105,9 +128,9 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                           0);
     if (c->mode->pool)
         cb_gbench_set_counter(state, "pool_start_s", pool_start_s, 0);
-    if (c->mode->chunked)
+    if (cb_mode_chunked(c->mode))
         cb_gbench_set_counter(state, "chunk",
-                              c->job.chunk ? c->job.chunk : 1, 0);
+                              cb_executor_option(ex, &cb_option_chunk), 0);
 }
 
 void cb_suite_bench(cb_gbench_state *state, void *arg)
@@ -115,11 +138,12 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     struct cb_suite_case *c = arg;
     struct cb_error err = {{0}};
     struct cb_executor *ex = NULL;
+    cb_gbench_set_label(state, c->label);
     if (failed_before(state, c->failed))
         return;
 
     int64_t t0 = cb_now_ns();
-    if (c->mode->start && c->mode->start(&c->job, &ex, &err) < 0) {
+    if (cb_executor_start(c->mode, &c->job, c->opt, &ex, &err) < 0) {
         fail_before_loop(state, c, &err);
         return;
     }
@@ -134,7 +158,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     struct totals t = {0};
     while (cb_gbench_keep_running(state)) {
         struct cb_batch_stats st;
-        if (cb_batch_run(c->mode, ex, &c->job, results, &st, &err) < 0) {
+        if (cb_batch_run(ex, results, &st, &err) < 0) {
             fail(state, c->name, c->failed, sizeof c->failed, &err);
             goto out;
         }
@@ -150,16 +174,17 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         t.peak_running += st.peak_running;
     }
     if (t.batches > 0)
-        report(state, c, &t, pool_start_s);
+        report(state, c, ex, &t, pool_start_s);
 out:
     free(results);
-    if (c->mode->stop)
-        c->mode->stop(ex);
+    cb_executor_stop(ex);
 }
 
 void cb_suite_baseline_name(struct cb_suite_baseline *c)
 {
     snprintf(c->name, sizeof c->name, "baseline/%s/tasks:%u",
+             c->baseline->name, c->tasks);
+    snprintf(c->label, sizeof c->label, "baseline=%s tasks=%u",
              c->baseline->name, c->tasks);
 }
 
@@ -167,6 +192,7 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
 {
     struct cb_suite_baseline *c = arg;
     struct cb_error err = {{0}};
+    cb_gbench_set_label(state, c->label);
     if (failed_before(state, c->failed))
         return;
     while (cb_gbench_keep_running(state)) {

@@ -18,13 +18,24 @@ extern "C" {
 struct cb_suite_case {
     const struct cb_mode *mode;
     struct cb_job job;
-    bool chunk_auto; /* job.chunk came from cb_chunk_auto */
-    /* <kernel>/<mode>/tasks:<T>/workers:<W>, then /chunk:<N|auto> if not 1 */
+    /* The mode's options as given, in mode->options order. */
+    struct cb_option_value opt[CB_MAX_MODE_OPTIONS];
+    /*
+     * <kernel>/<mode>/tasks:<T>/workers:<W>, then /<option>:<value> for
+     * each option shown in names that is not at its default (/chunk:3,
+     * /chunk:auto).
+     */
     char name[128];
+    /*
+     * The same as fields, for programs that read the JSON: "kernel=noop
+     * mode=thread_pool tasks=16 workers=2 chunk=auto", every option of the
+     * mode included.
+     */
+    char label[256];
     char failed[256]; /* the first error, "" while it has not failed */
 };
 
-/* Fill c->name from its kernel, mode, tasks and workers. */
+/* Fill c->name and c->label from its kernel, mode, job and options. */
 void cb_suite_case_name(struct cb_suite_case *c);
 
 /* The gbench body; arg is a struct cb_suite_case. */
@@ -35,7 +46,8 @@ struct cb_suite_baseline {
     const struct cb_baseline *baseline;
     unsigned tasks;
     struct cb_params params;
-    char name[128]; /* baseline/<name>/tasks:<T> */
+    char name[128];  /* baseline/<name>/tasks:<T> */
+    char label[128]; /* baseline=<name> tasks=<T> */
     char failed[256]; /* the first error, "" while it has not failed */
 };
 

@@ -11,7 +11,7 @@
  * - a thread takes the lock when its task starts and drops it when the task
  *   ends, and drops it around a blocking wait (io_sleep calls the block
  *   hooks, as time.sleep releases the GIL);
- * - a waiter waits up to the switch interval (job->switch_us, Python's
+ * - a waiter waits up to the switch interval (the switch_us option, Python's
  *   sys.getswitchinterval, 5 ms by default); if by then no other thread has
  *   taken the lock, it sets the drop request;
  * - the holder looks at the drop request at its next checkpoint (logpow:
@@ -31,7 +31,7 @@
  * can still take it and stop too.
  */
 #include "gil.h"
-#include "threads.h"
+#include "launcher.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -74,9 +74,8 @@ struct gil_thread {
     int64_t wait_ns;
 };
 
-struct cb_executor {
+struct state {
     struct gil gil;
-    unsigned tasks;
     int64_t *wait_ns; /* per task */
     /* A thread that would not stop still uses this: stop must not free it. */
     bool abandoned;
@@ -208,25 +207,25 @@ static void thread_cancelled(void *arg)
 }
 
 /* One task in the thread cb_threads_run made for it, under the lock. */
+static const struct cb_hooks gil_hooks = {
+    .checkpoint = hook_checkpoint,
+    .block_begin = hook_block_begin,
+    .block_end = hook_block_end,
+    .task_begin = hook_task_begin,
+    .task_end = hook_task_end,
+};
+
 static void gil_task(void *arg, const struct cb_job *job, unsigned task,
-                     int worker, struct cb_task_result *out)
+                     int slot, struct cb_task_result *out)
 {
-    struct cb_executor *ex = arg;
-    struct gil_thread gt = {.gil = &ex->gil, .task = task};
-    const struct cb_hooks hooks = {
-        .checkpoint = hook_checkpoint,
-        .block_begin = hook_block_begin,
-        .block_end = hook_block_end,
-        .task_begin = hook_task_begin,
-        .task_end = hook_task_end,
-        .ctx = &gt,
-    };
-    struct cb_job with_lock = *job;
-    with_lock.params.hooks = &hooks;
+    struct state *st = arg;
+    struct gil_thread gt = {.gil = &st->gil, .task = task};
+    const struct cb_worker w = {.slot = slot, .hooks = &gil_hooks,
+                                .ctx = &gt};
     pthread_cleanup_push(thread_cancelled, &gt);
-    cb_task_run(&with_lock, task, worker, out);
+    cb_task_run(job, task, &w, out);
     pthread_cleanup_pop(0);
-    ex->wait_ns[task] = gt.wait_ns;
+    st->wait_ns[task] = gt.wait_ns;
 }
 
 static pthread_cond_t *cond_init_monotonic(pthread_cond_t *c)
@@ -239,94 +238,100 @@ static pthread_cond_t *cond_init_monotonic(pthread_cond_t *c)
     return c;
 }
 
-static void gil_stop(struct cb_executor *ex)
+static bool gil_stop(struct cb_executor *ex)
 {
-    if (!ex || ex->abandoned)
-        return;
-    pthread_mutex_destroy(&ex->gil.mutex);
-    pthread_cond_destroy(&ex->gil.cond);
-    pthread_cond_destroy(&ex->gil.switch_cond);
-    free(ex->gil.holds);
-    free(ex->wait_ns);
-    free(ex);
+    struct state *st = ex->state;
+    if (st->abandoned)
+        return false;
+    if (st->gil.holds) {
+        pthread_mutex_destroy(&st->gil.mutex);
+        pthread_cond_destroy(&st->gil.cond);
+        pthread_cond_destroy(&st->gil.switch_cond);
+    }
+    free(st->gil.holds);
+    free(st->wait_ns);
+    return true;
 }
 
-static int gil_start(const struct cb_job *job, struct cb_executor **out,
-                     struct cb_error *err)
+static int gil_start(struct cb_executor *ex, struct cb_error *err)
 {
-    struct cb_executor *ex = calloc(1, sizeof *ex);
-    if (!ex) {
-        cb_error_set(err, "out of memory");
-        return -1;
-    }
-    ex->tasks = job->tasks;
+    struct state *st = ex->state;
+    unsigned tasks = ex->job.tasks;
     /* Two holds a task, and room for many switches. */
-    ex->gil.cap_holds = 1024 + 64 * (size_t)job->tasks;
-    ex->gil.holds = calloc(ex->gil.cap_holds, sizeof *ex->gil.holds);
-    ex->wait_ns = calloc(job->tasks ? job->tasks : 1, sizeof *ex->wait_ns);
-    if (!ex->gil.holds || !ex->wait_ns) {
-        free(ex->gil.holds);
-        free(ex->wait_ns);
-        free(ex);
+    st->gil.cap_holds = 1024 + 64 * (size_t)tasks;
+    st->gil.holds = calloc(st->gil.cap_holds, sizeof *st->gil.holds);
+    st->wait_ns = calloc(tasks ? tasks : 1, sizeof *st->wait_ns);
+    if (!st->gil.holds || !st->wait_ns) {
+        free(st->gil.holds);
+        st->gil.holds = NULL;
         cb_error_set(err, "out of memory");
         return -1;
     }
-    pthread_mutex_init(&ex->gil.mutex, NULL);
-    cond_init_monotonic(&ex->gil.cond);
-    pthread_cond_init(&ex->gil.switch_cond, NULL);
-    *out = ex;
+    pthread_mutex_init(&st->gil.mutex, NULL);
+    cond_init_monotonic(&st->gil.cond);
+    pthread_cond_init(&st->gil.switch_cond, NULL);
     return 0;
 }
 
-static int gil_run(struct cb_executor *ex, const struct cb_job *job,
-                   struct cb_task_result *results, struct cb_error *err)
+static int gil_run(struct cb_executor *ex, struct cb_task_result *results,
+                   struct cb_error *err)
 {
-    if (job->tasks != ex->tasks) {
-        cb_error_set(err, "gil: a batch of %u tasks on an executor for %u",
-                     job->tasks, ex->tasks);
-        return -1;
-    }
-    struct gil *g = &ex->gil;
+    struct state *st = ex->state;
+    struct gil *g = &st->gil;
     g->locked = false;
     g->holder = NULL;
     g->last_task = -1;
     g->switch_number = 0;
     g->waiters = 0;
     atomic_store(&g->drop_request, 0);
-    g->interval_ns = (int64_t)(job->switch_us ? job->switch_us : CB_SWITCH_US) *
+    g->interval_ns = (int64_t)cb_executor_option(ex, &cb_option_switch_us) *
                      1000;
     g->n_holds = g->holds_lost = 0;
     g->drop_requests = g->switches = 0;
-    memset(ex->wait_ns, 0, job->tasks * sizeof *ex->wait_ns);
+    memset(st->wait_ns, 0, ex->job.tasks * sizeof *st->wait_ns);
 
     bool abandoned = false;
-    int rc = cb_threads_run(job, results, gil_task, ex, &abandoned, err);
+    int rc = cb_threads_run(&ex->job, results, gil_task, st, &abandoned, err);
     if (abandoned)
-        ex->abandoned = true;
+        st->abandoned = true;
     return rc;
 }
 
 size_t cb_gil_holds(const struct cb_executor *ex,
                     const struct cb_gil_hold **holds)
 {
-    *holds = ex->gil.holds;
-    return ex->gil.n_holds;
+    const struct state *st = ex->state;
+    *holds = st->gil.holds;
+    return st->gil.n_holds;
 }
 
-void cb_gil_stats(const struct cb_executor *ex, struct cb_gil_stats *st)
+void cb_gil_stats(const struct cb_executor *ex, struct cb_gil_stats *out)
 {
-    *st = (struct cb_gil_stats){
-        .drop_requests = ex->gil.drop_requests,
-        .switches = ex->gil.switches,
-        .holds_lost = ex->gil.holds_lost,
-        .wait_ns = ex->wait_ns,
+    const struct state *st = ex->state;
+    *out = (struct cb_gil_stats){
+        .drop_requests = st->gil.drop_requests,
+        .switches = st->gil.switches,
+        .holds_lost = st->gil.holds_lost,
+        .wait_ns = st->wait_ns,
     };
 }
+
+const struct cb_option cb_option_switch_us = {
+    .name = "switch_us",
+    .metavar = "N",
+    .help = "gil's switch interval in microseconds (Python's "
+            "sys.getswitchinterval())",
+    .min = 1,
+    .max = 1000000,
+    .def = 5000,
+};
 
 const struct cb_mode cb_mode_gil = {
     .name = "gil",
     .summary = "a new pthread per task, at most W alive, computing only while "
                "holding one global lock (CPython's GIL)",
+    .options = (const struct cb_option *const[]){&cb_option_switch_us, NULL},
+    .state_size = sizeof(struct state),
     .start = gil_start,
     .run = gil_run,
     .stop = gil_stop,

@@ -6,13 +6,13 @@
 #include "executor.h"
 
 /* No timeout: the caller's thread is the worker, nothing can stop it. */
-static int serial_run(struct cb_executor *ex, const struct cb_job *job,
-                      struct cb_task_result *results, struct cb_error *err)
+static int serial_run(struct cb_executor *ex, struct cb_task_result *results,
+                      struct cb_error *err)
 {
-    (void)ex;
     (void)err;
-    for (unsigned i = 0; i < job->tasks; i++)
-        cb_task_run(job, i, 0, &results[i]);
+    const struct cb_worker w = {.slot = 0};
+    for (unsigned i = 0; i < ex->job.tasks; i++)
+        cb_task_run(&ex->job, i, &w, &results[i]);
     return 0;
 }
 

@@ -47,6 +47,9 @@ void cb_gil_stats(const struct cb_executor *ex, struct cb_gil_stats *st);
 
 extern const struct cb_mode cb_mode_gil;
 
+/* gil's switch interval, Python's sys.getswitchinterval(): 5 ms default. */
+extern const struct cb_option cb_option_switch_us;
+
 #ifdef __cplusplus
 }
 #endif

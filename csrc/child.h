@@ -1,0 +1,123 @@
+/*
+ * Child processes, for every mode that runs tasks in other processes
+ * (process, process_pool, spawn, forkserver): starting one with a way to
+ * see it end, reaping it and saying how it ended, killing and reaping all,
+ * and the fixed-size records they send over pipes.
+ */
+#ifndef CB_CHILD_H
+#define CB_CHILD_H
+
+#include "executor.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Exit statuses a worker uses for its own failures, so that the error a
+ * user sees says which (cb_describe_exit); a task's own exit status is
+ * reported as it is.
+ */
+enum cb_child_exit {
+    CB_EXIT_SETUP = 124,    /* could not set itself up (the allocator) */
+    CB_EXIT_PROTOCOL = 125, /* its parent broke the protocol or vanished */
+    CB_EXIT_SEND = 126,     /* could not send its result */
+    CB_EXIT_ORPHAN = 127,   /* its parent died before it started */
+};
+
+/* A child: 0 pid when the slot is free. */
+struct cb_child {
+    pid_t pid;
+    int fd; /* what the parent watches it by, or -1 */
+};
+
+/*
+ * First thing a forked worker does: die with its parent, so that no worker
+ * is orphaned if the benchmark is killed. It does no more, because on this
+ * kind of machine every page a child writes costs a fault of some 20 us:
+ * the signal handlers it inherits need no reset, as the driver's handler
+ * does nothing in a process other than the driver's own before dying.
+ */
+void cb_child_init(pid_t parent);
+
+/*
+ * fork, and in the child cb_child_init: returns 0 in the child; in the
+ * parent 1 with c->pid set and, with exit_fd, c->fd an fd that becomes
+ * readable (or hangs up) once the child has exited: a pidfd, or where there
+ * are none (Linux before 5.3, valgrind) a pipe whose only write end the
+ * child holds; else c->fd = -1. Returns -1 with errno set if it failed.
+ */
+int cb_child_fork(struct cb_child *c, bool exit_fd);
+
+/* Reap c (waiting for it), close its fd, free the slot; its wait status. */
+int cb_child_reap(struct cb_child *c);
+
+/*
+ * Give c until deadline_ns to exit by itself, then SIGKILL it; reap it as
+ * cb_child_reap does and return its wait status.
+ */
+int cb_child_end(struct cb_child *c, int64_t deadline_ns);
+
+/* SIGKILL and reap every child of kids[0..n) still alive. */
+void cb_children_kill(struct cb_child *kids, unsigned n);
+
+/*
+ * "killed by signal 11 (Segmentation fault)", "exited with status 3", or
+ * for the statuses of cb_child_exit "exited with status 126 (it could not
+ * send its result)".
+ */
+void cb_describe_exit(int status, char *buf, size_t len);
+
+/*
+ * The children of a per-task mode (process, spawn) as the launcher
+ * (launcher.h) waits for them: kids[s] runs in slot s; pfds[s].revents says
+ * what woke it. A mode's launcher context begins with one of these, so that
+ * cb_children_wait and cb_children_abort can be its wait and abort.
+ */
+struct cb_children {
+    struct cb_child *kids;
+    struct pollfd *pfds;
+};
+
+/* Allocate n slots of both; -1 if out of memory. */
+int cb_children_alloc(struct cb_children *set, unsigned n);
+void cb_children_free(struct cb_children *set);
+
+/* Launcher wait: poll the fds of the busy slots (ctx: cb_children). */
+int cb_children_wait(void *ctx, unsigned n, const bool *busy,
+                     int64_t deadline_ns, bool *ready, struct cb_error *err);
+
+/* Launcher abort: kill and reap every child still alive. */
+bool cb_children_abort(void *ctx, unsigned n, const bool *busy,
+                       struct cb_error *err);
+
+/*
+ * Read exactly len bytes, retrying on EINTR. Returns len, 0 at end of file
+ * before any byte, or -1 (errno set; EPROTO for a short read).
+ */
+ssize_t cb_read_full(int fd, void *buf, size_t len);
+
+/* Write all of buf, retrying on EINTR. Returns 0 or -1 with errno set. */
+int cb_write_full(int fd, const void *buf, size_t len);
+
+/*
+ * Read whole records of size bytes into buf, at most max: what one read
+ * gives, with a record cut short completed (waiting for its rest, also on a
+ * non-blocking fd). Returns how many, 0 at end of file, or -1 with errno
+ * set (EAGAIN: a non-blocking fd had nothing; EPROTO: end of file inside a
+ * record).
+ */
+ssize_t cb_read_records(int fd, void *buf, size_t size, size_t max);
+
+/* Milliseconds from now until deadline_ns, rounded up, at least 0; for poll. */
+int cb_poll_ms_until(int64_t deadline_ns);
+
+/*
+ * poll until one of pfds[0..n) is ready or deadline_ns; retries on EINTR.
+ * Returns the number ready, 0 at the deadline, -1 with err set.
+ */
+struct pollfd;
+int cb_poll_until(struct pollfd *pfds, unsigned n, int64_t deadline_ns,
+                  struct cb_error *err);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * io_sleep: block --io-ms milliseconds without using the CPU, the seed
+ * notes' time.sleep standing in for a request. A pure wait: a mode may time
+ * the wait itself (async: a timer per task) instead of calling run.
+ */
+#include "kernels.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The value is the time actually slept, so the check can prove the sleep. */
+static uint64_t io_sleep_run(unsigned task, const struct cb_params *params,
+                             const struct cb_worker *worker)
+{
+    (void)task;
+    cb_block_begin(worker);
+    int64_t begin = monotonic_ns();
+    int64_t end_ns = begin + (int64_t)params->io_ms * 1000000;
+    struct timespec until = {
+        .tv_sec = end_ns / 1000000000,
+        .tv_nsec = end_ns % 1000000000,
+    };
+    /* An absolute deadline makes a restart after a signal sleep no longer. */
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+           EINTR)
+        ;
+    uint64_t slept = (uint64_t)(monotonic_ns() - begin);
+    cb_block_end(worker);
+    return slept;
+}
+
+static bool io_sleep_check(uint64_t value, const struct cb_params *params,
+                           char *why, size_t why_len)
+{
+    uint64_t want = (uint64_t)params->io_ms * 1000000;
+    /*
+     * No batch outlives the longest timeout, an hour: a larger value is not
+     * a sleep time but a digest mixed up with another task's.
+     */
+    uint64_t most = want + 3600ull * 1000000000;
+    if (value >= want && value <= most)
+        return true;
+    if (value < want)
+        snprintf(why, why_len, "slept %" PRIu64 " ns, less than the %u ms "
+                 "asked", value, params->io_ms);
+    else
+        snprintf(why, why_len, "%" PRIu64 " ns is no sleep time", value);
+    return false;
+}
+
+static int64_t io_sleep_wait_ns(const struct cb_params *params)
+{
+    return (int64_t)params->io_ms * 1000000;
+}
+
+const struct cb_kernel cb_kernel_io_sleep = {
+    .name = "io_sleep",
+    .summary = "block --io-ms milliseconds without using the CPU (I/O-bound)",
+    .run = io_sleep_run,
+    .check = io_sleep_check,
+    .wait_ns = io_sleep_wait_ns,
+};

@@ -1,0 +1,400 @@
+/*
+ * forkserver: a small server process, started before the timed region from
+ * a clean state, forks one child per task on request; what Python's
+ * multiprocessing does with the forkserver start method. The server is
+ * concbench's own executable started with posix_spawn in its server role
+ * (roles/forkserver_server.c), as Python starts its forkserver as a fresh
+ * interpreter. The cost measured per task is a request, a fork of that
+ * small process, exit, wait and the reports; the server's start-up is the
+ * pool_start_s counter.
+ *
+ * This is the parent's side. A batch runs through the framework's per-task
+ * runner (launcher.h): launching a task queues a request, waiting sends the
+ * queued requests and reads the server's reports and the children's
+ * results, and a slot is ready once the server reports its child ended;
+ * then its result must be there (the child wrote it before it exited).
+ */
+#include "child.h"
+#include "fresh.h"
+#include "launcher.h"
+#include "roles/forkserver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum {
+    START_TIMEOUT_MS = 10000,
+    KILL_TIMEOUT_MS = 5000,
+    STOP_TIMEOUT_MS = 1000,
+    INBOX = 64, /* reports or results read at a time */
+};
+
+static const struct cb_role server_role = {
+    .flag = "--cb-forkserver",
+    .n_fds = CB_FORKSERVER_FDS,
+    .main = cb_forkserver_serve,
+};
+
+static atomic_ulong ended;
+
+unsigned long cb_forkserver_processes(void)
+{
+    return atomic_load(&ended);
+}
+
+struct forkserver {
+    struct cb_child server; /* pid 0 once reaped */
+    int request_w;          /* socket to the server */
+    int status_r;           /* the server's reports */
+    int result_r;           /* the children's results, non-blocking */
+    struct cb_task_result *results; /* of the batch running */
+    bool *seen;                     /* results received in this batch */
+    int status[CB_MAX_WORKERS];     /* each ready slot's child's wait status */
+    struct cb_forkserver_request outbox[CB_MAX_WORKERS + 1];
+    unsigned n_out;
+    struct cb_forkserver_report inbox[INBOX];
+    struct cb_task_result buf[INBOX];
+};
+
+/* The server closed its end of a channel: it died. Reap it and say how. */
+static void server_gone(struct forkserver *fs, const char *when,
+                        struct cb_error *err)
+{
+    int status = cb_child_end(&fs->server, cb_now_ns() +
+                                               STOP_TIMEOUT_MS * 1000000LL);
+    char how[128];
+    cb_describe_exit(status, how, sizeof how);
+    cb_error_set(err, "forkserver %s%s", how, when);
+}
+
+/*
+ * Read the reports waiting in the status pipe into fs->inbox. Returns how
+ * many, 0 if the server has closed the pipe, or -1 with err set.
+ */
+static int read_reports(struct forkserver *fs, struct cb_error *err)
+{
+    ssize_t n = cb_read_records(fs->status_r, fs->inbox, sizeof fs->inbox[0],
+                                INBOX);
+    if (n < 0)
+        cb_error_set(err, "forkserver: reading its reports: %s",
+                     strerror(errno));
+    return (int)n;
+}
+
+/* Take every result waiting in the results pipe. */
+static int drain_results(struct forkserver *fs, const struct cb_job *job,
+                         struct cb_error *err)
+{
+    for (;;) {
+        ssize_t n = cb_read_records(fs->result_r, fs->buf, sizeof fs->buf[0],
+                                    INBOX);
+        if ((n < 0 && errno == EAGAIN) || n == 0)
+            return 0; /* n == 0: the server died, its reports will say so */
+        if (n < 0) {
+            cb_error_set(err, "forkserver: reading results: %s",
+                         strerror(errno));
+            return -1;
+        }
+        for (ssize_t k = 0; k < n; k++) {
+            const struct cb_task_result *r = &fs->buf[k];
+            if (r->task >= job->tasks || fs->seen[r->task]) {
+                cb_error_set(err, "forkserver: result for task %u unexpected",
+                             r->task);
+                return -1;
+            }
+            fs->seen[r->task] = true;
+            fs->results[r->task] = *r;
+        }
+        if (n < INBOX)
+            return 0;
+    }
+}
+
+static int send_requests(struct forkserver *fs, struct cb_error *err)
+{
+    size_t len = fs->n_out * sizeof fs->outbox[0], put = 0;
+    fs->n_out = 0;
+    while (put < len) {
+        ssize_t n = send(fs->request_w, (char *)fs->outbox + put, len - put,
+                         MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            server_gone(fs, "", err);
+            return -1;
+        }
+        if (n < 0) {
+            cb_error_set(err, "forkserver: sending a request: %s",
+                         strerror(errno));
+            return -1;
+        }
+        put += (size_t)n;
+    }
+    return 0;
+}
+
+/* Throw away the results of a failed batch, so that none is taken later. */
+static void drop_results(struct forkserver *fs)
+{
+    while (cb_read_records(fs->result_r, fs->buf, sizeof fs->buf[0],
+                           INBOX) > 0)
+        ;
+}
+
+/* ---- The batch, through the launcher ---- */
+
+struct batch {
+    struct forkserver *fs;
+    const struct cb_job *job;
+};
+
+static int launch(void *ctx, unsigned slot, unsigned task,
+                  struct cb_error *err)
+{
+    (void)err;
+    struct forkserver *fs = ((struct batch *)ctx)->fs;
+    fs->outbox[fs->n_out++] = (struct cb_forkserver_request){
+        .task = task, .slot = (int32_t)slot};
+    return 0;
+}
+
+/* Send what is queued; read results and reports until a child has ended. */
+static int wait_ended(void *ctx, unsigned n, const bool *busy,
+                      int64_t deadline_ns, bool *ready, struct cb_error *err)
+{
+    struct batch *b = ctx;
+    struct forkserver *fs = b->fs;
+    if (fs->n_out > 0 && send_requests(fs, err) < 0)
+        return -1;
+    struct pollfd pfd[2] = {{.fd = fs->status_r, .events = POLLIN},
+                            {.fd = fs->result_r, .events = POLLIN}};
+    for (;;) {
+        int rc = cb_poll_until(pfd, 2, deadline_ns, err);
+        if (rc <= 0)
+            return rc;
+        if (pfd[1].revents && drain_results(fs, b->job, err) < 0)
+            return -1;
+        if (!pfd[0].revents)
+            continue;
+        int got = read_reports(fs, err);
+        if (got < 0)
+            return -1;
+        if (got == 0) {
+            server_gone(fs, "", err);
+            return -1;
+        }
+        int n_ready = 0;
+        for (int k = 0; k < got; k++) {
+            const struct cb_forkserver_report *r = &fs->inbox[k];
+            bool known = r->slot >= 0 && (unsigned)r->slot < n &&
+                         busy[r->slot];
+            if (known && r->kind == CB_REPORT_FORK_FAILED) {
+                cb_error_set(err, "task %u: fork: %s", r->task,
+                             strerror(r->value));
+                return -1;
+            }
+            if (!known || r->kind != CB_REPORT_EXITED) {
+                cb_error_set(err, "forkserver: an unexpected report");
+                return -1;
+            }
+            atomic_fetch_add(&ended, 1);
+            fs->status[r->slot] = r->value;
+            ready[r->slot] = true;
+            n_ready++;
+        }
+        return n_ready;
+    }
+}
+
+/* The child of slot ended: check that it ran its task. */
+static int collect(void *ctx, unsigned slot, unsigned task,
+                   struct cb_error *err)
+{
+    struct batch *b = ctx;
+    struct forkserver *fs = b->fs;
+    int status = fs->status[slot];
+    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (clean && !fs->seen[task] && drain_results(fs, b->job, err) < 0)
+        return -1;
+    if (clean && fs->seen[task])
+        return 0;
+    char how[128];
+    cb_describe_exit(status, how, sizeof how);
+    if (clean)
+        cb_error_set(err, "task %u: worker exited without sending a result",
+                     task);
+    else
+        cb_error_set(err, "task %u: worker %s", task, how);
+    return -1;
+}
+
+/*
+ * After a failure: have the server kill and reap every child of the batch,
+ * and wait for its answer; a server that does not answer is killed (its
+ * children die with it).
+ */
+static bool kill_batch(void *ctx, unsigned n, const bool *busy,
+                       struct cb_error *err)
+{
+    (void)err;
+    struct forkserver *fs = ((struct batch *)ctx)->fs;
+    bool any = false;
+    for (unsigned s = 0; s < n; s++)
+        any |= busy[s];
+    fs->n_out = 0;
+    if (!any || fs->server.pid == 0)
+        return true;
+    struct cb_error ignored;
+    int64_t deadline = cb_now_ns() + KILL_TIMEOUT_MS * 1000000LL;
+    fs->outbox[fs->n_out++] = (struct cb_forkserver_request){
+        .task = CB_FORKSERVER_KILL_ALL, .slot = -1};
+    if (send_requests(fs, &ignored) < 0)
+        return true;
+    struct pollfd pfd = {.fd = fs->status_r, .events = POLLIN};
+    while (cb_poll_until(&pfd, 1, deadline, &ignored) > 0) {
+        int got = read_reports(fs, &ignored);
+        if (got <= 0)
+            break;
+        for (int k = 0; k < got; k++) {
+            if (fs->inbox[k].kind == CB_REPORT_KILLED) {
+                drop_results(fs);
+                return true;
+            }
+        }
+    }
+    if (fs->server.pid > 0)
+        cb_child_end(&fs->server, 0);
+    return true;
+}
+
+static int forkserver_run(struct cb_executor *ex,
+                          struct cb_task_result *results,
+                          struct cb_error *err)
+{
+    struct forkserver *fs = ex->state;
+    if (fs->server.pid == 0) {
+        cb_error_set(err, "forkserver: not running since a failure");
+        return -1;
+    }
+    memset(fs->seen, 0, ex->job.tasks * sizeof fs->seen[0]);
+    fs->results = results;
+    struct batch b = {.fs = fs, .job = &ex->job};
+    const struct cb_launcher l = {
+        .ctx = &b,
+        .launch = launch,
+        .wait = wait_ended,
+        .collect = collect,
+        .abort = kill_batch,
+    };
+    return cb_launch_tasks(&ex->job, &l, NULL, err);
+}
+
+/* ---- Start and stop ---- */
+
+static bool forkserver_stop(struct cb_executor *ex)
+{
+    struct forkserver *fs = ex->state;
+    /* The server reads end of file, kills and reaps any child, and exits. */
+    if (fs->request_w >= 0)
+        close(fs->request_w);
+    if (fs->server.pid > 0)
+        cb_child_end(&fs->server, cb_now_ns() + STOP_TIMEOUT_MS * 1000000LL);
+    if (fs->status_r >= 0)
+        close(fs->status_r);
+    if (fs->result_r >= 0)
+        close(fs->result_r);
+    free(fs->seen);
+    return true;
+}
+
+static int await_ready(struct forkserver *fs, struct cb_error *err)
+{
+    int64_t deadline = cb_now_ns() + START_TIMEOUT_MS * 1000000LL;
+    struct pollfd pfd = {.fd = fs->status_r, .events = POLLIN};
+    int ready = cb_poll_until(&pfd, 1, deadline, err);
+    if (ready < 0)
+        return -1;
+    if (ready == 0) {
+        cb_error_set(err, "forkserver did not start within %d ms",
+                     START_TIMEOUT_MS);
+        return -1;
+    }
+    int n = read_reports(fs, err);
+    if (n < 0)
+        return -1;
+    if (n == 0) {
+        server_gone(fs, " before it was ready", err);
+        return -1;
+    }
+    if (n != 1 || fs->inbox[0].kind != CB_REPORT_READY) {
+        cb_error_set(err, "forkserver: an unexpected first report");
+        return -1;
+    }
+    return 0;
+}
+
+static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
+{
+    struct forkserver *fs = ex->state;
+    fs->server.fd = fs->request_w = fs->status_r = fs->result_r = -1;
+    if (cb_role_check_kernel(ex, err) < 0)
+        return -1;
+    fs->seen = calloc(ex->job.tasks, sizeof *fs->seen);
+    if (!fs->seen) {
+        cb_error_set(err, "out of memory");
+        return -1;
+    }
+    int req[2], status[2], result[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) < 0) {
+        cb_error_set(err, "forkserver: socketpair: %s", strerror(errno));
+        return -1;
+    }
+    fs->request_w = req[0];
+    if (pipe2(status, O_CLOEXEC) < 0) {
+        cb_error_set(err, "forkserver: pipe: %s", strerror(errno));
+        close(req[1]);
+        return -1;
+    }
+    fs->status_r = status[0];
+    if (pipe2(result, O_CLOEXEC) < 0) {
+        cb_error_set(err, "forkserver: pipe: %s", strerror(errno));
+        close(req[1]);
+        close(status[1]);
+        return -1;
+    }
+    fs->result_r = result[0];
+    /* Only the parent's end: the children must block, not fail, if full. */
+    fcntl(fs->result_r, F_SETFL, O_NONBLOCK);
+
+    const int fds[CB_FORKSERVER_FDS] = {req[1], status[1], result[1]};
+    int rc = cb_role_spawn(ex, NULL, fds, &fs->server.pid);
+    close(req[1]);
+    close(status[1]);
+    close(result[1]);
+    if (rc) {
+        fs->server.pid = 0;
+        cb_error_set(err, "forkserver: posix_spawn: %s", strerror(rc));
+        return -1;
+    }
+    return await_ready(fs, err);
+}
+
+const struct cb_mode cb_mode_forkserver = {
+    .name = "forkserver",
+    .summary = "a server spawned beforehand from a clean state forks a child "
+               "per task on request, at most W alive",
+    .pool = true,
+    .role = &server_role,
+    .state_size = sizeof(struct forkserver),
+    .start = forkserver_start,
+    .run = forkserver_run,
+    .stop = forkserver_stop,
+};

@@ -1,0 +1,77 @@
+/* Mode options: parsing, resolving and spelling their values. */
+#include "options.h"
+
+#include "executor.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+unsigned cb_chunk_auto(unsigned tasks, unsigned workers)
+{
+    unsigned per = 4 * workers;
+    return tasks == 0 ? 1 : (tasks + per - 1) / per;
+}
+
+static unsigned chunk_auto(const struct cb_job *job)
+{
+    return cb_chunk_auto(job->tasks, job->workers);
+}
+
+const struct cb_option cb_option_chunk = {
+    .name = "chunk",
+    .metavar = "N|auto",
+    .help = "tasks a pool worker takes at a time, or auto: ceil(T/(4*W)), "
+            "Python's Pool.map rule; named /chunk:N when not 1",
+    .min = 1,
+    .max = CB_MAX_TASKS,
+    .def = 1,
+    .resolve_auto = chunk_auto,
+    .in_name = true,
+};
+
+struct cb_option_value cb_option_default(const struct cb_option *option)
+{
+    return (struct cb_option_value){.value = option->def};
+}
+
+int cb_option_parse(const struct cb_option *option, const char *text,
+                    struct cb_option_value *out)
+{
+    if (option->resolve_auto && strcmp(text, "auto") == 0) {
+        *out = (struct cb_option_value){.is_auto = true};
+        return 0;
+    }
+    unsigned v;
+    int rc = cb_parse_uint(text, option->min, option->max, &v);
+    if (rc == 0)
+        *out = (struct cb_option_value){.value = v};
+    return rc;
+}
+
+unsigned cb_option_resolve(const struct cb_option *option,
+                           const struct cb_option_value *value,
+                           const struct cb_job *job)
+{
+    if (value->is_auto && option->resolve_auto)
+        return option->resolve_auto(job);
+    return value->value;
+}
+
+void cb_option_format(const struct cb_option_value *value, char *buf,
+                      size_t len)
+{
+    if (value->is_auto)
+        snprintf(buf, len, "auto");
+    else
+        snprintf(buf, len, "%u", value->value);
+}
+
+void cb_option_flag(const struct cb_option *option, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "--%s", option->name);
+    for (int i = 2; i < n && (size_t)i < len; i++)
+        if (buf[i] == '_')
+            buf[i] = '-';
+}
