@@ -137,6 +137,27 @@ void cb_describe_exit(int status, char *buf, size_t len)
     }
 }
 
+bool cb_exited_cleanly(int status)
+{
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int cb_task_outcome(unsigned task, int status, bool sent,
+                    struct cb_error *err)
+{
+    bool clean = cb_exited_cleanly(status);
+    if (clean && sent)
+        return 0;
+    char how[128];
+    cb_describe_exit(status, how, sizeof how);
+    if (clean)
+        cb_error_set(err, "task %u: worker exited without sending a result",
+                     task);
+    else
+        cb_error_set(err, "task %u: worker %s", task, how);
+    return -1;
+}
+
 int cb_children_alloc(struct cb_children *set, unsigned n)
 {
     set->kids = calloc(n ? n : 1, sizeof *set->kids);

@@ -68,6 +68,18 @@ void cb_children_kill(struct cb_child *kids, unsigned n);
  */
 void cb_describe_exit(int status, char *buf, size_t len);
 
+/* Whether a wait status is a clean exit (status 0). */
+bool cb_exited_cleanly(int status);
+
+/*
+ * The outcome of a per-task worker that ran task and ended with status:
+ * 0 if it exited cleanly having sent its result, else -1 with err saying
+ * which it failed to do ("task 3: worker killed by signal 11 (...)",
+ * "task 3: worker exited without sending a result").
+ */
+int cb_task_outcome(unsigned task, int status, bool sent,
+                    struct cb_error *err);
+
 /*
  * The children of a per-task mode (process, spawn) as the launcher
  * (launcher.h) waits for them: kids[s] runs in slot s; pfds[s].revents says

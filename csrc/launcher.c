@@ -36,14 +36,19 @@ int cb_launch_tasks(const struct cb_job *job, const struct cb_launcher *l,
 {
     unsigned n = cb_job_slots(job);
     int64_t deadline = cb_job_deadline(job);
-    bool *busy = calloc(2 * (size_t)n, sizeof *busy), *ready = busy + n;
-    unsigned *task = calloc(n, sizeof *task);
+    /*
+     * One block, on the heap rather than the stack (a forked worker starts
+     * deep in this frame), whose start stays in use to the end: a worker
+     * that _exits from a launch still holds it, not a leak.
+     */
+    unsigned *task = calloc(n, sizeof *task + 2 * sizeof(bool));
+    if (!task) {
+        cb_error_set(err, "out of memory");
+        return -1;
+    }
+    bool *busy = (bool *)(task + n), *ready = busy + n;
     unsigned next = 0, running = 0;
     int rc = -1;
-    if (!busy || !task) {
-        cb_error_set(err, "out of memory");
-        goto out;
-    }
 
     for (; next < n; next++, running++) {
         if (l->launch(l->ctx, next, next, err) < 0)
@@ -83,7 +88,6 @@ fail:
     if (!l->abort(l->ctx, n, busy, err) && abandoned)
         *abandoned = true;
 out:
-    free(busy);
     free(task);
     return rc;
 }

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 enum {
@@ -221,19 +220,11 @@ static int collect(void *ctx, unsigned slot, unsigned task,
     struct batch *b = ctx;
     struct forkserver *fs = b->fs;
     int status = fs->status[slot];
-    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (clean && !fs->seen[task] && drain_results(fs, b->job, err) < 0)
+    /* Its result came before the report, unless it is still in the pipe. */
+    if (cb_exited_cleanly(status) && !fs->seen[task] &&
+        drain_results(fs, b->job, err) < 0)
         return -1;
-    if (clean && fs->seen[task])
-        return 0;
-    char how[128];
-    cb_describe_exit(status, how, sizeof how);
-    if (clean)
-        cb_error_set(err, "task %u: worker exited without sending a result",
-                     task);
-    else
-        cb_error_set(err, "task %u: worker %s", task, how);
-    return -1;
+    return cb_task_outcome(task, status, fs->seen[task], err);
 }
 
 /*

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 struct batch {
@@ -50,17 +49,7 @@ static int collect(void *ctx, unsigned slot, unsigned task,
 {
     struct batch *b = ctx;
     int status = cb_child_reap(&b->children.kids[slot]);
-    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (clean && b->shared[task].filled)
-        return 0;
-    char how[128];
-    cb_describe_exit(status, how, sizeof how);
-    if (clean)
-        cb_error_set(err, "task %u: worker exited without sending a result",
-                     task);
-    else
-        cb_error_set(err, "task %u: worker %s", task, how);
-    return -1;
+    return cb_task_outcome(task, status, b->shared[task].filled, err);
 }
 
 static int process_run(struct cb_executor *ex, struct cb_task_result *results,

@@ -25,7 +25,6 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 enum { ARG_TASK, ARG_SLOT, RESULT_FD = CB_ROLE_FD };
@@ -95,17 +94,7 @@ static int finish(struct batch *b, unsigned slot, unsigned task,
                   struct cb_error *err)
 {
     int status = cb_child_reap(&b->children.kids[slot]);
-    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (b->sent[slot] && clean)
-        return 0;
-    char how[128];
-    cb_describe_exit(status, how, sizeof how);
-    if (clean)
-        cb_error_set(err, "task %u: worker exited without sending a result",
-                     task);
-    else
-        cb_error_set(err, "task %u: worker %s", task, how);
-    return -1;
+    return cb_task_outcome(task, status, b->sent[slot], err);
 }
 
 /* A result, then the hang-up: 1 while the worker runs, 0 once it ended. */
