@@ -5,8 +5,11 @@
 // shim (bench/gbench.h).
 #include "cb_config.h"
 #include "gbench.h"
+#include "output.h"
 #include "parse.h"
 #include "role.h"
+#include "rounds.h"
+#include "steady.h"
 #include "suite.h"
 #include "sysinfo.h"
 
@@ -17,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <regex>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -62,6 +66,8 @@ struct Options {
     unsigned io_ms = 100;
     unsigned timeout_s = 60;
     std::vector<ModeOption> mode_options = ::mode_options();
+    cb::Order order = cb::Order::Rounds;
+    bool order_set = false;
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
@@ -174,6 +180,11 @@ void print_help()
         "  --timeout=S       a batch still running after S seconds fails, 1 to "
         "3600\n"
         "                    (default: 60)\n"
+        "  --order=rounds|sequential\n"
+        "                    rounds (the default): round k runs every benchmark\n"
+        "                    once, kernel by kernel in a random order, for k = 1\n"
+        "                    to --benchmark_repetitions; sequential: each\n"
+        "                    benchmark's repetitions back to back, in order\n"
         "%s"
         "  --baselines       also run the bare loops the modes are measured\n"
         "                    against (fork+_exit+waitpid, pthread_create+join,\n"
@@ -187,9 +198,10 @@ void print_help()
         "  --help            this text\n"
         "\n"
         "Google Benchmark's own flags work too, for example\n"
-        "--benchmark_repetitions=5, --benchmark_filter=REGEX,\n"
-        "--benchmark_min_time=SECONDS (default here: 0.2),\n"
-        "--benchmark_out=FILE (written whole or not at all).\n"
+        "--benchmark_repetitions=5 (rounds, or repetitions of each),\n"
+        "--benchmark_filter=REGEX, --benchmark_min_time=SECONDS (default\n"
+        "here: 0.2), --benchmark_out=FILE (JSON, written whole at the end or\n"
+        "not at all).\n"
         "Exit status: 0, 1 if a benchmark failed, 2 for bad flags.\n",
         CB_MAX_WORKERS, CB_MAX_TASKS, options_help().c_str());
 }
@@ -340,6 +352,14 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
         } else if (flag == "--timeout") {
             need_value();
             o.timeout_s = parse_number(flag, value, 1, 3600);
+        } else if (flag == "--order") {
+            need_value();
+            if (value != "rounds" && value != "sequential")
+                usage_error(flag + ": '" + value +
+                            "' is neither rounds nor sequential");
+            o.order = value == "rounds" ? cb::Order::Rounds
+                                        : cb::Order::Sequential;
+            o.order_set = true;
         } else if (ModeOption *mo = find_mode_option(o, flag)) {
             need_value();
             parse_mode_option(*mo, value);
@@ -366,46 +386,123 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     return o;
 }
 
-// The JSON goes to a temporary name and is renamed when the run is over,
-// so a crash, a kill or Ctrl-C never leaves a half-written file behind.
-char tmp_path[4096];
+// A crash or a signal while the file is written leaves nothing behind
+// (bench/output.cc); until then there is no file to leave.
 pid_t main_pid;
 
-extern "C" void remove_tmp_and_die(int sig)
+extern "C" void remove_partial_and_die(int sig)
 {
-    if (getpid() == main_pid && tmp_path[0])
-        unlink(tmp_path);
+    if (getpid() == main_pid)
+        cb::remove_partial_output();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }
 
-// Rewrites --benchmark_out=PATH to a temporary file beside PATH; returns
-// PATH, or "" if there is none.
-std::string redirect_output(std::vector<std::string> &gb)
+// The Google Benchmark flags the driver handles itself, taken out of gb:
+// the run loop is the driver's (bench/rounds.cc), and so is the output file.
+struct RunFlags {
+    std::string out;                 // --benchmark_out
+    unsigned repetitions = 1;        // --benchmark_repetitions
+    std::string filter = ".";        // --benchmark_filter
+    bool list_tests = false;         // --benchmark_list_tests
+    bool interleaving = false;       // --benchmark_enable_random_interleaving
+    bool json_display = false;       // --benchmark_format=json
+    bool display_aggregates_only = false;
+    bool report_aggregates_only = false;
+    bool tabular = false;            // --benchmark_counters_tabular
+    std::string color = "auto";      // --benchmark_color
+};
+
+// Google Benchmark's spelling of a true or false flag value.
+bool truthy(const std::string &flag, const std::string &value)
 {
-    std::string final_path;
-    for (std::string &arg : gb) {
-        const std::string key = "--benchmark_out=";
-        if (arg.rfind(key, 0) != 0)
-            continue;
-        final_path = arg.substr(key.size());
-        if (final_path.empty())
-            usage_error("--benchmark_out needs a file name");
-        std::snprintf(tmp_path, sizeof tmp_path, "%s.tmp-%d",
-                      final_path.c_str(), (int)getpid());
-        arg = key + tmp_path;
+    std::string v;
+    for (char c : value)
+        v += (char)std::tolower((unsigned char)c);
+    if (v.empty() || v == "1" || v == "t" || v == "true" || v == "y" ||
+        v == "yes" || v == "on")
+        return true;
+    if (v == "0" || v == "f" || v == "false" || v == "n" || v == "no" ||
+        v == "off")
+        return false;
+    usage_error(flag + ": '" + value + "' is neither true nor false");
+}
+
+RunFlags take_run_flags(std::vector<std::string> &gb)
+{
+    RunFlags f;
+    std::vector<std::string> rest;
+    for (const std::string &arg : gb) {
+        size_t eq = arg.find('=');
+        std::string flag = arg.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+        if (flag == "--benchmark_out") {
+            f.out = value;
+        } else if (flag == "--benchmark_out_format") {
+            if (value != "json")
+                usage_error(flag + ": '" + value + "': concbench writes "
+                            "JSON only");
+        } else if (flag == "--benchmark_format") {
+            if (value != "console" && value != "json")
+                usage_error(flag + ": '" + value + "': console or json");
+            f.json_display = value == "json";
+        } else if (flag == "--benchmark_repetitions") {
+            f.repetitions = parse_number(flag, value, 1, 1000);
+        } else if (flag == "--benchmark_filter") {
+            f.filter = value;
+        } else if (flag == "--benchmark_list_tests") {
+            f.list_tests = truthy(flag, value);
+        } else if (flag == "--benchmark_enable_random_interleaving") {
+            f.interleaving = truthy(flag, value);
+        } else if (flag == "--benchmark_display_aggregates_only") {
+            f.display_aggregates_only = truthy(flag, value);
+        } else if (flag == "--benchmark_report_aggregates_only") {
+            f.report_aggregates_only = truthy(flag, value);
+        } else if (flag == "--benchmark_counters_tabular") {
+            f.tabular = truthy(flag, value);
+        } else if (flag == "--benchmark_color") {
+            f.color = value;
+        } else {
+            rest.push_back(arg);
+        }
     }
-    if (final_path.empty())
-        return final_path;
-    FILE *f = std::fopen(tmp_path, "w");
-    if (!f)
-        usage_error("--benchmark_out: cannot write " + final_path + ": " +
-                    std::strerror(errno));
-    std::fclose(f);
-    main_pid = getpid();
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
-        std::signal(sig, remove_tmp_and_die);
-    return final_path;
+    gb = rest;
+    return f;
+}
+
+// Whether the console gets colours: Google Benchmark's rule for auto.
+bool use_color(const std::string &color)
+{
+    if (color == "auto") {
+        const char *term = std::getenv("TERM");
+        return isatty(STDOUT_FILENO) && term && std::strcmp(term, "dumb") != 0;
+    }
+    return truthy("--benchmark_color", color);
+}
+
+// The names --benchmark_filter selects, as Google Benchmark selects them:
+// an extended regular expression searched in the name, "-" in front to
+// negate, "" or "all" for every benchmark.
+std::vector<cb::Selected> select(const std::vector<cb::Selected> &all,
+                                 std::string spec)
+{
+    const std::string flag = "--benchmark_filter";
+    if (spec.empty() || spec == "all")
+        spec = ".";
+    bool negative = spec[0] == '-';
+    if (negative)
+        spec.erase(0, 1);
+    std::regex re;
+    try {
+        re = std::regex(spec, std::regex_constants::extended);
+    } catch (const std::regex_error &) {
+        usage_error(flag + ": '" + spec + "' is not a regular expression");
+    }
+    std::vector<cb::Selected> out;
+    for (const cb::Selected &s : all)
+        if (std::regex_search(s.name, re) != negative)
+            out.push_back(s);
+    return out;
 }
 
 void add_context(const Options &o)
@@ -429,15 +526,23 @@ void add_context(const Options &o)
         add(mo.option->name, value);
     }
     add("modes", modes_context());
+    double quota = cb_cpu_quota();
+    char q[32];
+    if (quota > 0)
+        std::snprintf(q, sizeof q, "%g", quota);
+    add("cpu_quota", quota > 0 ? q : quota == 0 ? "none" : "unknown");
 }
 
 struct Cases {
     std::vector<std::unique_ptr<cb_suite_case>> modes;
     std::vector<std::unique_ptr<cb_suite_baseline>> baselines;
-    size_t size() const { return modes.size() + baselines.size(); }
+    // Every benchmark in registration order, as Google Benchmark names it;
+    // a round runs a kernel's benchmarks together, the baselines together.
+    std::vector<cb::Selected> names;
 };
 
-void register_benchmark(const char *name, cb_gbench_fn fn, void *arg)
+void register_benchmark(Cases &cases, const char *name, const char *group,
+                        cb_gbench_fn fn, void *arg)
 {
     cb_gbench *b = cb_gbench_register(name, fn, arg);
     if (!b) {
@@ -446,6 +551,8 @@ void register_benchmark(const char *name, cb_gbench_fn fn, void *arg)
     }
     cb_gbench_use_manual_time(b);
     cb_gbench_set_unit(b, CB_GBENCH_MS);
+    // Manual time adds this to the name.
+    cases.names.push_back({std::string(name) + "/manual_time", group});
 }
 
 Cases register_cases(const Options &o)
@@ -469,7 +576,8 @@ Cases register_cases(const Options &o)
                         if (mo.option == m->options[i])
                             c->opt[i] = mo.value;
                 cb_suite_case_name(c.get());
-                register_benchmark(c->name, cb_suite_bench, c.get());
+                register_benchmark(cases, c->name, k->name, cb_suite_bench,
+                                   c.get());
                 cases.modes.push_back(std::move(c));
             }
         }
@@ -480,7 +588,8 @@ Cases register_cases(const Options &o)
         c->tasks = o.tasks;
         c->params.io_ms = o.io_ms;
         cb_suite_baseline_name(c.get());
-        register_benchmark(c->name, cb_suite_baseline_bench, c.get());
+        register_benchmark(cases, c->name, "baseline",
+                           cb_suite_baseline_bench, c.get());
         cases.baselines.push_back(std::move(c));
     }
     return cases;
@@ -493,18 +602,30 @@ int main(int argc, char **argv)
     cb_role_main(argc, argv);
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
+    RunFlags run = take_run_flags(gb);
+    if (run.interleaving) {
+        if (o.order_set && o.order == cb::Order::Sequential)
+            usage_error("--order=sequential and "
+                        "--benchmark_enable_random_interleaving=true "
+                        "contradict each other");
+        o.order = cb::Order::Rounds;
+    }
+    std::string why;
+    if (!run.out.empty() && !cb::output_writable(run.out, &why))
+        usage_error("--benchmark_out: " + run.out + ": " + why);
     if (cb_kernels_init() < 0) {
         std::fprintf(stderr, "concbench: cannot tune the allocator\n");
         return 1;
     }
 
     // Defaults first, so that the user's own --benchmark_ flags override
-    // them: Google Benchmark's last occurrence of a flag wins.
+    // them: Google Benchmark's last occurrence of a flag wins. Each call
+    // runs one repetition of one benchmark (bench/rounds.cc).
     std::vector<std::string> args{argv[0]};
     args.push_back(o.quick ? "--benchmark_min_time=0.01"
                            : "--benchmark_min_time=0.2");
-    std::string out_path = redirect_output(gb);
     args.insert(args.end(), gb.begin(), gb.end());
+    args.push_back("--benchmark_repetitions=1");
     std::vector<char *> cargv;
     for (std::string &a : args)
         cargv.push_back(a.data());
@@ -512,18 +633,41 @@ int main(int argc, char **argv)
     cargv.push_back(nullptr);
 
     cb_gbench_initialize(&cargc, cargv.data());
-    if (cb_gbench_report_unrecognized(cargc, cargv.data())) {
-        if (tmp_path[0])
-            unlink(tmp_path);
+    if (cb_gbench_report_unrecognized(cargc, cargv.data()))
         return kUsageError;
+    Cases cases = register_cases(o);
+    std::vector<cb::Selected> selected = select(cases.names, run.filter);
+    if (selected.empty())
+        usage_error("--benchmark_filter: '" + run.filter +
+                    "' matches no benchmark");
+    if (run.list_tests) {
+        for (const cb::Selected &s : selected)
+            std::printf("%s\n", s.name.c_str());
+        return 0;
     }
     add_context(o);
-    auto cases = register_cases(o);
-    std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each%s\n",
-                 cases.size(), o.tasks,
-                 out_path.empty() ? "" : (", JSON to " + out_path).c_str());
 
-    cb_gbench_run_specified();
+    main_pid = getpid();
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
+        std::signal(sig, remove_partial_and_die);
+    bool rounds = o.order == cb::Order::Rounds && run.repetitions > 1;
+    std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each, %u %s%s\n",
+                 selected.size(), o.tasks, run.repetitions,
+                 rounds ? (run.repetitions == 1 ? "round" : "rounds")
+                        : (run.repetitions == 1 ? "repetition"
+                                                : "repetitions each"),
+                 run.out.empty() ? "" : (", JSON to " + run.out).c_str());
+
+    cb::RoundsConfig cfg;
+    cfg.benchmarks = selected;
+    cfg.repetitions = run.repetitions;
+    cfg.order = o.order;
+    cfg.display_aggregates_only = run.display_aggregates_only;
+    cfg.report_aggregates_only = run.report_aggregates_only;
+    cfg.tabular = run.tabular;
+    cfg.color = use_color(run.color);
+    cfg.json_display = run.json_display;
+    std::string json = cb::run_rounds(cfg);
     cb_gbench_shutdown();
 
     int status = 0;
@@ -538,14 +682,13 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "  and %u more\n", failed - listed);
         status = 1;
     }
-    if (!out_path.empty()) {
-        if (std::rename(tmp_path, out_path.c_str()) != 0) {
-            std::fprintf(stderr, "concbench: %s: %s\n", out_path.c_str(),
-                         std::strerror(errno));
-            unlink(tmp_path);
+    if (!run.out.empty()) {
+        if (!cb::write_whole(run.out, json, &why)) {
+            std::fprintf(stderr, "concbench: %s: %s\n", run.out.c_str(),
+                         why.c_str());
             return 1;
         }
-        std::fprintf(stderr, "concbench: wrote %s\n", out_path.c_str());
+        std::fprintf(stderr, "concbench: wrote %s\n", run.out.c_str());
     }
     return status;
 }

@@ -309,7 +309,9 @@ def test_a_pool_that_cannot_start_in_a_later_repetition(concbench, failfork,
     # start their pool, the third cannot. Google Benchmark 1.7.1 aborted on such a run (one
     # repetition with no iterations among ones with some).
     out = tmp_path / "failfork.json"
+    # In sequential order: the noop repetitions first, then io_sleep's.
     r = run(concbench, "--kernels=noop,io_sleep", "--io-ms=1",
+            "--order=sequential",
             "--modes=process_pool", "--workers=1", "--tasks=4",
             "--benchmark_repetitions=3", "--benchmark_min_time=0",
             f"--benchmark_out={out}",

@@ -1,0 +1,155 @@
+// The result file, written whole or not at all (output.h).
+//
+// Nothing is written until the run is over: the JSON is kept in memory
+// (a full suite's is about 1.5 MB) and written in one go at the end, so a
+// run that is killed, crashes or is interrupted leaves nothing, and an
+// earlier file at the path is untouched. The file is made unnamed in the
+// target's folder with O_TMPFILE, so that even a SIGKILL while it is
+// written leaves nothing; it gets a name only once it is complete and on
+// disk, by a link to a temporary name and a rename over the path (link
+// cannot replace a file), which is atomic. Where a file system has no
+// O_TMPFILE, the file is written under a temporary name from the start.
+#include "output.h"
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cb {
+namespace {
+
+// The temporary name in use, for remove_partial_output; "" when none.
+char partial[PATH_MAX];
+volatile sig_atomic_t have_partial;
+
+std::string folder_of(const std::string &path)
+{
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos)
+        return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool fail(std::string *why, const std::string &what)
+{
+    *why = what + ": " + std::strerror(errno);
+    return false;
+}
+
+// A temporary name beside path: "<path>.tmp-<pid>", if it fits.
+bool temporary_name(const std::string &path, std::string *why)
+{
+    int n = std::snprintf(partial, sizeof partial, "%s.tmp-%d", path.c_str(),
+                          (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof partial) {
+        errno = ENAMETOOLONG;
+        partial[0] = '\0';
+        return fail(why, "no room for a temporary name beside it");
+    }
+    return true;
+}
+
+bool write_all(int fd, const std::string &text, std::string *why)
+{
+    size_t put = 0;
+    while (put < text.size()) {
+        ssize_t n = write(fd, text.data() + put, text.size() - put);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(why, "writing");
+        put += (size_t)n;
+    }
+    return true;
+}
+
+} // namespace
+
+bool output_writable(const std::string &path, std::string *why)
+{
+    struct stat st;
+    if (path.empty() || path.back() == '/') {
+        *why = "is a folder, not a file name";
+        return false;
+    }
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        *why = "is a folder, not a file";
+        return false;
+    }
+    std::string dir = folder_of(path);
+    if (stat(dir.c_str(), &st) != 0)
+        return fail(why, "its folder " + dir);
+    if (!S_ISDIR(st.st_mode)) {
+        *why = dir + " is not a folder";
+        return false;
+    }
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        return fail(why, "its folder " + dir);
+    if (path.size() + 32 >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return fail(why, "the name");
+    }
+    return true;
+}
+
+bool write_whole(const std::string &path, const std::string &text,
+                 std::string *why)
+{
+    std::string dir = folder_of(path);
+    // Unnamed first; the file system may not have O_TMPFILE.
+    int fd = open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    bool unnamed = fd >= 0;
+    if (!temporary_name(path, why)) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    if (!unnamed) {
+        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return fail(why, "creating it");
+        have_partial = 1;
+    }
+    bool ok = write_all(fd, text, why);
+    if (ok && fsync(fd) != 0)
+        ok = fail(why, "writing it to disk");
+    if (ok && unnamed) {
+        // Named only now that it is complete; then renamed over path.
+        char proc[64];
+        std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        have_partial = 1;
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, partial, AT_SYMLINK_FOLLOW) != 0) {
+            have_partial = 0;
+            ok = fail(why, "naming it");
+        }
+    }
+    if (close(fd) != 0 && ok)
+        ok = fail(why, "closing it");
+    if (ok && std::rename(partial, path.c_str()) != 0)
+        ok = fail(why, "renaming it into place");
+    if (!ok && have_partial)
+        unlink(partial);
+    have_partial = 0;
+    if (ok) {
+        // The rename itself on disk too.
+        int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return ok;
+}
+
+void remove_partial_output()
+{
+    if (have_partial)
+        unlink(partial);
+}
+
+} // namespace cb

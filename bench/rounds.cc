@@ -1,0 +1,383 @@
+// The run loop: every repetition of every selected benchmark is one call of
+// Google Benchmark's RunSpecifiedBenchmarks, filtered to that benchmark and
+// with one repetition, so that the driver decides the order (rounds, shuffled
+// by kernel, or one benchmark after the other) and can sample the machine
+// between repetitions: a canary (csrc/steady.h) and what else used the CPUs.
+// Google Benchmark 1.7.1 cannot interleave repetitions in rounds nor report
+// one as it ends, so the driver collects the repetitions itself, computes the
+// aggregates as Google Benchmark does (mean, median, stddev, cv), and gives
+// both to Google Benchmark's own console and JSON reporters, so that the
+// output keeps Google Benchmark's format.
+//
+// One difference from a single call with --benchmark_repetitions=N: Google
+// Benchmark finds the iteration count of a benchmark in its first
+// repetition and keeps it for the others; here each repetition finds its
+// own (a benchmark whose batch takes longer than the minimum time runs one
+// iteration either way). The aggregates are therefore taken over the time
+// per iteration of each repetition.
+#include "rounds.h"
+
+#include "cb_config.h"
+#include "gbench.h"
+#include "steady.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+namespace cb {
+namespace {
+
+using Run = benchmark::BenchmarkReporter::Run;
+
+bool run_failed(const Run &r)
+{
+#if CB_GBENCH_RUN_SKIPPED
+    return r.skipped != benchmark::internal::NotSkipped;
+#else
+    return r.error_occurred;
+#endif
+}
+
+// Keeps what Google Benchmark reports, prints nothing.
+class Collector : public benchmark::BenchmarkReporter {
+public:
+    bool ReportContext(const Context &) override { return true; }
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        got.insert(got.end(), runs.begin(), runs.end());
+    }
+    std::vector<Run> got;
+};
+
+// An extended regular expression matching exactly name.
+std::string exactly(const std::string &name)
+{
+    std::string re = "^";
+    for (char c : name) {
+        if (std::string("\\.[]()*+?{}|^$").find(c) != std::string::npos)
+            re += '\\';
+        re += c;
+    }
+    return re + "$";
+}
+
+// The machine between two repetitions: the canary, and CPU samples taken
+// just before it (the end of the last repetition) and just after it (the
+// start of the next).
+struct Boundary {
+    cb_cpu_sample before, after;
+    double canary; // loops per second
+};
+
+Boundary boundary()
+{
+    Boundary b;
+    cb_cpu_sample_take(&b.before);
+    b.canary = cb_canary_rate();
+    cb_cpu_sample_take(&b.after);
+    return b;
+}
+
+// One repetition as measured, with its machine samples.
+struct Repetition {
+    Run run;
+    unsigned round = 0; // 1-based; 0 in sequential order
+    Boundary start, end;
+};
+
+std::string duration(double s)
+{
+    char buf[32];
+    if (s < 60)
+        std::snprintf(buf, sizeof buf, "%.0f s", s);
+    else
+        std::snprintf(buf, sizeof buf, "%dm%02ds", (int)s / 60, (int)s % 60);
+    return buf;
+}
+
+double median_of(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double mean_of(const std::vector<double> &v)
+{
+    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) /
+                               (double)v.size();
+}
+
+// The sample standard deviation, as Google Benchmark computes it.
+double stddev_of(const std::vector<double> &v)
+{
+    if (v.size() < 2)
+        return 0;
+    double m = mean_of(v), sq = 0;
+    for (double x : v)
+        sq += (x - m) * (x - m);
+    return std::sqrt(sq / (double)(v.size() - 1));
+}
+
+double cv_of(const std::vector<double> &v)
+{
+    double m = mean_of(v);
+    return m == 0 ? 0 : stddev_of(v) / m;
+}
+
+// Google Benchmark's four aggregates over the repetitions that did not fail
+// (none with fewer than two).
+std::vector<Run> aggregates(const std::vector<Repetition> &reps)
+{
+    std::vector<const Run *> ok;
+    for (const Repetition &r : reps)
+        if (!run_failed(r.run))
+            ok.push_back(&r.run);
+    if (ok.size() < 2)
+        return {};
+    std::vector<double> real, cpu;
+    std::map<std::string, std::vector<double>> counters;
+    for (const Run *r : ok) {
+        double iters = (double)std::max<int64_t>(r->iterations, 1);
+        real.push_back(r->real_accumulated_time / iters);
+        cpu.push_back(r->cpu_accumulated_time / iters);
+        for (const auto &c : r->counters)
+            counters[c.first].push_back(c.second.value);
+    }
+    struct Stat {
+        const char *name;
+        double (*fn)(const std::vector<double> &);
+        bool percentage;
+    };
+    static const Stat stats[] = {
+        {"mean", mean_of, false},
+        {"median", [](const std::vector<double> &v) { return median_of(v); },
+         false},
+        {"stddev", stddev_of, false},
+        {"cv", cv_of, true},
+    };
+    std::vector<Run> out;
+    const Run &first = *ok.front();
+    double n = (double)ok.size();
+    for (const Stat &s : stats) {
+        Run a;
+        a.run_name = first.run_name;
+        a.family_index = first.family_index;
+        a.per_family_instance_index = first.per_family_instance_index;
+        a.run_type = Run::RT_Aggregate;
+        a.threads = first.threads;
+        a.repetitions = first.repetitions;
+        a.repetition_index = Run::no_repetition_index;
+        a.aggregate_name = s.name;
+        a.aggregate_unit = s.percentage ? benchmark::kPercentage
+                                        : benchmark::kTime;
+        a.report_label = first.report_label;
+        a.time_unit = first.time_unit;
+        // The reporters divide a time by the iterations: n of them here.
+        a.iterations = (benchmark::IterationCount)ok.size();
+        double scale = s.percentage ? 1 : n;
+        a.real_accumulated_time = s.fn(real) * scale;
+        a.cpu_accumulated_time = s.fn(cpu) * scale;
+        for (const auto &c : counters) {
+            auto flags = first.counters.count(c.first)
+                             ? first.counters.at(c.first).flags
+                             : benchmark::Counter::kDefaults;
+            a.counters[c.first] = benchmark::Counter(s.fn(c.second), flags);
+        }
+        out.push_back(a);
+    }
+    return out;
+}
+
+// The runs of one benchmark that a reporter shows, as Google Benchmark
+// chooses them: aggregates only if asked and there are any.
+void report(benchmark::BenchmarkReporter &to, const std::vector<Run> &runs,
+            const std::vector<Run> &aggs, bool aggregates_only)
+{
+    if (!(aggregates_only && !aggs.empty()))
+        to.ReportRuns(runs);
+    if (!aggs.empty())
+        to.ReportRuns(aggs);
+}
+
+struct Runner {
+    const RoundsConfig &cfg;
+    std::vector<std::vector<Repetition>> reps; // by benchmark
+    int64_t t0_ns;
+    std::vector<double> canaries;
+
+    explicit Runner(const RoundsConfig &c)
+        : cfg(c), reps(c.benchmarks.size()), t0_ns(0)
+    {
+    }
+
+    // Run repetition rep (0-based) of benchmark i between two boundaries.
+    Boundary run_one(size_t i, unsigned rep, unsigned round,
+                     const Boundary &start)
+    {
+        Collector c;
+        benchmark::RunSpecifiedBenchmarks(&c,
+                                          exactly(cfg.benchmarks[i].name));
+        Boundary end = boundary();
+        canaries.push_back(end.canary);
+        Repetition r;
+        if (c.got.empty()) {
+            // Not matched: cannot happen with names the driver registered.
+            std::fprintf(stderr, "concbench: %s did not run\n",
+                         cfg.benchmarks[i].name.c_str());
+            return end;
+        }
+        r.run = c.got.front();
+        r.run.repetition_index = rep;
+        r.run.repetitions = cfg.repetitions;
+        r.round = round;
+        r.start = start;
+        r.end = end;
+        reps[i].push_back(r);
+        return end;
+    }
+
+    double elapsed_s(const Boundary &b) const
+    {
+        return (double)(b.after.wall_ns - t0_ns) / 1e9;
+    }
+
+    // The machine's figures of every repetition, as counters.
+    void add_steadiness()
+    {
+        double typical = median_of(canaries);
+        for (auto &list : reps) {
+            for (Repetition &r : list) {
+                auto &c = r.run.counters;
+                if (typical > 0)
+                    c["machine_speed"] =
+                        (r.start.canary + r.end.canary) / 2 / typical;
+                c["t_start_s"] = elapsed_s(r.start);
+                c["t_end_s"] = (double)(r.end.before.wall_ns - t0_ns) / 1e9;
+                double steal, other;
+                cb_cpu_between(&r.start.after, &r.end.before, &steal,
+                               &other);
+                if (steal >= 0)
+                    c["steal_cpus"] = steal;
+                if (other >= 0)
+                    c["other_cpus"] = other;
+                if (r.round)
+                    c["round"] = r.round;
+            }
+        }
+    }
+};
+
+} // namespace
+
+std::string run_rounds(const RoundsConfig &cfg)
+{
+    std::random_device seed_source;
+    unsigned seed = seed_source();
+    std::mt19937 rng(seed);
+    bool rounds = cfg.order == Order::Rounds;
+    cb_gbench_add_context("order", rounds ? "rounds" : "sequential");
+    cb_gbench_add_context("rounds",
+                          std::to_string(rounds ? cfg.repetitions : 1).c_str());
+    if (rounds)
+        cb_gbench_add_context("order_seed", std::to_string(seed).c_str());
+
+    benchmark::BenchmarkReporter::Context ctx;
+    for (const Selected &s : cfg.benchmarks)
+        ctx.name_field_width = std::max(ctx.name_field_width, s.name.size());
+    if (cfg.repetitions > 1)
+        ctx.name_field_width += 7; // "_median"
+    std::ostringstream json_text;
+    benchmark::JSONReporter json;
+    json.SetOutputStream(&json_text);
+    json.SetErrorStream(&json_text);
+    json.ReportContext(ctx);
+    int opts = benchmark::ConsoleReporter::OO_None;
+    if (cfg.color)
+        opts |= benchmark::ConsoleReporter::OO_Color;
+    if (cfg.tabular)
+        opts |= benchmark::ConsoleReporter::OO_Tabular;
+    benchmark::ConsoleReporter console(
+        static_cast<benchmark::ConsoleReporter::OutputOptions>(opts));
+    if (!cfg.json_display)
+        console.ReportContext(ctx);
+    std::fflush(stdout);
+
+    Runner r(cfg);
+    Boundary last = boundary();
+    r.t0_ns = last.after.wall_ns;
+    r.canaries.push_back(last.canary);
+    auto show = [&](size_t i) {
+        if (cfg.json_display)
+            return;
+        std::vector<Run> runs;
+        for (const Repetition &rep : r.reps[i])
+            runs.push_back(rep.run);
+        report(console, runs, aggregates(r.reps[i]),
+               cfg.display_aggregates_only || cfg.report_aggregates_only);
+        std::fflush(stdout);
+    };
+
+    if (rounds) {
+        // Round k: the groups (kernels) in a random order, each group's
+        // benchmarks in a random order, every benchmark once.
+        std::vector<std::string> groups;
+        std::map<std::string, std::vector<size_t>> members;
+        for (size_t i = 0; i < cfg.benchmarks.size(); i++) {
+            const std::string &g = cfg.benchmarks[i].group;
+            if (!members.count(g))
+                groups.push_back(g);
+            members[g].push_back(i);
+        }
+        for (unsigned k = 0; k < cfg.repetitions; k++) {
+            std::shuffle(groups.begin(), groups.end(), rng);
+            for (const std::string &g : groups) {
+                std::vector<size_t> order = members[g];
+                std::shuffle(order.begin(), order.end(), rng);
+                for (size_t i : order)
+                    last = r.run_one(i, k, k + 1, last);
+            }
+            double done = r.elapsed_s(last);
+            std::fprintf(stderr,
+                         "concbench: round %u of %u done: %zu benchmarks, "
+                         "%s elapsed, about %s left\n",
+                         k + 1, cfg.repetitions, cfg.benchmarks.size(),
+                         duration(done).c_str(),
+                         duration(done / (k + 1) * (cfg.repetitions - k - 1))
+                             .c_str());
+        }
+        for (size_t i = 0; i < cfg.benchmarks.size(); i++)
+            show(i);
+    } else {
+        for (size_t i = 0; i < cfg.benchmarks.size(); i++) {
+            for (unsigned k = 0; k < cfg.repetitions; k++)
+                last = r.run_one(i, k, 0, last);
+            show(i); // as today: each benchmark's table rows as it ends
+        }
+    }
+
+    // The steadiness figures go to the JSON, not the table: they need the
+    // whole run (the typical canary), and scripts/compare sums them up.
+    r.add_steadiness();
+    for (size_t i = 0; i < cfg.benchmarks.size(); i++) {
+        std::vector<Run> runs;
+        for (const Repetition &rep : r.reps[i])
+            runs.push_back(rep.run);
+        report(json, runs, aggregates(r.reps[i]), cfg.report_aggregates_only);
+    }
+    json.Finalize();
+    if (cfg.json_display)
+        std::fputs(json_text.str().c_str(), stdout);
+    return json_text.str();
+}
+
+} // namespace cb
