@@ -43,6 +43,8 @@ import json
 import math
 import os
 import re
+import stat
+import sys
 from dataclasses import dataclass, field
 
 SCHEMA = "concbench-compare/1"
@@ -95,6 +97,11 @@ CONTEXT_FIELDS = (
     ("load_avg", None),
 )
 BUSY_LOAD_PER_CPU = 0.5
+# Arrays and objects nest 4 deep in Google Benchmark JSON.  Deeper than
+# MAX_DEPTH is refused, so that no recursive code (ours, json.dumps) meets
+# it; beyond about 1000 the parser's own RecursionError is caught.
+MAX_DEPTH = 100
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} arrays and objects)"
 GB_TIME_SUFFIX = "/manual_time"
 
 
@@ -213,20 +220,87 @@ def load(path, label):
 
 
 def read_json(path):
+    """The parsed contents of the JSON file path.
+
+    Only a regular file is read: path is stat()ed before it is opened, and
+    opened without blocking (checked again once open), so a FIFO without a
+    writer, a device or a socket is refused instead of waited on."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        refuse_unless_regular(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as f:
+            refuse_unless_regular(path, os.fstat(f.fileno()))
+            raw = f.read()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a directory, not a JSON file") from None
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_int=json_int,
+                          parse_float=json_float)
     except UnicodeDecodeError:
         raise InputError(path, "not JSON (not UTF-8 text)") from None
+    except OutOfRange as e:
+        raise InputError(path, f"number out of range: {e}") from None
+    except RecursionError:      # deeper than the parser can go
+        raise InputError(path, TOO_DEEP) from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"not JSON ({e.msg} at line {e.lineno} "
                                f"column {e.colno})") from None
+    if too_deep(data, MAX_DEPTH):
+        raise InputError(path, TOO_DEEP)
+    return data
+
+
+class OutOfRange(Exception):
+    """A JSON number beyond the range of a float, described."""
+
+
+def json_int(text):
+    """An integer of the JSON text, which must also be a float's."""
+    digits = len(text.lstrip("-"))
+    # Python refuses to convert more than 4300 digits; no float has 310.
+    if digits <= 309 and abs(value := int(text)) <= sys.float_info.max:
+        return value
+    raise OutOfRange(f"a {digits}-digit integer")
+
+
+def json_float(text):
+    """A float of the JSON text, which must not overflow to infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise OutOfRange(text if len(text) <= 20 else f"{text[:16]}... "
+                         f"({len(text)} characters)")
+    return value
+
+
+def too_deep(value, limit):
+    """Whether arrays and objects nest more than limit deep in value
+    (level by level, without recursion)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [c for c in level if isinstance(c, (list, dict))]
+        if not level:
+            return False
+        level = [child for c in level
+                 for child in (c.values() if isinstance(c, dict) else c)]
+    return True
+
+
+FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+              (stat.S_ISCHR, "a character device"),
+              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def refuse_unless_regular(path, st):
+    """Raise InputError unless st (of path) is a regular file's."""
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = next((name for test, name in FILE_KINDS if test(st.st_mode)),
+                "a special file")
+    raise InputError(path, f"is {kind}, not a JSON file")
 
 
 def is_number(value):

@@ -24,11 +24,13 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
-from cbscripts import (BAD_FIXTURES, FIXTURES, SCRIPTS,
-                       exact_mann_whitney_p, one_line_error, run_script)
+from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
+                       exact_mann_whitney_p, make_unusable,
+                       one_line_error, run_script, with_deep_context)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -310,6 +312,36 @@ def test_missing_file_fails(tmp_path):
 def test_one_bad_file_among_good_ones_fails(tmp_path):
     bad = FIXTURES / "bad" / "negative_time.json"
     one_line_error(run_script("compare", BASE, bad, NEW), bad)
+
+
+@pytest.mark.parametrize("case", UNUSABLE)
+def test_unusable_input_fails_on_one_line(tmp_path, case):
+    path, problem = make_unusable(tmp_path, case)
+    line = one_line_error(run_script("compare", BASE, path), path)
+    assert line == f"compare: {path}: {problem}"
+
+
+def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
+    """The open does not block and the file is checked again once open."""
+    fifo = tmp_path / "swapped.json"
+    os.mkfifo(fifo)
+    code = (f"import os, sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
+            "import cbresults as cb; "
+            f"regular = os.stat({str(BASE)!r}); "
+            "cb.os.stat = lambda path: regular; "
+            f"cb.read_json({str(fifo)!r})")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        f"cbresults.InputError: {fifo}: is a FIFO, not a JSON file")
+
+
+def test_nesting_up_to_the_limit_is_accepted(compare, capsys, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text(with_deep_context(MAX_DEPTH))
+    report = report_of(compare, capsys, path)
+    assert report["files"][0]["benchmarks"] == 8
 
 
 # --------------------------------------------------------------- --newest

@@ -11,7 +11,8 @@ import struct
 import pytest
 from matplotlib.container import BarContainer
 
-from cbscripts import BAD_FIXTURES, FIXTURES, one_line_error, run_script
+from cbscripts import (BAD_FIXTURES, FIXTURES, UNUSABLE, make_unusable,
+                       one_line_error, run_script)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -139,6 +140,16 @@ def test_missing_file_exits_2_and_writes_nothing(tmp_path):
     line = one_line_error(run_script("plot", "-o", out, missing), missing)
     assert line.endswith("no such file")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", UNUSABLE)
+def test_unusable_input_fails_on_one_line_and_writes_nothing(tmp_path, case):
+    path, problem = make_unusable(tmp_path, case)
+    out = tmp_path / "charts"
+    out.mkdir()
+    line = one_line_error(run_script("plot", "-o", out, BASE, path), path)
+    assert line == f"plot: {path}: {problem}"
+    assert list(out.iterdir()) == []
 
 
 def test_all_errored_is_nothing_to_plot(plot, capsys, tmp_path):
