@@ -51,6 +51,9 @@ SCHEMA = "concbench-compare/1"
 MIN_REPETITIONS = 4
 DEFAULT_ALPHA = 0.05
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# The aggregates whose time stands for a run without repetitions, by
+# preference.
+SAMPLE_AGGREGATES = ("median", "mean")
 
 # Google Benchmark's own per-run keys: never counters.
 GB_RUN_KEYS = frozenset({
@@ -359,6 +362,17 @@ def check_time(path, name, entry):
     if entry.get("time_unit") not in TIME_UNITS:
         raise InputError(path, f"benchmark {name!r}: unknown time_unit "
                                f"{entry.get('time_unit')!r}")
+    if may_be_sample(entry) and seconds(entry) == 0:
+        raise InputError(path, f"benchmark {name!r}: " + (
+            "zero real_time" if entry["real_time"] == 0 else
+            f"real_time {entry['real_time']} {entry['time_unit']} is 0 s"))
+
+
+def may_be_sample(entry):
+    """Whether the entry's real_time may be taken as a repetition's time
+    (a time of 0 makes no sense there; a stddev of 0 does)."""
+    return (entry.get("run_type") != "aggregate"
+            or entry.get("aggregate_name") in SAMPLE_AGGREGATES)
 
 
 def seconds(entry):
@@ -387,7 +401,8 @@ def group_entries(entries):
             add_repetition(bench, entry)
     for run, aggs in aggregates.items():
         bench = benches[run]
-        chosen = aggs.get("median") or aggs.get("mean")
+        chosen = next((aggs[a] for a in SAMPLE_AGGREGATES if a in aggs),
+                      None)
         if not bench.samples and chosen is not None and uses_time(chosen):
             bench.aggregates_only = True
             add_repetition(bench, chosen)

@@ -55,6 +55,13 @@ UNUSABLE = {
                                + '{"a": ' * 5000 + "1" + "}" * 5000 + ", "),
                      TOO_DEEP),
     "just_too_deep": (with_deep_context(MAX_DEPTH + 1), TOO_DEEP),
+    "zero_time": (base_with(FIRST_TIME, '"real_time": 0,'),
+                  f"benchmark {FIRST_NAME!r}: zero real_time"),
+    "zero_seconds": (base_with('"real_time": 100, "cpu_time": 50.0, '
+                               '"time_unit": "ms"',
+                               '"real_time": 5e-324, "cpu_time": 50.0, '
+                               '"time_unit": "ns"'),
+                     f"benchmark {FIRST_NAME!r}: real_time 5e-324 ns is 0 s"),
     "not_utf8": (BASE_TEXT.replace("alpha", "\xe9").encode("latin-1"),
                  "not JSON (not UTF-8 text)"),
     "fifo": ("fifo", "is a FIFO, not a JSON file"),

@@ -29,7 +29,7 @@ import sys
 import pytest
 
 from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
-                       exact_mann_whitney_p, make_unusable,
+                       base_with, exact_mann_whitney_p, make_unusable,
                        one_line_error, run_script, with_deep_context)
 
 BASE = FIXTURES / "base.json"
@@ -342,6 +342,20 @@ def test_nesting_up_to_the_limit_is_accepted(compare, capsys, tmp_path):
     path.write_text(with_deep_context(MAX_DEPTH))
     report = report_of(compare, capsys, path)
     assert report["files"][0]["benchmarks"] == 8
+
+
+def test_zero_times_where_no_time_is_taken_are_accepted(compare, capsys,
+                                                         tmp_path):
+    # An errored repetition (new.json's bad/thread holds real_time 0.0) and
+    # a stddev of 0 are no times of a repetition.
+    stddev = '"aggregate_name": "stddev", "aggregate_unit": "time", ' \
+             '"iterations": 5, "real_time": 1.5811388300841898'
+    path = tmp_path / "steady.json"
+    path.write_text(base_with(stddev, stddev.replace("1.5811388300841898",
+                                                     "0")))
+    report = report_of(compare, capsys, path, NEW)
+    assert report["comparison"]["errored"][0]["messages"] == [
+        None, "batch timed out"]
 
 
 # --------------------------------------------------------------- --newest
