@@ -461,8 +461,11 @@ def verdict_of(bench_a, bench_b, test, alpha, differs):
 
 
 def ratio(new, base):
+    """new / base; None when that is no finite number (base 0, or a
+    quotient beyond the range of a float)."""
     if base > 0:
-        return new / base
+        r = new / base
+        return r if math.isfinite(r) else None
     return 1.0 if new == 0 else None
 
 

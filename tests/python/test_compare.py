@@ -337,6 +337,22 @@ def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
         f"cbresults.InputError: {fifo}: is a FIFO, not a JSON file")
 
 
+def test_quotients_beyond_float_range_are_null(compare, capsys, tmp_path):
+    data = json.loads(BASE.read_text())
+    for entry in data["benchmarks"]:
+        if entry["run_name"] == K_SERIAL:
+            entry.update(real_time=1e300, time_unit="s")
+        elif entry["run_name"] == "k/thread/tasks:4/workers:2/manual_time":
+            entry.update(real_time=1e-300, time_unit="ns")
+    path = tmp_path / "extreme.json"
+    path.write_text(json.dumps(data))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    thread = row(summary, "k", "thread", 2)      # 1e300 s / 1e-309 s
+    assert (thread["speedup"], thread["efficiency"]) == (None, None)
+    assert row(summary, "k", "thread", 4)["speedup"] == pytest.approx(
+        1e300 / 0.04)
+
+
 def test_nesting_up_to_the_limit_is_accepted(compare, capsys, tmp_path):
     path = tmp_path / "deep.json"
     path.write_text(with_deep_context(MAX_DEPTH))
