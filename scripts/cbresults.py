@@ -1,6 +1,6 @@
 """Load, check and analyse Google Benchmark JSON written by concbench.
 
-Shared by ``scripts/compare`` and ``scripts/plot``.  Runs with Debian's
+Shared by ``scripts/compare``, ``scripts/plot`` and ``scripts/overhead``.  Runs with Debian's
 ``/usr/bin/python3``; scipy is imported only when a U test is computed.
 
 Input
@@ -39,6 +39,7 @@ The report built by :func:`build_report` is what ``compare --format json``
 prints; its structure is documented in ``scripts/compare``.
 """
 
+import argparse
 import json
 import math
 import os
@@ -115,6 +116,16 @@ class InputError(Exception):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line ``PROG: OPTION:
+    problem`` on stderr (no usage text) and exit status 2; ``--help``
+    prints the full help as usual."""
+
+    def error(self, message):
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        self.exit(2, f"{self.prog}: {' '.join(message.split())}\n")
 
 
 @dataclass

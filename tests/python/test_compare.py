@@ -374,6 +374,37 @@ def test_zero_times_where_no_time_is_taken_are_accepted(compare, capsys,
         None, "batch timed out"]
 
 
+# --------------------------------------------------------------- options
+
+@pytest.mark.parametrize("args, line", [
+    (["--alpha", "2", BASE], "--alpha: must be between 0 and 1"),
+    (["--alpha", "nan", BASE], "--alpha: must be between 0 and 1"),
+    (["--alpha", "x", BASE], "--alpha: invalid float value: 'x'"),
+    (["--alpha"], "--alpha: expected one argument"),
+    (["--format", "xml", BASE], "--format: invalid choice: 'xml' (choose "
+                                "from 'text', 'markdown', 'json')"),
+    (["--newest", "0", FIXTURES], "--newest: takes N >= 1 and exactly one "
+                                  "DIR"),
+    (["--newest", "2", BASE, NEW], "--newest: takes N >= 1 and exactly one "
+                                   "DIR"),
+    (["--bogus", BASE], "unrecognized arguments: --bogus"),
+    ([], "the following arguments are required: FILE"),
+])
+def test_option_errors_are_one_line(args, line):
+    proc = run_script("compare", *args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", f"compare: {line}\n")
+
+
+def test_help_is_the_whole_help():
+    proc = run_script("compare", "--help")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: compare [-h]")
+    words = " ".join(proc.stdout.split())
+    assert "--alpha ALPHA significance level (default 0.05)" in words
+    assert "--details text and markdown: also list every run" in words
+
+
 # --------------------------------------------------------------- --newest
 
 def results_dir(tmp_path, *names):

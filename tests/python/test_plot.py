@@ -173,3 +173,25 @@ def test_newest_without_files(plot, capsys, tmp_path, make):
     err = capsys.readouterr().err
     assert err.startswith(f"plot: {directory}: ") and err.count("\n") == 1
     assert not (directory / "charts").exists()
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o"], "-o/--outdir: expected one argument"),
+    (["--newest", "x", FIXTURES], "--newest: invalid int value: 'x'"),
+    (["--newest", "0", FIXTURES], "--newest: takes N >= 1 and exactly one "
+                                  "DIR"),
+    (["--bogus", BASE], "unrecognized arguments: --bogus"),
+])
+def test_option_errors_are_one_line(tmp_path, args, line):
+    proc = run_script("plot", "-o", tmp_path, *args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", f"plot: {line}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_is_the_whole_help():
+    proc = run_script("plot", "--help")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: plot [-h]")
+    assert "-o OUTDIR, --outdir OUTDIR directory for the charts (default: " \
+           ".)" in " ".join(proc.stdout.split())
