@@ -15,8 +15,11 @@ counters.  Unknown keys and unknown ``run_type`` values are ignored.
 
 concbench names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an
 optional ``/chunk:<N>`` or ``/chunk:auto`` and then Google Benchmark's own suffixes
-(``/manual_time`` ...); any other name is still compared, but takes no part in
-speedup, efficiency or best-strategy tables.
+(``/manual_time`` ...), where T and N are 1 to 4096 and W is 1 to 256, what
+concbench can run (``/chunk:1`` is one task at a time, as without it).  Any
+other name, one with a number beyond these too, is not a concbench name: it
+is still compared, but takes no part in speedup, efficiency or best-strategy
+tables (and plot draws it in ``other.png``).
 
 Statistics
 ----------
@@ -70,8 +73,11 @@ MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
 
 NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
-    r"/tasks:(?P<tasks>\d+)/workers:(?P<workers>\d+)"
-    r"(?:/chunk:(?P<chunk>\d+|auto))?(?:/.*)?$")
+    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)"
+    r"(?:/chunk:(?P<chunk>[0-9]+|auto))?(?:/.*)?$")
+# concbench's limits (csrc/executor.h); a chunk is at most the tasks.
+MAX_TASKS = 4096
+MAX_WORKERS = 256
 
 # Context keys shown side by side, in this order, and the consequence of a
 # difference (None: shown, but a difference is no warning).
@@ -660,15 +666,36 @@ def ordered_names_of(dicts):
 # ---------------------------------------------------- one-file summaries
 
 def parse_name(name):
-    """The Config of a concbench benchmark name, or None."""
+    """The Config of a concbench benchmark name, or None.
+
+    A name whose tasks, workers or chunk is beyond what concbench can run
+    (1 to MAX_TASKS, MAX_WORKERS, MAX_TASKS) is not a concbench name."""
     m = NAME_RE.match(name)
-    if not m or int(m.group("tasks")) < 1 or int(m.group("workers")) < 1:
+    if not m:
         return None
-    chunk = m.group("chunk")
-    if chunk is not None and chunk != "auto":
-        chunk = int(chunk)
-    return Config(m.group("kernel"), m.group("mode"), int(m.group("tasks")),
-                  int(m.group("workers")), chunk)
+    return make_config(*m.group("kernel", "mode", "tasks", "workers",
+                                "chunk"))
+
+
+def make_config(kernel, mode, tasks, workers, chunk=None):
+    """The Config of these fields as text, or None if one is out of
+    concbench's range.  A chunk of 1 is one task at a time (None)."""
+    tasks, workers = count_in(tasks, MAX_TASKS), count_in(workers, MAX_WORKERS)
+    if chunk not in (None, "auto"):
+        chunk = count_in(chunk, MAX_TASKS)
+        if chunk is None:
+            return None
+    if tasks is None or workers is None:
+        return None
+    return Config(kernel, mode, tasks, workers, None if chunk == 1 else chunk)
+
+
+def count_in(text, top):
+    """The whole number 1 to top that text spells in decimal, else None."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= top else None
 
 
 def mode_rank(mode):

@@ -467,3 +467,40 @@ def test_chunk_is_part_of_the_strategy(compare, name, chunk, strategy):
     order = {"k": 0}
     assert (cbresults.config_key(order, plain) <=
             cbresults.config_key(order, config))
+
+
+# -------------------------------------- names beyond what concbench runs
+
+def renamed_base(tmp_path, fields):
+    """base.json with k/thread/tasks:4/workers:2 renamed to k/thread/FIELDS;
+    (path, the new run name)."""
+    path = tmp_path / "renamed.json"
+    path.write_text(BASE.read_text().replace("k/thread/tasks:4/workers:2/",
+                                             f"k/thread/{fields}/"))
+    return path, f"k/thread/{fields}/manual_time"
+
+
+@pytest.mark.parametrize("fields", [
+    "tasks:4/workers:99999999999999999999", f"tasks:{'9' * 5000}/workers:2",
+    "tasks:4097/workers:2", "tasks:4/workers:257", "tasks:0/workers:2",
+    "tasks:4/workers:2/chunk:0", "tasks:4/workers:2/chunk:4097"])
+def test_names_beyond_concbench_limits_are_other_benchmarks(
+        compare, capsys, tmp_path, fields):
+    path, name = renamed_base(tmp_path, fields)
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    assert name in [o["name"] for o in summary["other"]]
+    assert [(r["mode"], r["workers"]) for r in summary["rows"]
+            if r["kernel"] == "k"] == [
+        ("serial", 1), ("process", 2), ("thread", 4), ("process", 4)]
+
+
+@pytest.mark.parametrize("name, config", [
+    ("k/thread/tasks:4096/workers:256/manual_time",
+     ("k", "thread", 4096, 256, None)),
+    ("k/thread_pool/tasks:1/workers:1/chunk:4096/manual_time",
+     ("k", "thread_pool", 1, 1, 4096)),
+    ("k/thread_pool/tasks:8/workers:2/chunk:1", ("k", "thread_pool", 8, 2,
+                                                 None)),
+])
+def test_names_within_concbench_limits(compare, name, config):
+    assert compare.cb.parse_name(name) == compare.cb.Config(*config)

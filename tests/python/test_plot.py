@@ -110,6 +110,23 @@ def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
     png_size(tmp_path / "other.png")
 
 
+def test_absurd_worker_count_is_drawn_as_another_benchmark(plot, tmp_path):
+    path = tmp_path / "absurd.json"
+    path.write_text(BASE.read_text().replace(
+        "k/thread/tasks:4/workers:2/",
+        "k/thread/tasks:4/workers:99999999999999999999/"))
+    out = tmp_path / "charts"
+    proc = run_script("plot", "-o", out, path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert str(out / "other.png") in proc.stdout.splitlines()
+    figure = charts_of(plot, path)["other.png"]
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "k/thread/tasks:4/workers:99999999999999999999"]
+    time = panels(charts_of(plot, path)["time-k-tasks4.png"])[0]
+    assert [t.get_text() for t in time.get_xticklabels()] == ["1", "2", "4"]
+
+
 def test_no_partial_png_when_writing_fails(plot, tmp_path):
     charts = plot.build_charts(plot.cb.load_all([str(BASE)]))
 
