@@ -698,17 +698,23 @@ def count_in(text, top):
     return value if 1 <= value <= top else None
 
 
-def mode_rank(mode):
-    return (MODE_ORDER.index(mode) if mode in MODE_ORDER
-            else len(MODE_ORDER), mode)
+def mode_rank(mode, modes=MODE_ORDER):
+    """Sort key of a mode: its position in modes, unknown ones after."""
+    return (modes.index(mode) if mode in modes else len(modes), mode)
 
 
-def config_key(kernel_order, config):
+def strategy_key(config, modes=MODE_ORDER):
+    """Sort key of a run's strategy: its mode, then its chunk (none, sizes
+    up, auto)."""
     chunk = config.chunk
     chunk_rank = (0 if chunk is None else
                   float("inf") if chunk == "auto" else chunk)
+    return mode_rank(config.mode, modes), chunk_rank
+
+
+def config_key(kernel_order, config, modes=MODE_ORDER):
     return (kernel_order[config.kernel], config.tasks, config.workers,
-            mode_rank(config.mode), chunk_rank)
+            *strategy_key(config, modes))
 
 
 def concbench_runs(result):

@@ -127,6 +127,29 @@ def test_absurd_worker_count_is_drawn_as_another_benchmark(plot, tmp_path):
     assert [t.get_text() for t in time.get_xticklabels()] == ["1", "2", "4"]
 
 
+def test_chunked_strategies_follow_their_mode(plot, tmp_path):
+    text = BASE.read_text()
+    for old, new in (("k/thread/tasks:4/workers:4/",
+                      "k/thread_pool/tasks:4/workers:2/"),
+                     ("k/process/tasks:4/workers:2/",
+                      "k/thread_pool/tasks:4/workers:2/chunk:auto/"),
+                     ("k/process/tasks:4/workers:4/",
+                      "k/thread_pool/tasks:4/workers:2/chunk:3/")):
+        text = text.replace(old, new)
+    path = tmp_path / "chunks.json"
+    path.write_text(text)
+    charts = charts_of(plot, path)
+    (ax,) = panels(charts["time-k-tasks4.png"])
+    assert [(label, bar.get_height()) for label, bar in bars(ax)] == [
+        ("serial", 100), ("thread", 50), ("thread_pool", 40),
+        ("thread_pool chunk:3", pytest.approx(40.5)),
+        ("thread_pool chunk:auto", 80)]
+    (ax,) = panels(charts["speedup.png"])
+    assert [ln.get_label() for ln in ax.get_lines()][2:] == [
+        "thread", "thread_pool", "thread_pool chunk:3",
+        "thread_pool chunk:auto"]
+
+
 def test_no_partial_png_when_writing_fails(plot, tmp_path):
     charts = plot.build_charts(plot.cb.load_all([str(BASE)]))
 
