@@ -1,7 +1,8 @@
 """Load, check and analyse Google Benchmark JSON written by concbench.
 
-Shared by ``scripts/compare``, ``scripts/plot`` and ``scripts/overhead``.  Runs with Debian's
-``/usr/bin/python3``; scipy is imported only when a U test is computed.
+Shared by ``scripts/compare``, ``scripts/plot`` and ``scripts/overhead``.
+Runs with Debian's ``/usr/bin/python3``; scipy is imported only when a U
+test is computed.
 
 Input
 -----
@@ -13,13 +14,40 @@ concbench or any other Google Benchmark program.  Runs are matched by
 seconds.  Keys that are not Google Benchmark's own and hold numbers are
 counters.  Unknown keys and unknown ``run_type`` values are ignored.
 
-concbench names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an
-optional ``/chunk:<N>`` or ``/chunk:auto`` and then Google Benchmark's own suffixes
-(``/manual_time`` ...), where T and N are 1 to 4096 and W is 1 to 256, what
-concbench can run (``/chunk:1`` is one task at a time, as without it).  Any
-other name, one with a number beyond these too, is not a concbench name: it
-is still compared, but takes no part in speedup, efficiency or best-strategy
-tables (and plot draws it in ``other.png``).
+Which runs are concbench runs, and their kernel, mode, tasks, workers and
+chunk (a :class:`Config`), comes from the run's ``label``, written by
+concbench since issue 10: space-separated ``key=value`` items, ``kernel=noop
+mode=thread_pool tasks=16 workers=2`` and then the mode's options
+(``chunk=N|auto``, ``switch_us=N`` ...); of these only ``chunk`` is part of
+the Config, other and unknown keys are ignored.  A baseline's label
+(``baseline=fork_exit_waitpid tasks=16``) makes no Config.  A run without a
+label, or with one that does not parse (older files, other programs), is
+told by its name: concbench names look like
+``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an optional ``/chunk:<N>``
+or ``/chunk:auto`` and then Google Benchmark's own suffixes
+(``/manual_time`` ...).  Both ways give the same Config for concbench's
+runs.  T and N must be 1 to 4096 and W 1 to 256, what concbench can run
+(a chunk of 1 is one task at a time, as no chunk).  Any other run, one with
+a number beyond these too, is not a concbench run: it is still compared,
+but takes no part in speedup, efficiency or best-strategy tables (and plot
+draws it in ``other.png``).
+
+Modes are listed in the order of the context's ``modes``, also written by
+concbench since issue 10: space-separated ``name`` or
+``name:property,property...`` items in the suite's order, e.g.
+``serial:single_worker thread process thread_pool:pool,chunked ...``;
+without it, or when it does not parse, in the order of MODE_ORDER.  Modes
+not listed come last, by name.
+
+A file is refused (:class:`InputError`: one line ``PROG: PATH: problem``,
+exit status 2) when it is not a regular file (a directory, FIFO, device or
+socket is never opened for reading), not UTF-8 JSON, or not Google
+Benchmark output; when any number in it is beyond the range of a float
+(say 400 digits) or arrays and objects nest more than MAX_DEPTH deep; when
+its benchmark list is empty; or when an entry has no name, a repetition
+count below 1, or a time that is missing, NaN, infinite or negative, a zero
+``real_time`` in a repetition (not in an errored entry nor, say, a stddev),
+or an unknown ``time_unit``.
 
 Statistics
 ----------
@@ -75,6 +103,9 @@ NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
     r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)"
     r"(?:/chunk:(?P<chunk>[0-9]+|auto))?(?:/.*)?$")
+LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
+MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
+                           r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
 # concbench's limits (csrc/executor.h); a chunk is at most the tasks.
 MAX_TASKS = 4096
 MAX_WORKERS = 256
@@ -143,6 +174,13 @@ class Bench:
     counters: dict = field(default_factory=dict)  # name -> [value per rep]
     error: str = None
     aggregates_only: bool = False
+    label: str = None   # Google Benchmark's label of the run, if any
+
+    @property
+    def config(self):
+        """The Config of a concbench run, from its label, else its name;
+        None for other runs."""
+        return parse_label(self.label) or parse_name(self.name)
 
     @property
     def ok(self):
@@ -164,6 +202,11 @@ class Result:
     label: str
     context: dict
     benches: dict   # run_name -> Bench, in order of first appearance
+    modes: dict = None  # the context's "modes": name -> (property, ...)
+
+    @property
+    def mode_order(self):
+        return mode_order([self])
 
 
 @dataclass(frozen=True)
@@ -236,7 +279,8 @@ def load(path, label):
     benches = group_entries(e for e in entries if e is not None)
     if not benches:
         raise InputError(path, "no usable benchmark entries")
-    return Result(path, label, data["context"], benches)
+    return Result(path, label, data["context"], benches,
+                  parse_modes(data["context"].get("modes")))
 
 
 def read_json(path):
@@ -408,6 +452,8 @@ def group_entries(entries):
     for entry in entries:
         run = entry.get("run_name") or entry["name"]
         bench = benches.setdefault(run, Bench(run))
+        if bench.label is None and isinstance(entry.get("label"), str):
+            bench.label = entry["label"]
         if is_errored(entry):
             bench.error = bench.error or str(
                 entry.get("error_message") or entry.get("skip_message")
@@ -677,6 +723,49 @@ def parse_name(name):
                                 "chunk"))
 
 
+def parse_label(label):
+    """The Config of a concbench label, or None (no label, a baseline's,
+    another program's, or one with a field out of range).
+
+    A label is space-separated key=value items: kernel, mode, tasks and
+    workers, then the mode's options, of which chunk (N or auto) is part
+    of the Config; other keys (switch_us, payload ...) are ignored."""
+    if not isinstance(label, str):
+        return None
+    fields = {}
+    for item in label.split():
+        key, _, value = item.partition("=")
+        if not key or not value or key in fields:
+            return None
+        fields[key] = value
+    if not all(key in fields for key in LABEL_KEYS):
+        return None
+    return make_config(*(fields[key] for key in LABEL_KEYS),
+                       fields.get("chunk"))
+
+
+def parse_modes(value):
+    """{mode: (property, ...)} in the suite's order, from a context's
+    "modes" ("serial:single_worker thread ... thread_pool:pool,chunked");
+    None when there is none or it does not parse."""
+    if not isinstance(value, str):
+        return None
+    modes = {}
+    for item in value.split():
+        m = MODES_ITEM_RE.fullmatch(item)
+        if not m or m["mode"] in modes:
+            return None
+        modes[m["mode"]] = tuple(m["props"].split(",")) if m["props"] else ()
+    return modes or None
+
+
+def mode_order(results):
+    """The modes in the suite's order: as the files' "modes" context lists
+    them (the first file's first), then MODE_ORDER's others."""
+    return tuple(ordered_names_of([*(r.modes or {} for r in results),
+                                   MODE_ORDER]))
+
+
 def make_config(kernel, mode, tasks, workers, chunk=None):
     """The Config of these fields as text, or None if one is out of
     concbench's range.  A chunk of 1 is one task at a time (None)."""
@@ -719,13 +808,14 @@ def config_key(kernel_order, config, modes=MODE_ORDER):
 
 def concbench_runs(result):
     """[(Config, Bench)] for the valid concbench runs, in a stable order."""
-    runs = [(parse_name(name), bench)
-            for name, bench in result.benches.items() if bench.ok]
+    runs = [(bench.config, bench)
+            for bench in result.benches.values() if bench.ok]
     runs = [(c, b) for c, b in runs if c is not None]
     kernels = {}
     for config, _ in runs:
         kernels.setdefault(config.kernel, len(kernels))
-    return sorted(runs, key=lambda cb: config_key(kernels, cb[0]))
+    modes = result.mode_order
+    return sorted(runs, key=lambda cb: config_key(kernels, cb[0], modes))
 
 
 def serial_medians(runs):
@@ -790,10 +880,10 @@ def best_json(kernel, tasks, workers, cands, alpha):
 
 
 def other_rows(result):
-    """Spreads of the valid runs whose names are not concbench names."""
+    """Spreads of the valid runs that are not concbench runs."""
     return [{"name": name, **spread_json(describe(bench.samples), bench)}
             for name, bench in result.benches.items()
-            if bench.ok and parse_name(name) is None]
+            if bench.ok and bench.config is None]
 
 
 def summarize(index, result, alpha):

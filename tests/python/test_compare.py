@@ -17,6 +17,10 @@ said, CPUs allowed "0-1" = 2 while num_cpus is 4):
 
 gbench_a.json / gbench_b.json come from "another" Google Benchmark program:
 no concbench names or context keys, units ns/us/ms/s, mostly 1 repetition.
+
+labelled.json is base.json as the C driver writes it since issue 10: every
+entry has a label ("kernel=k mode=thread tasks=4 workers=2") and the context
+a "modes" list, in which process comes before thread (unlike MODE_ORDER).
 """
 
 import json
@@ -36,6 +40,7 @@ BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
 GB_A = FIXTURES / "gbench_a.json"
 GB_B = FIXTURES / "gbench_b.json"
+LABELLED = FIXTURES / "labelled.json"
 K_SERIAL = "k/serial/tasks:4/workers:1/manual_time"
 FEW = "few/serial/tasks:4/workers:1/manual_time"
 
@@ -504,3 +509,130 @@ def test_names_beyond_concbench_limits_are_other_benchmarks(
 ])
 def test_names_within_concbench_limits(compare, name, config):
     assert compare.cb.parse_name(name) == compare.cb.Config(*config)
+
+
+# ------------------------------------------- labels and the modes context
+
+def k_rows(report, index=0):
+    """(mode, workers) of kernel k's rows in a file's summary, in order."""
+    return [(r["mode"], r["workers"]) for r in
+            report["summaries"][index]["rows"] if r["kernel"] == "k"]
+
+
+def test_labels_give_the_configs_names_give(compare, capsys):
+    cb = compare.cb
+    benches = cb.load(str(LABELLED), "labelled").benches.values()
+    assert all(b.label is not None for b in benches)
+    assert [cb.parse_label(b.label) for b in benches] == [
+        cb.parse_name(b.name) for b in benches]
+    assert None not in [b.config for b in benches]
+
+    def rows(path):
+        summary = report_of(compare, capsys, path)["summaries"][0]
+        return sorted((r["name"], r["strategy"], r["speedup"])
+                      for r in summary["rows"])
+    assert rows(LABELLED) == rows(BASE)
+
+
+@pytest.mark.parametrize("name, label", [
+    ("noop/thread_pool/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=thread_pool tasks=16 workers=2 chunk=1"),
+    ("noop/thread_pool/tasks:16/workers:2/chunk:auto/manual_time",
+     "kernel=noop mode=thread_pool tasks=16 workers=2 chunk=auto"),
+    ("noop/process_pool/tasks:16/workers:4/chunk:3/manual_time",
+     "kernel=noop mode=process_pool tasks=16 workers=4 chunk=3"),
+    ("gmp_pow/gil/tasks:16/workers:2/manual_time",
+     "kernel=gmp_pow mode=gil tasks=16 workers=2 switch_us=5000"),
+    ("noop/process/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=process tasks=16 workers=2 payload=64 transport=shm"),
+])
+def test_label_and_name_agree(compare, name, label):
+    config = compare.cb.parse_label(label)
+    assert config is not None
+    assert config == compare.cb.parse_name(name)
+
+
+def test_baseline_label_is_no_config(compare):
+    cb = compare.cb
+    assert cb.parse_label("baseline=fork_exit_waitpid tasks=16") is None
+    bench = cb.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
+                     label="baseline=fork_exit_waitpid tasks=16")
+    assert bench.config is None
+
+
+def test_the_label_is_what_counts(compare, capsys, tmp_path):
+    """A run named like no concbench run is one by its label."""
+    text = LABELLED.read_text().replace(
+        "k/thread/tasks:4/workers:2/manual_time", "custom_run").replace(
+        "kernel=k mode=thread tasks=4 workers=2",
+        "kernel=k mode=thread_pool tasks=4 workers=2 chunk=auto")
+    path = tmp_path / "custom.json"
+    path.write_text(text)
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    custom = next(r for r in summary["rows"] if r["name"] == "custom_run")
+    assert (custom["strategy"], custom["workers"]) == (
+        "thread_pool chunk:auto", 2)
+    assert custom["speedup"] == pytest.approx(2.0)
+    assert summary["other"] == []
+
+
+@pytest.mark.parametrize("label", [
+    "a label from C", "kernel=k mode=thread tasks=4",
+    "kernel=k mode=thread tasks=4 workers=999",
+    "kernel=k mode=thread tasks=4 workers=2 chunk=0",
+    "kernel=k kernel=j mode=thread tasks=4 workers=2",
+    "kernel=k mode=thread tasks=4 workers=2 stray", "kernel=k mode= "
+    "tasks=4 workers=2", ""])
+def test_a_label_that_does_not_parse_falls_back_to_the_name(
+        compare, capsys, tmp_path, label):
+    text = LABELLED.read_text().replace(
+        "kernel=k mode=thread tasks=4 workers=2", label)
+    path = tmp_path / "odd_label.json"
+    path.write_text(text.replace("k/thread/tasks:4/workers:2/",
+                                 "k/thread/tasks:4/workers:3/"))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    thread = row(summary, "k", "thread", 3)
+    assert thread["speedup"] == pytest.approx(2.0)
+
+
+def test_the_context_gives_the_mode_order(compare, capsys):
+    assert k_rows(report_of(compare, capsys, LABELLED)) == [
+        ("serial", 1), ("process", 2), ("thread", 2), ("process", 4),
+        ("thread", 4)]
+    status, out = run_main(compare, capsys, LABELLED)
+    table = out[out.index("Speedup over serial: labelled"):].splitlines()
+    assert [ln.split()[4] for ln in table[4:6]] == ["process", "thread"]
+
+
+def test_without_modes_context_mode_order_is_mode_order(compare, capsys):
+    assert k_rows(report_of(compare, capsys, BASE)) == [
+        ("serial", 1), ("thread", 2), ("process", 2), ("thread", 4),
+        ("process", 4)]
+    both = report_of(compare, capsys, BASE, LABELLED)     # each its own
+    assert k_rows(both, 0) == k_rows(report_of(compare, capsys, BASE))
+    assert k_rows(both, 1) == k_rows(report_of(compare, capsys, LABELLED))
+
+
+def test_modes_context_with_its_properties(compare):
+    result = compare.cb.load(str(LABELLED), "labelled")
+    assert list(result.modes) == [
+        "serial", "process", "thread", "thread_pool", "process_pool",
+        "spawn", "forkserver", "gil", "async", "openmp"]
+    assert result.modes["serial"] == ("single_worker",)
+    assert result.modes["forkserver"] == ("pool", "fresh_image")
+    assert result.modes["gil"] == ()
+
+
+@pytest.mark.parametrize("modes", [
+    "5", '"thread serial:"', '"thread serial::x"', '"thread thread serial"',
+    '"thread serial:a,,b"', '""'])
+def test_a_modes_context_that_does_not_parse_is_ignored(
+        compare, capsys, tmp_path, modes):
+    path = tmp_path / "odd_modes.json"
+    path.write_text(LABELLED.read_text().replace(
+        '"modes": "serial:single_worker process thread thread_pool:pool,'
+        'chunked process_pool:pool,chunked spawn:fresh_image forkserver:pool,'
+        'fresh_image gil async openmp:pool"', f'"modes": {modes}'))
+    assert compare.cb.load(str(path), "odd").modes is None
+    assert k_rows(report_of(compare, capsys, path)) == k_rows(
+        report_of(compare, capsys, BASE))

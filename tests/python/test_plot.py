@@ -17,6 +17,7 @@ from cbscripts import (BAD_FIXTURES, FIXTURES, UNUSABLE, make_unusable,
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
 GB_A = FIXTURES / "gbench_a.json"
+LABELLED = FIXTURES / "labelled.json"   # process before thread in "modes"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -95,6 +96,26 @@ def test_time_chart_bars(plot):
     assert ax.get_title() == "base (CPU A, 2 CPUs)"
     assert any(t.get_text().startswith("k, 4 tasks per batch")
                for t in figure.texts)       # the suptitle
+
+
+def test_modes_context_orders_bars_and_lines(plot):
+    charts = charts_of(plot, LABELLED, BASE)
+    for ax in panels(charts["time-k-tasks4.png"]):      # one order for all
+        assert [label for label, _ in bars(ax)] == [
+            "serial", "process", "thread", "process", "thread"]
+    for ax in panels(charts["speedup.png"]):
+        assert [ln.get_label() for ln in ax.get_lines()][2:] == [
+            "process", "thread"]
+    (ax,) = panels(charts_of(plot, BASE)["time-k-tasks4.png"])
+    assert [label for label, _ in bars(ax)] == [
+        "serial", "thread", "process", "thread", "process"]
+
+
+def test_a_mode_keeps_its_colour_whatever_the_order(plot):
+    def colours(path):
+        (ax,) = panels(charts_of(plot, path)["time-k-tasks4.png"])
+        return {label: bar.get_facecolor() for label, bar in bars(ax)}
+    assert colours(LABELLED) == colours(BASE)
 
 
 def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
