@@ -379,6 +379,15 @@ def test_zero_times_where_no_time_is_taken_are_accepted(compare, capsys,
         None, "batch timed out"]
 
 
+def test_names_that_are_no_valid_text_are_shown_escaped(tmp_path):
+    path = tmp_path / "surrogate.json"
+    path.write_text(BASE.read_text().replace("gone/", "gone\\ud800/"))
+    proc = run_script("compare", path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "No serial run, so no speedup, for: bad (4 tasks), gone\\ud800 " \
+           "(4 tasks)." in " ".join(proc.stdout.split())
+
+
 # --------------------------------------------------------------- options
 
 @pytest.mark.parametrize("args, line", [
