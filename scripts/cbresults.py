@@ -41,7 +41,8 @@ not listed come last, by name.
 
 A file is refused (:class:`InputError`: one line ``PROG: PATH: problem``,
 exit status 2) when it is not a regular file (a directory, FIFO, device or
-socket is never opened for reading), not UTF-8 JSON, or not Google
+socket is never opened for reading), bigger than MAX_BYTES (256 MiB), not
+UTF-8 JSON, or not Google
 Benchmark output; when any number in it is beyond the range of a float
 (say 400 digits) or arrays and objects nest more than MAX_DEPTH deep; when
 its benchmark list is empty; or when an entry has no name, a repetition
@@ -143,6 +144,10 @@ BUSY_LOAD_PER_CPU = 0.5
 # it; beyond about 1000 the parser's own RecursionError is caught.
 MAX_DEPTH = 100
 TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} arrays and objects)"
+# A run of the whole suite with repetitions is a few MB; parsing a file of
+# gigabytes would only end in a MemoryError.
+MAX_BYTES = 256 << 20
+TOO_BIG = f"too big (more than {MAX_BYTES >> 20} MiB)"
 GB_TIME_SUFFIX = "/manual_time"
 
 
@@ -288,19 +293,22 @@ def read_json(path):
 
     Only a regular file is read: path is stat()ed before it is opened, and
     opened without blocking (checked again once open), so a FIFO without a
-    writer, a device or a socket is refused instead of waited on."""
+    writer, a device or a socket is refused instead of waited on.  So is a
+    file of more than MAX_BYTES, before it is read."""
     try:
-        refuse_unless_regular(path, os.stat(path))
+        check_file(path, os.stat(path))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         with open(fd, "rb") as f:
-            refuse_unless_regular(path, os.fstat(f.fileno()))
-            raw = f.read()
+            check_file(path, os.fstat(f.fileno()))
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a directory, not a JSON file") from None
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
+    if len(raw) > MAX_BYTES:    # it grew since the fstat
+        raise InputError(path, TOO_BIG)
     try:
         data = json.loads(raw.decode("utf-8"), parse_int=json_int,
                           parse_float=json_float)
@@ -358,13 +366,15 @@ FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-def refuse_unless_regular(path, st):
-    """Raise InputError unless st (of path) is a regular file's."""
-    if stat.S_ISREG(st.st_mode):
-        return
-    kind = next((name for test, name in FILE_KINDS if test(st.st_mode)),
-                "a special file")
-    raise InputError(path, f"is {kind}, not a JSON file")
+def check_file(path, st):
+    """Raise InputError unless st (of path) is a regular file's of at most
+    MAX_BYTES."""
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in FILE_KINDS if test(st.st_mode)),
+                    "a special file")
+        raise InputError(path, f"is {kind}, not a JSON file")
+    if st.st_size > MAX_BYTES:
+        raise InputError(path, TOO_BIG)
 
 
 def is_number(value):

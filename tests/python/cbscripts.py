@@ -38,7 +38,7 @@ def with_deep_context(depth):
 
 
 # Unusable inputs made by the tests (big, or not files at all): name ->
-# (the file's text, bytes or "fifo"; the problem reported).
+# (the file's text, bytes, "fifo" or "sparse"; the problem reported).
 UNUSABLE = {
     "int_beyond_float": (base_with(FIRST_TIME, f'"real_time": {"9" * 400},'),
                          "number out of range: a 400-digit integer"),
@@ -65,6 +65,7 @@ UNUSABLE = {
     "not_utf8": (BASE_TEXT.replace("alpha", "\xe9").encode("latin-1"),
                  "not JSON (not UTF-8 text)"),
     "fifo": ("fifo", "is a FIFO, not a JSON file"),
+    "too_big": ("sparse", "too big (more than 256 MiB)"),
 }
 
 
@@ -74,6 +75,9 @@ def make_unusable(tmp_path, case):
     path = tmp_path / f"{case}.json"
     if content == "fifo":
         os.mkfifo(path)     # and no writer: reading it would block
+    elif content == "sparse":
+        with open(path, "wb") as f:     # 256 MiB + 1 of nothing on disk
+            f.truncate((256 << 20) + 1)
     elif isinstance(content, bytes):
         path.write_bytes(content)
     else:
