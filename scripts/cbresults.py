@@ -950,10 +950,15 @@ def newest_json_files(directory, count):
         raise InputError(directory, "not a directory") from None
     except OSError as e:
         raise InputError(directory, e.strerror or str(e)) from None
-    paths = [os.path.join(directory, n) for n in names
-             if n.endswith(".json")]
-    paths = [p for p in paths if os.path.isfile(p)]
-    if not paths:
+    stamps = {}     # path -> modification time, of the regular files
+    for path in (os.path.join(directory, n) for n in names
+                 if n.endswith(".json")):
+        try:
+            st = os.stat(path)
+        except OSError:     # gone since the listdir, or a dangling link
+            continue
+        if stat.S_ISREG(st.st_mode):
+            stamps[path] = st.st_mtime_ns
+    if not stamps:
         raise InputError(directory, "no *.json files")
-    paths.sort(key=lambda p: (os.stat(p).st_mtime_ns, p))
-    return paths[-count:]
+    return sorted(stamps, key=lambda p: (stamps[p], p))[-count:]

@@ -450,6 +450,15 @@ def test_newest_with_one_file_gives_the_summary(compare, capsys, tmp_path):
     assert "Best strategy per kernel and workers: base" in out
 
 
+def test_newest_takes_only_regular_files(compare, capsys, tmp_path):
+    directory = results_dir(tmp_path, "base.json")
+    os.mkfifo(directory / "fifo.json")
+    (directory / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (directory / "dir.json").mkdir()
+    report = report_of(compare, capsys, "--newest", 2, directory)
+    assert [f["label"] for f in report["files"]] == ["base"]
+
+
 @pytest.mark.parametrize("make", ["missing", "empty"])
 def test_newest_without_files_fails(tmp_path, make):
     directory = tmp_path / "results"
