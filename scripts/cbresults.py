@@ -1,7 +1,8 @@
 """Load, check and analyse Google Benchmark JSON written by concbench.
 
-Shared by ``scripts/compare`` and ``scripts/plot``.  Runs with Debian's
-``/usr/bin/python3``; scipy is imported only when a U test is computed.
+Shared by ``scripts/compare``, ``scripts/plot`` and ``scripts/overhead``.
+Runs with Debian's ``/usr/bin/python3``; scipy is imported only when a U
+test is computed.
 
 Input
 -----
@@ -13,10 +14,41 @@ concbench or any other Google Benchmark program.  Runs are matched by
 seconds.  Keys that are not Google Benchmark's own and hold numbers are
 counters.  Unknown keys and unknown ``run_type`` values are ignored.
 
-concbench names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an
-optional ``/chunk:<N>`` or ``/chunk:auto`` and then Google Benchmark's own suffixes
-(``/manual_time`` ...); any other name is still compared, but takes no part in
-speedup, efficiency or best-strategy tables.
+Which runs are concbench runs, and their kernel, mode, tasks, workers and
+chunk (a :class:`Config`), comes from the run's ``label``, written by
+concbench since issue 10: space-separated ``key=value`` items, ``kernel=noop
+mode=thread_pool tasks=16 workers=2`` and then the mode's options
+(``chunk=N|auto``, ``switch_us=N`` ...); of these only ``chunk`` is part of
+the Config, other and unknown keys are ignored.  A baseline's label
+(``baseline=fork_exit_waitpid tasks=16``) makes no Config.  A run without a
+label, or with one that does not parse (older files, other programs), is
+told by its name: concbench names look like
+``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an optional ``/chunk:<N>``
+or ``/chunk:auto`` and then Google Benchmark's own suffixes
+(``/manual_time`` ...).  Both ways give the same Config for concbench's
+runs.  T and N must be 1 to 4096 and W 1 to 256, what concbench can run
+(a chunk of 1 is one task at a time, as no chunk).  Any other run, one with
+a number beyond these too, is not a concbench run: it is still compared,
+but takes no part in speedup, efficiency or best-strategy tables (and plot
+draws it in ``other.png``).
+
+Modes are listed in the order of the context's ``modes``, also written by
+concbench since issue 10: space-separated ``name`` or
+``name:property,property...`` items in the suite's order, e.g.
+``serial:single_worker thread process thread_pool:pool,chunked ...``;
+without it, or when it does not parse, in the order of MODE_ORDER.  Modes
+not listed come last, by name.
+
+A file is refused (:class:`InputError`: one line ``PROG: PATH: problem``,
+exit status 2) when it is not a regular file (a directory, FIFO, device or
+socket is never opened for reading), bigger than MAX_BYTES (256 MiB), not
+UTF-8 JSON, or not Google
+Benchmark output; when any number in it is beyond the range of a float
+(say 400 digits) or arrays and objects nest more than MAX_DEPTH deep; when
+its benchmark list is empty; or when an entry has no name, a repetition
+count below 1, or a time that is missing, NaN, infinite or negative, a zero
+``real_time`` in a repetition (not in an errored entry nor, say, a stddev),
+or an unknown ``time_unit``.
 
 Statistics
 ----------
@@ -39,16 +71,22 @@ The report built by :func:`build_report` is what ``compare --format json``
 prints; its structure is documented in ``scripts/compare``.
 """
 
+import argparse
 import json
 import math
 import os
 import re
+import stat
+import sys
 from dataclasses import dataclass, field
 
 SCHEMA = "concbench-compare/1"
 MIN_REPETITIONS = 4
 DEFAULT_ALPHA = 0.05
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# The aggregates whose time stands for a run without repetitions, by
+# preference.
+SAMPLE_AGGREGATES = ("median", "mean")
 
 # Google Benchmark's own per-run keys: never counters.
 GB_RUN_KEYS = frozenset({
@@ -64,8 +102,14 @@ MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
 
 NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
-    r"/tasks:(?P<tasks>\d+)/workers:(?P<workers>\d+)"
-    r"(?:/chunk:(?P<chunk>\d+|auto))?(?:/.*)?$")
+    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)"
+    r"(?:/chunk:(?P<chunk>[0-9]+|auto))?(?:/.*)?$")
+LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
+MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
+                           r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
+# concbench's limits (csrc/executor.h); a chunk is at most the tasks.
+MAX_TASKS = 4096
+MAX_WORKERS = 256
 
 # Context keys shown side by side, in this order, and the consequence of a
 # difference (None: shown, but a difference is no warning).
@@ -95,6 +139,15 @@ CONTEXT_FIELDS = (
     ("load_avg", None),
 )
 BUSY_LOAD_PER_CPU = 0.5
+# Arrays and objects nest 4 deep in Google Benchmark JSON.  Deeper than
+# MAX_DEPTH is refused, so that no recursive code (ours, json.dumps) meets
+# it; beyond about 1000 the parser's own RecursionError is caught.
+MAX_DEPTH = 100
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} arrays and objects)"
+# A run of the whole suite with repetitions is a few MB; parsing a file of
+# gigabytes would only end in a MemoryError.
+MAX_BYTES = 256 << 20
+TOO_BIG = f"too big (more than {MAX_BYTES >> 20} MiB)"
 GB_TIME_SUFFIX = "/manual_time"
 
 
@@ -107,6 +160,16 @@ class InputError(Exception):
         self.problem = problem
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line ``PROG: OPTION:
+    problem`` on stderr (no usage text) and exit status 2; ``--help``
+    prints the full help as usual."""
+
+    def error(self, message):
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        self.exit(2, f"{self.prog}: {' '.join(message.split())}\n")
+
+
 @dataclass
 class Bench:
     """One run (all repetitions of one run_name) in one file."""
@@ -116,6 +179,13 @@ class Bench:
     counters: dict = field(default_factory=dict)  # name -> [value per rep]
     error: str = None
     aggregates_only: bool = False
+    label: str = None   # Google Benchmark's label of the run, if any
+
+    @property
+    def config(self):
+        """The Config of a concbench run, from its label, else its name;
+        None for other runs."""
+        return parse_label(self.label) or parse_name(self.name)
 
     @property
     def ok(self):
@@ -137,6 +207,11 @@ class Result:
     label: str
     context: dict
     benches: dict   # run_name -> Bench, in order of first appearance
+    modes: dict = None  # the context's "modes": name -> (property, ...)
+
+    @property
+    def mode_order(self):
+        return mode_order([self])
 
 
 @dataclass(frozen=True)
@@ -209,24 +284,97 @@ def load(path, label):
     benches = group_entries(e for e in entries if e is not None)
     if not benches:
         raise InputError(path, "no usable benchmark entries")
-    return Result(path, label, data["context"], benches)
+    return Result(path, label, data["context"], benches,
+                  parse_modes(data["context"].get("modes")))
 
 
 def read_json(path):
+    """The parsed contents of the JSON file path.
+
+    Only a regular file is read: path is stat()ed before it is opened, and
+    opened without blocking (checked again once open), so a FIFO without a
+    writer, a device or a socket is refused instead of waited on.  So is a
+    file of more than MAX_BYTES, before it is read."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        check_file(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as f:
+            check_file(path, os.fstat(f.fileno()))
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a directory, not a JSON file") from None
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
+    if len(raw) > MAX_BYTES:    # it grew since the fstat
+        raise InputError(path, TOO_BIG)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_int=json_int,
+                          parse_float=json_float)
     except UnicodeDecodeError:
         raise InputError(path, "not JSON (not UTF-8 text)") from None
+    except OutOfRange as e:
+        raise InputError(path, f"number out of range: {e}") from None
+    except RecursionError:      # deeper than the parser can go
+        raise InputError(path, TOO_DEEP) from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"not JSON ({e.msg} at line {e.lineno} "
                                f"column {e.colno})") from None
+    if too_deep(data, MAX_DEPTH):
+        raise InputError(path, TOO_DEEP)
+    return data
+
+
+class OutOfRange(Exception):
+    """A JSON number beyond the range of a float, described."""
+
+
+def json_int(text):
+    """An integer of the JSON text, which must also be a float's."""
+    digits = len(text.lstrip("-"))
+    # Python refuses to convert more than 4300 digits; no float has 310.
+    if digits <= 309 and abs(value := int(text)) <= sys.float_info.max:
+        return value
+    raise OutOfRange(f"a {digits}-digit integer")
+
+
+def json_float(text):
+    """A float of the JSON text, which must not overflow to infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise OutOfRange(text if len(text) <= 20 else f"{text[:16]}... "
+                         f"({len(text)} characters)")
+    return value
+
+
+def too_deep(value, limit):
+    """Whether arrays and objects nest more than limit deep in value
+    (level by level, without recursion)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [c for c in level if isinstance(c, (list, dict))]
+        if not level:
+            return False
+        level = [child for c in level
+                 for child in (c.values() if isinstance(c, dict) else c)]
+    return True
+
+
+FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+              (stat.S_ISCHR, "a character device"),
+              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_file(path, st):
+    """Raise InputError unless st (of path) is a regular file's of at most
+    MAX_BYTES."""
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in FILE_KINDS if test(st.st_mode)),
+                    "a special file")
+        raise InputError(path, f"is {kind}, not a JSON file")
+    if st.st_size > MAX_BYTES:
+        raise InputError(path, TOO_BIG)
 
 
 def is_number(value):
@@ -285,6 +433,17 @@ def check_time(path, name, entry):
     if entry.get("time_unit") not in TIME_UNITS:
         raise InputError(path, f"benchmark {name!r}: unknown time_unit "
                                f"{entry.get('time_unit')!r}")
+    if may_be_sample(entry) and seconds(entry) == 0:
+        raise InputError(path, f"benchmark {name!r}: " + (
+            "zero real_time" if entry["real_time"] == 0 else
+            f"real_time {entry['real_time']} {entry['time_unit']} is 0 s"))
+
+
+def may_be_sample(entry):
+    """Whether the entry's real_time may be taken as a repetition's time
+    (a time of 0 makes no sense there; a stddev of 0 does)."""
+    return (entry.get("run_type") != "aggregate"
+            or entry.get("aggregate_name") in SAMPLE_AGGREGATES)
 
 
 def seconds(entry):
@@ -303,6 +462,8 @@ def group_entries(entries):
     for entry in entries:
         run = entry.get("run_name") or entry["name"]
         bench = benches.setdefault(run, Bench(run))
+        if bench.label is None and isinstance(entry.get("label"), str):
+            bench.label = entry["label"]
         if is_errored(entry):
             bench.error = bench.error or str(
                 entry.get("error_message") or entry.get("skip_message")
@@ -313,7 +474,8 @@ def group_entries(entries):
             add_repetition(bench, entry)
     for run, aggs in aggregates.items():
         bench = benches[run]
-        chosen = aggs.get("median") or aggs.get("mean")
+        chosen = next((aggs[a] for a in SAMPLE_AGGREGATES if a in aggs),
+                      None)
         if not bench.samples and chosen is not None and uses_time(chosen):
             bench.aggregates_only = True
             add_repetition(bench, chosen)
@@ -372,8 +534,11 @@ def verdict_of(bench_a, bench_b, test, alpha, differs):
 
 
 def ratio(new, base):
+    """new / base; None when that is no finite number (base 0, or a
+    quotient beyond the range of a float)."""
     if base > 0:
-        return new / base
+        r = new / base
+        return r if math.isfinite(r) else None
     return 1.0 if new == 0 else None
 
 
@@ -557,39 +722,110 @@ def ordered_names_of(dicts):
 # ---------------------------------------------------- one-file summaries
 
 def parse_name(name):
-    """The Config of a concbench benchmark name, or None."""
+    """The Config of a concbench benchmark name, or None.
+
+    A name whose tasks, workers or chunk is beyond what concbench can run
+    (1 to MAX_TASKS, MAX_WORKERS, MAX_TASKS) is not a concbench name."""
     m = NAME_RE.match(name)
-    if not m or int(m.group("tasks")) < 1 or int(m.group("workers")) < 1:
+    if not m:
         return None
-    chunk = m.group("chunk")
-    if chunk is not None and chunk != "auto":
-        chunk = int(chunk)
-    return Config(m.group("kernel"), m.group("mode"), int(m.group("tasks")),
-                  int(m.group("workers")), chunk)
+    return make_config(*m.group("kernel", "mode", "tasks", "workers",
+                                "chunk"))
 
 
-def mode_rank(mode):
-    return (MODE_ORDER.index(mode) if mode in MODE_ORDER
-            else len(MODE_ORDER), mode)
+def parse_label(label):
+    """The Config of a concbench label, or None (no label, a baseline's,
+    another program's, or one with a field out of range).
+
+    A label is space-separated key=value items: kernel, mode, tasks and
+    workers, then the mode's options, of which chunk (N or auto) is part
+    of the Config; other keys (switch_us, payload ...) are ignored."""
+    if not isinstance(label, str):
+        return None
+    fields = {}
+    for item in label.split():
+        key, _, value = item.partition("=")
+        if not key or not value or key in fields:
+            return None
+        fields[key] = value
+    if not all(key in fields for key in LABEL_KEYS):
+        return None
+    return make_config(*(fields[key] for key in LABEL_KEYS),
+                       fields.get("chunk"))
 
 
-def config_key(kernel_order, config):
+def parse_modes(value):
+    """{mode: (property, ...)} in the suite's order, from a context's
+    "modes" ("serial:single_worker thread ... thread_pool:pool,chunked");
+    None when there is none or it does not parse."""
+    if not isinstance(value, str):
+        return None
+    modes = {}
+    for item in value.split():
+        m = MODES_ITEM_RE.fullmatch(item)
+        if not m or m["mode"] in modes:
+            return None
+        modes[m["mode"]] = tuple(m["props"].split(",")) if m["props"] else ()
+    return modes or None
+
+
+def mode_order(results):
+    """The modes in the suite's order: as the files' "modes" context lists
+    them (the first file's first), then MODE_ORDER's others."""
+    return tuple(ordered_names_of([*(r.modes or {} for r in results),
+                                   MODE_ORDER]))
+
+
+def make_config(kernel, mode, tasks, workers, chunk=None):
+    """The Config of these fields as text, or None if one is out of
+    concbench's range.  A chunk of 1 is one task at a time (None)."""
+    tasks, workers = count_in(tasks, MAX_TASKS), count_in(workers, MAX_WORKERS)
+    if chunk not in (None, "auto"):
+        chunk = count_in(chunk, MAX_TASKS)
+        if chunk is None:
+            return None
+    if tasks is None or workers is None:
+        return None
+    return Config(kernel, mode, tasks, workers, None if chunk == 1 else chunk)
+
+
+def count_in(text, top):
+    """The whole number 1 to top that text spells in decimal, else None."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= top else None
+
+
+def mode_rank(mode, modes=MODE_ORDER):
+    """Sort key of a mode: its position in modes, unknown ones after."""
+    return (modes.index(mode) if mode in modes else len(modes), mode)
+
+
+def strategy_key(config, modes=MODE_ORDER):
+    """Sort key of a run's strategy: its mode, then its chunk (none, sizes
+    up, auto)."""
     chunk = config.chunk
     chunk_rank = (0 if chunk is None else
                   float("inf") if chunk == "auto" else chunk)
+    return mode_rank(config.mode, modes), chunk_rank
+
+
+def config_key(kernel_order, config, modes=MODE_ORDER):
     return (kernel_order[config.kernel], config.tasks, config.workers,
-            mode_rank(config.mode), chunk_rank)
+            *strategy_key(config, modes))
 
 
 def concbench_runs(result):
     """[(Config, Bench)] for the valid concbench runs, in a stable order."""
-    runs = [(parse_name(name), bench)
-            for name, bench in result.benches.items() if bench.ok]
+    runs = [(bench.config, bench)
+            for bench in result.benches.values() if bench.ok]
     runs = [(c, b) for c, b in runs if c is not None]
     kernels = {}
     for config, _ in runs:
         kernels.setdefault(config.kernel, len(kernels))
-    return sorted(runs, key=lambda cb: config_key(kernels, cb[0]))
+    modes = result.mode_order
+    return sorted(runs, key=lambda cb: config_key(kernels, cb[0], modes))
 
 
 def serial_medians(runs):
@@ -654,10 +890,10 @@ def best_json(kernel, tasks, workers, cands, alpha):
 
 
 def other_rows(result):
-    """Spreads of the valid runs whose names are not concbench names."""
+    """Spreads of the valid runs that are not concbench runs."""
     return [{"name": name, **spread_json(describe(bench.samples), bench)}
             for name, bench in result.benches.items()
-            if bench.ok and parse_name(name) is None]
+            if bench.ok and bench.config is None]
 
 
 def summarize(index, result, alpha):
@@ -714,10 +950,15 @@ def newest_json_files(directory, count):
         raise InputError(directory, "not a directory") from None
     except OSError as e:
         raise InputError(directory, e.strerror or str(e)) from None
-    paths = [os.path.join(directory, n) for n in names
-             if n.endswith(".json")]
-    paths = [p for p in paths if os.path.isfile(p)]
-    if not paths:
+    stamps = {}     # path -> modification time, of the regular files
+    for path in (os.path.join(directory, n) for n in names
+                 if n.endswith(".json")):
+        try:
+            st = os.stat(path)
+        except OSError:     # gone since the listdir, or a dangling link
+            continue
+        if stat.S_ISREG(st.st_mode):
+            stamps[path] = st.st_mtime_ns
+    if not stamps:
         raise InputError(directory, "no *.json files")
-    paths.sort(key=lambda p: (os.stat(p).st_mtime_ns, p))
-    return paths[-count:]
+    return sorted(stamps, key=lambda p: (stamps[p], p))[-count:]

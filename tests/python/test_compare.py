@@ -17,6 +17,10 @@ said, CPUs allowed "0-1" = 2 while num_cpus is 4):
 
 gbench_a.json / gbench_b.json come from "another" Google Benchmark program:
 no concbench names or context keys, units ns/us/ms/s, mostly 1 repetition.
+
+labelled.json is base.json as the C driver writes it since issue 10: every
+entry has a label ("kernel=k mode=thread tasks=4 workers=2") and the context
+a "modes" list, in which process comes before thread (unlike MODE_ORDER).
 """
 
 import json
@@ -24,16 +28,19 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
-from cbscripts import (BAD_FIXTURES, FIXTURES, SCRIPTS,
-                       exact_mann_whitney_p, one_line_error, run_script)
+from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
+                       base_with, exact_mann_whitney_p, make_unusable,
+                       one_line_error, run_script, with_deep_context)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
 GB_A = FIXTURES / "gbench_a.json"
 GB_B = FIXTURES / "gbench_b.json"
+LABELLED = FIXTURES / "labelled.json"
 K_SERIAL = "k/serial/tasks:4/workers:1/manual_time"
 FEW = "few/serial/tasks:4/workers:1/manual_time"
 
@@ -312,6 +319,106 @@ def test_one_bad_file_among_good_ones_fails(tmp_path):
     one_line_error(run_script("compare", BASE, bad, NEW), bad)
 
 
+@pytest.mark.parametrize("case", UNUSABLE)
+def test_unusable_input_fails_on_one_line(tmp_path, case):
+    path, problem = make_unusable(tmp_path, case)
+    line = one_line_error(run_script("compare", BASE, path), path)
+    assert line == f"compare: {path}: {problem}"
+
+
+def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
+    """The open does not block and the file is checked again once open."""
+    fifo = tmp_path / "swapped.json"
+    os.mkfifo(fifo)
+    code = (f"import os, sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
+            "import cbresults as cb; "
+            f"regular = os.stat({str(BASE)!r}); "
+            "cb.os.stat = lambda path: regular; "
+            f"cb.read_json({str(fifo)!r})")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        f"cbresults.InputError: {fifo}: is a FIFO, not a JSON file")
+
+
+def test_quotients_beyond_float_range_are_null(compare, capsys, tmp_path):
+    data = json.loads(BASE.read_text())
+    for entry in data["benchmarks"]:
+        if entry["run_name"] == K_SERIAL:
+            entry.update(real_time=1e300, time_unit="s")
+        elif entry["run_name"] == "k/thread/tasks:4/workers:2/manual_time":
+            entry.update(real_time=1e-300, time_unit="ns")
+    path = tmp_path / "extreme.json"
+    path.write_text(json.dumps(data))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    thread = row(summary, "k", "thread", 2)      # 1e300 s / 1e-309 s
+    assert (thread["speedup"], thread["efficiency"]) == (None, None)
+    assert row(summary, "k", "thread", 4)["speedup"] == pytest.approx(
+        1e300 / 0.04)
+
+
+def test_nesting_up_to_the_limit_is_accepted(compare, capsys, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text(with_deep_context(MAX_DEPTH))
+    report = report_of(compare, capsys, path)
+    assert report["files"][0]["benchmarks"] == 8
+
+
+def test_zero_times_where_no_time_is_taken_are_accepted(compare, capsys,
+                                                         tmp_path):
+    # An errored repetition (new.json's bad/thread holds real_time 0.0) and
+    # a stddev of 0 are no times of a repetition.
+    stddev = '"aggregate_name": "stddev", "aggregate_unit": "time", ' \
+             '"iterations": 5, "real_time": 1.5811388300841898'
+    path = tmp_path / "steady.json"
+    path.write_text(base_with(stddev, stddev.replace("1.5811388300841898",
+                                                     "0")))
+    report = report_of(compare, capsys, path, NEW)
+    assert report["comparison"]["errored"][0]["messages"] == [
+        None, "batch timed out"]
+
+
+def test_names_that_are_no_valid_text_are_shown_escaped(tmp_path):
+    path = tmp_path / "surrogate.json"
+    path.write_text(BASE.read_text().replace("gone/", "gone\\ud800/"))
+    proc = run_script("compare", path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "No serial run, so no speedup, for: bad (4 tasks), gone\\ud800 " \
+           "(4 tasks)." in " ".join(proc.stdout.split())
+
+
+# --------------------------------------------------------------- options
+
+@pytest.mark.parametrize("args, line", [
+    (["--alpha", "2", BASE], "--alpha: must be between 0 and 1"),
+    (["--alpha", "nan", BASE], "--alpha: must be between 0 and 1"),
+    (["--alpha", "x", BASE], "--alpha: invalid float value: 'x'"),
+    (["--alpha"], "--alpha: expected one argument"),
+    (["--format", "xml", BASE], "--format: invalid choice: 'xml' (choose "
+                                "from 'text', 'markdown', 'json')"),
+    (["--newest", "0", FIXTURES], "--newest: takes N >= 1 and exactly one "
+                                  "DIR"),
+    (["--newest", "2", BASE, NEW], "--newest: takes N >= 1 and exactly one "
+                                   "DIR"),
+    (["--bogus", BASE], "unrecognized arguments: --bogus"),
+    ([], "the following arguments are required: FILE"),
+])
+def test_option_errors_are_one_line(args, line):
+    proc = run_script("compare", *args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", f"compare: {line}\n")
+
+
+def test_help_is_the_whole_help():
+    proc = run_script("compare", "--help")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: compare [-h]")
+    words = " ".join(proc.stdout.split())
+    assert "--alpha ALPHA significance level (default 0.05)" in words
+    assert "--details text and markdown: also list every run" in words
+
+
 # --------------------------------------------------------------- --newest
 
 def results_dir(tmp_path, *names):
@@ -341,6 +448,15 @@ def test_newest_with_one_file_gives_the_summary(compare, capsys, tmp_path):
     assert f"{directory} holds only 1 *.json: showing the one-file " \
            "summary" in " ".join(out.split())
     assert "Best strategy per kernel and workers: base" in out
+
+
+def test_newest_takes_only_regular_files(compare, capsys, tmp_path):
+    directory = results_dir(tmp_path, "base.json")
+    os.mkfifo(directory / "fifo.json")
+    (directory / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (directory / "dir.json").mkdir()
+    report = report_of(compare, capsys, "--newest", 2, directory)
+    assert [f["label"] for f in report["files"]] == ["base"]
 
 
 @pytest.mark.parametrize("make", ["missing", "empty"])
@@ -374,3 +490,167 @@ def test_chunk_is_part_of_the_strategy(compare, name, chunk, strategy):
     order = {"k": 0}
     assert (cbresults.config_key(order, plain) <=
             cbresults.config_key(order, config))
+
+
+# -------------------------------------- names beyond what concbench runs
+
+def renamed_base(tmp_path, fields):
+    """base.json with k/thread/tasks:4/workers:2 renamed to k/thread/FIELDS;
+    (path, the new run name)."""
+    path = tmp_path / "renamed.json"
+    path.write_text(BASE.read_text().replace("k/thread/tasks:4/workers:2/",
+                                             f"k/thread/{fields}/"))
+    return path, f"k/thread/{fields}/manual_time"
+
+
+@pytest.mark.parametrize("fields", [
+    "tasks:4/workers:99999999999999999999", f"tasks:{'9' * 5000}/workers:2",
+    "tasks:4097/workers:2", "tasks:4/workers:257", "tasks:0/workers:2",
+    "tasks:4/workers:2/chunk:0", "tasks:4/workers:2/chunk:4097"])
+def test_names_beyond_concbench_limits_are_other_benchmarks(
+        compare, capsys, tmp_path, fields):
+    path, name = renamed_base(tmp_path, fields)
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    assert name in [o["name"] for o in summary["other"]]
+    assert [(r["mode"], r["workers"]) for r in summary["rows"]
+            if r["kernel"] == "k"] == [
+        ("serial", 1), ("process", 2), ("thread", 4), ("process", 4)]
+
+
+@pytest.mark.parametrize("name, config", [
+    ("k/thread/tasks:4096/workers:256/manual_time",
+     ("k", "thread", 4096, 256, None)),
+    ("k/thread_pool/tasks:1/workers:1/chunk:4096/manual_time",
+     ("k", "thread_pool", 1, 1, 4096)),
+    ("k/thread_pool/tasks:8/workers:2/chunk:1", ("k", "thread_pool", 8, 2,
+                                                 None)),
+])
+def test_names_within_concbench_limits(compare, name, config):
+    assert compare.cb.parse_name(name) == compare.cb.Config(*config)
+
+
+# ------------------------------------------- labels and the modes context
+
+def k_rows(report, index=0):
+    """(mode, workers) of kernel k's rows in a file's summary, in order."""
+    return [(r["mode"], r["workers"]) for r in
+            report["summaries"][index]["rows"] if r["kernel"] == "k"]
+
+
+def test_labels_give_the_configs_names_give(compare, capsys):
+    cb = compare.cb
+    benches = cb.load(str(LABELLED), "labelled").benches.values()
+    assert all(b.label is not None for b in benches)
+    assert [cb.parse_label(b.label) for b in benches] == [
+        cb.parse_name(b.name) for b in benches]
+    assert None not in [b.config for b in benches]
+
+    def rows(path):
+        summary = report_of(compare, capsys, path)["summaries"][0]
+        return sorted((r["name"], r["strategy"], r["speedup"])
+                      for r in summary["rows"])
+    assert rows(LABELLED) == rows(BASE)
+
+
+@pytest.mark.parametrize("name, label", [
+    ("noop/thread_pool/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=thread_pool tasks=16 workers=2 chunk=1"),
+    ("noop/thread_pool/tasks:16/workers:2/chunk:auto/manual_time",
+     "kernel=noop mode=thread_pool tasks=16 workers=2 chunk=auto"),
+    ("noop/process_pool/tasks:16/workers:4/chunk:3/manual_time",
+     "kernel=noop mode=process_pool tasks=16 workers=4 chunk=3"),
+    ("gmp_pow/gil/tasks:16/workers:2/manual_time",
+     "kernel=gmp_pow mode=gil tasks=16 workers=2 switch_us=5000"),
+    ("noop/process/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=process tasks=16 workers=2 payload=64 transport=shm"),
+])
+def test_label_and_name_agree(compare, name, label):
+    config = compare.cb.parse_label(label)
+    assert config is not None
+    assert config == compare.cb.parse_name(name)
+
+
+def test_baseline_label_is_no_config(compare):
+    cb = compare.cb
+    assert cb.parse_label("baseline=fork_exit_waitpid tasks=16") is None
+    bench = cb.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
+                     label="baseline=fork_exit_waitpid tasks=16")
+    assert bench.config is None
+
+
+def test_the_label_is_what_counts(compare, capsys, tmp_path):
+    """A run named like no concbench run is one by its label."""
+    text = LABELLED.read_text().replace(
+        "k/thread/tasks:4/workers:2/manual_time", "custom_run").replace(
+        "kernel=k mode=thread tasks=4 workers=2",
+        "kernel=k mode=thread_pool tasks=4 workers=2 chunk=auto")
+    path = tmp_path / "custom.json"
+    path.write_text(text)
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    custom = next(r for r in summary["rows"] if r["name"] == "custom_run")
+    assert (custom["strategy"], custom["workers"]) == (
+        "thread_pool chunk:auto", 2)
+    assert custom["speedup"] == pytest.approx(2.0)
+    assert summary["other"] == []
+
+
+@pytest.mark.parametrize("label", [
+    "a label from C", "kernel=k mode=thread tasks=4",
+    "kernel=k mode=thread tasks=4 workers=999",
+    "kernel=k mode=thread tasks=4 workers=2 chunk=0",
+    "kernel=k kernel=j mode=thread tasks=4 workers=2",
+    "kernel=k mode=thread tasks=4 workers=2 stray", "kernel=k mode= "
+    "tasks=4 workers=2", ""])
+def test_a_label_that_does_not_parse_falls_back_to_the_name(
+        compare, capsys, tmp_path, label):
+    text = LABELLED.read_text().replace(
+        "kernel=k mode=thread tasks=4 workers=2", label)
+    path = tmp_path / "odd_label.json"
+    path.write_text(text.replace("k/thread/tasks:4/workers:2/",
+                                 "k/thread/tasks:4/workers:3/"))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    thread = row(summary, "k", "thread", 3)
+    assert thread["speedup"] == pytest.approx(2.0)
+
+
+def test_the_context_gives_the_mode_order(compare, capsys):
+    assert k_rows(report_of(compare, capsys, LABELLED)) == [
+        ("serial", 1), ("process", 2), ("thread", 2), ("process", 4),
+        ("thread", 4)]
+    status, out = run_main(compare, capsys, LABELLED)
+    table = out[out.index("Speedup over serial: labelled"):].splitlines()
+    assert [ln.split()[4] for ln in table[4:6]] == ["process", "thread"]
+
+
+def test_without_modes_context_mode_order_is_mode_order(compare, capsys):
+    assert k_rows(report_of(compare, capsys, BASE)) == [
+        ("serial", 1), ("thread", 2), ("process", 2), ("thread", 4),
+        ("process", 4)]
+    both = report_of(compare, capsys, BASE, LABELLED)     # each its own
+    assert k_rows(both, 0) == k_rows(report_of(compare, capsys, BASE))
+    assert k_rows(both, 1) == k_rows(report_of(compare, capsys, LABELLED))
+
+
+def test_modes_context_with_its_properties(compare):
+    result = compare.cb.load(str(LABELLED), "labelled")
+    assert list(result.modes) == [
+        "serial", "process", "thread", "thread_pool", "process_pool",
+        "spawn", "forkserver", "gil", "async", "openmp"]
+    assert result.modes["serial"] == ("single_worker",)
+    assert result.modes["forkserver"] == ("pool", "fresh_image")
+    assert result.modes["gil"] == ()
+
+
+@pytest.mark.parametrize("modes", [
+    "5", '"thread serial:"', '"thread serial::x"', '"thread thread serial"',
+    '"thread serial:a,,b"', '""'])
+def test_a_modes_context_that_does_not_parse_is_ignored(
+        compare, capsys, tmp_path, modes):
+    path = tmp_path / "odd_modes.json"
+    path.write_text(LABELLED.read_text().replace(
+        '"modes": "serial:single_worker process thread thread_pool:pool,'
+        'chunked process_pool:pool,chunked spawn:fresh_image forkserver:pool,'
+        'fresh_image gil async openmp:pool"', f'"modes": {modes}'))
+    assert compare.cb.load(str(path), "odd").modes is None
+    assert k_rows(report_of(compare, capsys, path)) == k_rows(
+        report_of(compare, capsys, BASE))

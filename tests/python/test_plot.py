@@ -11,11 +11,13 @@ import struct
 import pytest
 from matplotlib.container import BarContainer
 
-from cbscripts import BAD_FIXTURES, FIXTURES, one_line_error, run_script
+from cbscripts import (BAD_FIXTURES, FIXTURES, UNUSABLE, make_unusable,
+                       one_line_error, run_script)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
 GB_A = FIXTURES / "gbench_a.json"
+LABELLED = FIXTURES / "labelled.json"   # process before thread in "modes"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -96,6 +98,26 @@ def test_time_chart_bars(plot):
                for t in figure.texts)       # the suptitle
 
 
+def test_modes_context_orders_bars_and_lines(plot):
+    charts = charts_of(plot, LABELLED, BASE)
+    for ax in panels(charts["time-k-tasks4.png"]):      # one order for all
+        assert [label for label, _ in bars(ax)] == [
+            "serial", "process", "thread", "process", "thread"]
+    for ax in panels(charts["speedup.png"]):
+        assert [ln.get_label() for ln in ax.get_lines()][2:] == [
+            "process", "thread"]
+    (ax,) = panels(charts_of(plot, BASE)["time-k-tasks4.png"])
+    assert [label for label, _ in bars(ax)] == [
+        "serial", "thread", "process", "thread", "process"]
+
+
+def test_a_mode_keeps_its_colour_whatever_the_order(plot):
+    def colours(path):
+        (ax,) = panels(charts_of(plot, path)["time-k-tasks4.png"])
+        return {label: bar.get_facecolor() for label, bar in bars(ax)}
+    assert colours(LABELLED) == colours(BASE)
+
+
 def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
     figure = charts_of(plot, GB_A)["other.png"]
     (ax,) = panels(figure)
@@ -107,6 +129,46 @@ def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
     proc = run_script("plot", "-o", tmp_path, GB_A)
     assert proc.stdout.splitlines() == [str(tmp_path / "other.png")]
     png_size(tmp_path / "other.png")
+
+
+def test_absurd_worker_count_is_drawn_as_another_benchmark(plot, tmp_path):
+    path = tmp_path / "absurd.json"
+    path.write_text(BASE.read_text().replace(
+        "k/thread/tasks:4/workers:2/",
+        "k/thread/tasks:4/workers:99999999999999999999/"))
+    out = tmp_path / "charts"
+    proc = run_script("plot", "-o", out, path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert str(out / "other.png") in proc.stdout.splitlines()
+    figure = charts_of(plot, path)["other.png"]
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "k/thread/tasks:4/workers:99999999999999999999"]
+    time = panels(charts_of(plot, path)["time-k-tasks4.png"])[0]
+    assert [t.get_text() for t in time.get_xticklabels()] == ["1", "2", "4"]
+
+
+def test_chunked_strategies_follow_their_mode(plot, tmp_path):
+    text = BASE.read_text()
+    for old, new in (("k/thread/tasks:4/workers:4/",
+                      "k/thread_pool/tasks:4/workers:2/"),
+                     ("k/process/tasks:4/workers:2/",
+                      "k/thread_pool/tasks:4/workers:2/chunk:auto/"),
+                     ("k/process/tasks:4/workers:4/",
+                      "k/thread_pool/tasks:4/workers:2/chunk:3/")):
+        text = text.replace(old, new)
+    path = tmp_path / "chunks.json"
+    path.write_text(text)
+    charts = charts_of(plot, path)
+    (ax,) = panels(charts["time-k-tasks4.png"])
+    assert [(label, bar.get_height()) for label, bar in bars(ax)] == [
+        ("serial", 100), ("thread", 50), ("thread_pool", 40),
+        ("thread_pool chunk:3", pytest.approx(40.5)),
+        ("thread_pool chunk:auto", 80)]
+    (ax,) = panels(charts["speedup.png"])
+    assert [ln.get_label() for ln in ax.get_lines()][2:] == [
+        "thread", "thread_pool", "thread_pool chunk:3",
+        "thread_pool chunk:auto"]
 
 
 def test_no_partial_png_when_writing_fails(plot, tmp_path):
@@ -141,6 +203,16 @@ def test_missing_file_exits_2_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("case", UNUSABLE)
+def test_unusable_input_fails_on_one_line_and_writes_nothing(tmp_path, case):
+    path, problem = make_unusable(tmp_path, case)
+    out = tmp_path / "charts"
+    out.mkdir()
+    line = one_line_error(run_script("plot", "-o", out, BASE, path), path)
+    assert line == f"plot: {path}: {problem}"
+    assert list(out.iterdir()) == []
+
+
 def test_all_errored_is_nothing_to_plot(plot, capsys, tmp_path):
     data = json.loads(BASE.read_text())
     for entry in data["benchmarks"]:
@@ -162,3 +234,25 @@ def test_newest_without_files(plot, capsys, tmp_path, make):
     err = capsys.readouterr().err
     assert err.startswith(f"plot: {directory}: ") and err.count("\n") == 1
     assert not (directory / "charts").exists()
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o"], "-o/--outdir: expected one argument"),
+    (["--newest", "x", FIXTURES], "--newest: invalid int value: 'x'"),
+    (["--newest", "0", FIXTURES], "--newest: takes N >= 1 and exactly one "
+                                  "DIR"),
+    (["--bogus", BASE], "unrecognized arguments: --bogus"),
+])
+def test_option_errors_are_one_line(tmp_path, args, line):
+    proc = run_script("plot", "-o", tmp_path, *args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", f"plot: {line}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_is_the_whole_help():
+    proc = run_script("plot", "--help")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: plot [-h]")
+    assert "-o OUTDIR, --outdir OUTDIR directory for the charts (default: " \
+           ".)" in " ".join(proc.stdout.split())
