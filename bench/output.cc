@@ -23,8 +23,10 @@
 namespace cb {
 namespace {
 
-// The temporary name in use, for remove_partial_output; "" when none.
-char partial[PATH_MAX];
+// The temporary name in use, relative to partial_dir, for
+// remove_partial_output; have_partial says whether it exists.
+char partial[64];
+int partial_dir = -1;
 volatile sig_atomic_t have_partial;
 
 std::string folder_of(const std::string &path)
@@ -35,23 +37,16 @@ std::string folder_of(const std::string &path)
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+std::string base_of(const std::string &path)
+{
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 bool fail(std::string *why, const std::string &what)
 {
     *why = what + ": " + std::strerror(errno);
     return false;
-}
-
-// A temporary name beside path: "<path>.tmp-<pid>", if it fits.
-bool temporary_name(const std::string &path, std::string *why)
-{
-    int n = std::snprintf(partial, sizeof partial, "%s.tmp-%d", path.c_str(),
-                          (int)getpid());
-    if (n < 0 || (size_t)n >= sizeof partial) {
-        errno = ENAMETOOLONG;
-        partial[0] = '\0';
-        return fail(why, "no room for a temporary name beside it");
-    }
-    return true;
 }
 
 bool write_all(int fd, const std::string &text, std::string *why)
@@ -83,16 +78,16 @@ bool output_writable(const std::string &path, std::string *why)
     }
     std::string dir = folder_of(path);
     if (stat(dir.c_str(), &st) != 0)
-        return fail(why, "its folder " + dir);
+        return fail(why, "its folder");
     if (!S_ISDIR(st.st_mode)) {
-        *why = dir + " is not a folder";
+        *why = "its folder is not a folder";
         return false;
     }
     if (access(dir.c_str(), W_OK | X_OK) != 0)
-        return fail(why, "its folder " + dir);
-    if (path.size() + 32 >= PATH_MAX) {
+        return fail(why, "its folder");
+    if (base_of(path).size() > NAME_MAX) {
         errno = ENAMETOOLONG;
-        return fail(why, "the name");
+        return fail(why, "its name");
     }
     return true;
 }
@@ -100,22 +95,28 @@ bool output_writable(const std::string &path, std::string *why)
 bool write_whole(const std::string &path, const std::string &text,
                  std::string *why)
 {
-    std::string dir = folder_of(path);
+    // Every name below is relative to the folder, so that a path as long
+    // as the system allows needs no longer temporary one.
+    std::string dir = folder_of(path), base = base_of(path);
+    int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return fail(why, "opening its folder");
+    std::snprintf(partial, sizeof partial, ".concbench-%d.tmp",
+                  (int)getpid());
+    partial_dir = dfd;
     // Unnamed first; the file system may not have O_TMPFILE.
-    int fd = open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-    bool unnamed = fd >= 0;
-    if (!temporary_name(path, why)) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
+    int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    bool unnamed = fd >= 0, ok = true;
     if (!unnamed) {
-        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = openat(dfd, partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    0644);
         if (fd < 0)
-            return fail(why, "creating it");
-        have_partial = 1;
+            ok = fail(why, "creating it");
+        else
+            have_partial = 1;
     }
-    bool ok = write_all(fd, text, why);
+    if (ok)
+        ok = write_all(fd, text, why);
     if (ok && fsync(fd) != 0)
         ok = fail(why, "writing it to disk");
     if (ok && unnamed) {
@@ -123,33 +124,29 @@ bool write_whole(const std::string &path, const std::string &text,
         char proc[64];
         std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         have_partial = 1;
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, partial, AT_SYMLINK_FOLLOW) != 0) {
+        if (linkat(AT_FDCWD, proc, dfd, partial, AT_SYMLINK_FOLLOW) != 0) {
             have_partial = 0;
             ok = fail(why, "naming it");
         }
     }
-    if (close(fd) != 0 && ok)
+    if (fd >= 0 && close(fd) != 0 && ok)
         ok = fail(why, "closing it");
-    if (ok && std::rename(partial, path.c_str()) != 0)
+    if (ok && renameat(dfd, partial, dfd, base.c_str()) != 0)
         ok = fail(why, "renaming it into place");
     if (!ok && have_partial)
-        unlink(partial);
+        unlinkat(dfd, partial, 0);
     have_partial = 0;
-    if (ok) {
-        // The rename itself on disk too.
-        int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if (ok)
+        fsync(dfd); // the rename itself on disk too
+    partial_dir = -1;
+    close(dfd);
     return ok;
 }
 
 void remove_partial_output()
 {
-    if (have_partial)
-        unlink(partial);
+    if (have_partial && partial_dir >= 0)
+        unlinkat(partial_dir, partial, 0);
 }
 
 } // namespace cb

@@ -8,7 +8,8 @@
 namespace cb {
 
 // Whether path can be written later: its folder exists and is writable,
-// and path is not a folder. On false, why says what is wrong.
+// path is not a folder, and its last part is a file name the system
+// allows. On false, why says what is wrong.
 bool output_writable(const std::string &path, std::string *why);
 
 // Write text to path whole, or not at all: into an unnamed file in path's

@@ -4,6 +4,9 @@ file or process left behind.
 """
 import json
 import os
+import pathlib
+import shutil
+import tempfile
 import resource
 import signal
 import subprocess
@@ -61,6 +64,16 @@ def run(concbench, *args, env=None, timeout=120):
     (["--quick=yes"], "--quick"),
     (["--bogus"], "--bogus"),
     (["--benchmark_bogus=1"], "--benchmark_bogus"),
+    (["--benchmark_filter=("], "--benchmark_filter"),
+    (["--benchmark_filter=zzz"], "--benchmark_filter"),
+    (["--benchmark_repetitions=0"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions=-1"], "--benchmark_repetitions"),
+    (["--benchmark_out_format=xml"], "--benchmark_out_format"),
+    (["--benchmark_out_format=csv"], "--benchmark_out_format"),
+    (["--benchmark_list_tests=maybe"], "--benchmark_list_tests"),
+    (["--order=random"], "--order"),
+    (["--order=sequential", "--benchmark_enable_random_interleaving=true"],
+     "--order"),
 ])
 def test_bad_flags(concbench, tmp_path, args, flag):
     out = tmp_path / "out.json"
@@ -404,3 +417,248 @@ def test_killed_run_leaves_nothing_behind(concbench_test, tmp_path):
     while leftover_processes(concbench_test) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert leftover_processes(concbench_test) == []
+
+
+# ---- Rounds, order and the machine's steadiness (issue 9) ----
+
+def iterations(data):
+    return [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+
+
+@pytest.fixture(scope="module")
+def rounds_run(concbench, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rounds") / "rounds.json"
+    r = run(concbench, "--kernels=noop,io_sleep", "--io-ms=1",
+            "--modes=serial,thread,process", "--workers=1,2", "--tasks=3",
+            "--benchmark_repetitions=3", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    return r, json.loads(out.read_text())
+
+
+def test_rounds_run_every_benchmark_once_a_round(rounds_run):
+    _, data = rounds_run
+    runs = iterations(data)
+    names = {b["run_name"] for b in runs}
+    assert len(names) == 2 * 5     # two kernels, serial + 2 x 2 workers
+    for name in names:
+        mine = [b for b in runs if b["run_name"] == name]
+        assert sorted(b["round"] for b in mine) == [1, 2, 3]
+        assert sorted(b["repetition_index"] for b in mine) == [0, 1, 2]
+        assert all(b["repetitions"] == 3 for b in mine)
+    # A round ends before the next begins: every benchmark of round k is
+    # done before any of round k + 1 starts.
+    for k in (1, 2):
+        end_k = max(b["t_end_s"] for b in runs if b["round"] == k)
+        start_next = min(b["t_start_s"] for b in runs if b["round"] == k + 1)
+        assert end_k <= start_next
+    # Google Benchmark's four aggregates of each, over the three rounds.
+    aggs = [b for b in data["benchmarks"] if b["run_type"] == "aggregate"]
+    for name in names:
+        assert sorted(b["aggregate_name"] for b in aggs
+                      if b["run_name"] == name) == ["cv", "mean", "median",
+                                                    "stddev"]
+    ctx = data["context"]
+    assert ctx["order"] == "rounds" and ctx["rounds"] == "3"
+    assert ctx["order_seed"].isdigit()
+
+
+def test_every_repetition_has_the_machines_figures(rounds_run):
+    _, data = rounds_run
+    for b in iterations(data):
+        assert b["machine_speed"] > 0
+        assert 0 <= b["t_start_s"] <= b["t_end_s"]
+        assert b["steal_cpus"] >= 0 and b["other_cpus"] >= 0
+    quota = data["context"]["cpu_quota"]
+    assert quota in ("none", "unknown") or float(quota) > 0
+    # The median repetition ran at the typical speed, by definition, give
+    # or take the canaries that bracket it.
+    speeds = sorted(b["machine_speed"] for b in iterations(data))
+    assert 0.5 < speeds[len(speeds) // 2] < 2
+
+
+def test_rounds_show_progress_and_the_table_in_order(rounds_run):
+    r, _ = rounds_run
+    progress = [line for line in r.stderr.splitlines() if " round " in line]
+    assert [line.split(" round ")[1].split(" done")[0]
+            for line in progress] == ["1 of 3", "2 of 3", "3 of 3"]
+    assert all("elapsed" in line and "left" in line for line in progress)
+    # The table comes at the end, in registration order.
+    rows = [line.split()[0] for line in r.stdout.splitlines()
+            if line.startswith(("noop/", "io_sleep/"))]
+    first = list(dict.fromkeys(n.removesuffix("_mean").removesuffix(
+        "_median").removesuffix("_stddev").removesuffix("_cv")
+        for n in rows))
+    assert first == [f"{k}/{m}/tasks:3/workers:{w}/manual_time"
+                     for k in ("noop", "io_sleep")
+                     for m, ws in (("serial", [1]), ("thread", [1, 2]),
+                                   ("process", [1, 2]))
+                     for w in ws]
+
+
+def test_sequential_order_runs_each_benchmark_back_to_back(concbench,
+                                                          tmp_path):
+    out = tmp_path / "seq.json"
+    r = run(concbench, "--kernels=noop", "--modes=serial,thread",
+            "--workers=1,2", "--tasks=3", "--order=sequential",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    runs = sorted(iterations(data), key=lambda b: b["t_start_s"])
+    assert [b["run_name"] for b in runs] == [
+        f"noop/{m}/tasks:3/workers:{w}/manual_time"
+        for m, w in (("serial", 1), ("thread", 1), ("thread", 2))
+        for _ in range(2)]
+    assert all("round" not in b for b in runs)
+    assert data["context"]["order"] == "sequential"
+    assert " round " not in r.stderr
+
+
+# ---- The result file: whole or untouched (issue 11) ----
+
+EARLIER = '{"an earlier result": true}\n'
+
+
+def small_run(concbench, out, *extra):
+    return run(concbench, "--kernels=noop", "--modes=serial,thread",
+               "--workers=1,2", "--tasks=2", "--benchmark_min_time=0.001",
+               f"--benchmark_out={out}", *extra)
+
+
+@pytest.mark.parametrize("args, code", [
+    (["--benchmark_filter=zzz"], 2),      # matches nothing
+    (["--benchmark_filter=("], 2),        # not a regular expression
+    (["--benchmark_list_tests=true"], 0),
+])
+def test_a_run_that_measures_nothing_leaves_the_file(concbench, tmp_path,
+                                                     args, code):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    r = small_run(concbench, out, *args)
+    assert r.returncode == code, r.stderr
+    assert out.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    if code == 2:
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert "--benchmark_filter" in r.stderr
+    else:
+        assert "noop/thread/tasks:2/workers:2/manual_time" in r.stdout
+
+
+def test_an_earlier_file_is_replaced_whole(concbench, tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    r = small_run(concbench, out)
+    assert r.returncode == 0, r.stderr
+    assert len(iterations(json.loads(out.read_text()))) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_a_path_as_long_as_the_system_allows(concbench, tmp_path):
+    # 4095 characters: no temporary name beside it may be longer.
+    fd = os.open(tmp_path, os.O_RDONLY)
+    path = str(tmp_path)
+    try:
+        # Folders of up to 250 characters, then a name of 100 to 250.
+        while 4095 - len(path) - 1 > 250:
+            part = "d" * min(250, 4095 - len(path) - 1 - 100 - 1)
+            os.mkdir(part, dir_fd=fd)
+            new = os.open(part, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd, path = new, f"{path}/{part}"
+        name = "f" * (4095 - len(path) - 1)
+        with open(os.open(name, os.O_WRONLY | os.O_CREAT, dir_fd=fd),
+                  "w") as f:
+            f.write(EARLIER)
+        out = f"{path}/{name}"
+        assert len(out) == 4095
+        r = small_run(concbench, out)
+        assert r.returncode == 0, r.stderr
+        with open(os.open(name, os.O_RDONLY, dir_fd=fd)) as f:
+            assert len(iterations(json.load(f))) == 3
+        assert os.listdir(fd) == [name]
+    finally:
+        os.close(fd)
+
+
+def test_sigkill_mid_run_leaves_nothing(concbench_test, tmp_path):
+    out = tmp_path / "killed.json"
+    out.write_text(EARLIER)
+    p = subprocess.Popen([concbench_test, "--kernels=noop,fault_hang",
+                          "--modes=process,thread_pool", "--workers=2",
+                          "--tasks=3", f"--benchmark_out={out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    p.kill()
+    assert p.wait(timeout=30) == -signal.SIGKILL
+    assert out.read_text() == EARLIER
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["killed.json"]
+
+
+def can_mount_tmpfs():
+    return os.geteuid() == 0 and os.path.exists("/bin/mount")
+
+
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root to mount")
+def test_a_full_disk_is_an_error_and_the_earlier_file_stays(concbench,
+                                                             tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs",
+                        str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        out = mnt / "out.json"
+        out.write_text(EARLIER)
+        r = run(concbench, "--kernels=noop,io_sleep", "--io-ms=1",
+                "--modes=serial,thread,process,thread_pool", "--workers=1,2",
+                "--tasks=2", "--benchmark_repetitions=2",
+                "--benchmark_min_time=0.001", f"--benchmark_out={out}")
+        assert r.returncode == 1
+        errors = [line for line in r.stderr.splitlines()
+                  if str(out) in line and "No space left" in line]
+        assert len(errors) == 1, r.stderr
+        assert "wrote" not in r.stderr
+        assert out.read_text() == EARLIER
+        assert sorted(p.name for p in mnt.iterdir()) == ["out.json"]
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def as_user_with_nproc(limit):
+    """preexec_fn: this child may have at most limit processes and threads
+    (as nobody, when run as root: root ignores RLIMIT_NPROC)."""
+    def limit_it():
+        if os.geteuid() == 0:
+            os.setgid(65534)
+            os.setuid(65534)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+    return limit_it
+
+
+def test_openmp_out_of_threads_is_that_benchmarks_error(concbench):
+    if "openmp" not in built_modes(concbench):
+        pytest.skip("built without OpenMP")
+    # A folder the user nobody can write (pytest's tmp_path is root's).
+    work = pathlib.Path(tempfile.mkdtemp(prefix="cb-nproc-"))
+    work.chmod(0o777)
+    out = work / "out.json"
+    p = subprocess.run([concbench, "--kernels=noop",
+                        "--modes=openmp,serial", "--workers=64",
+                        "--tasks=300", "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       preexec_fn=as_user_with_nproc(40))
+    assert p.returncode == 1, p.stderr
+    assert "libgomp" not in p.stderr
+    runs = {b["name"]: b for b in iterations(json.loads(out.read_text()))}
+    omp = runs["noop/openmp/tasks:300/workers:64/manual_time"]
+    assert omp["error_occurred"]
+    assert "pthread_create: Resource temporarily unavailable" in \
+        omp["error_message"]
+    assert not runs["noop/serial/tasks:300/workers:1/manual_time"].get(
+        "error_occurred")
+    assert sorted(x.name for x in work.iterdir()) == ["out.json"]
+    shutil.rmtree(work)

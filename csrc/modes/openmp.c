@@ -19,24 +19,45 @@
 #include <pthread.h>
 #include <string.h>
 
-static void *idle(void *arg)
+/* The probe's threads wait here until all of them exist. */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t open_cond;
+    bool open;
+};
+
+static void *wait_at_gate(void *arg)
 {
-    return arg;
+    struct gate *g = arg;
+    pthread_mutex_lock(&g->lock);
+    while (!g->open)
+        pthread_cond_wait(&g->open_cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
 }
 
 /*
  * libgomp ends the whole program when it cannot create a thread. So first
- * create (and join) the W - 1 threads the team needs ourselves, to turn a
- * process out of threads into this benchmark's error; the team is then
- * made at once, and later batches reuse it.
+ * create the W - 1 threads the team needs ourselves, all alive at once (as
+ * the team's will be, against a process limit such as RLIMIT_NPROC), then
+ * let them end and join them: a process out of threads is then this
+ * benchmark's error, and the team is made at once, and later batches reuse
+ * it.
  */
 static int probe_threads(unsigned n, struct cb_error *err)
 {
     pthread_t tids[CB_MAX_WORKERS];
+    struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                     false};
     unsigned made = 0;
     int e = 0;
-    while (made < n && (e = pthread_create(&tids[made], NULL, idle, NULL)) == 0)
+    while (made < n &&
+           (e = pthread_create(&tids[made], NULL, wait_at_gate, &g)) == 0)
         made++;
+    pthread_mutex_lock(&g.lock);
+    g.open = true;
+    pthread_cond_broadcast(&g.open_cond);
+    pthread_mutex_unlock(&g.lock);
     for (unsigned i = 0; i < made; i++)
         pthread_join(tids[i], NULL);
     if (made == n)
