@@ -75,11 +75,33 @@ static uint64_t task_tag(unsigned task)
     return z ^ (z >> 31);
 }
 
+struct concbench_task cb_kernel_task(unsigned task,
+                                     const struct cb_params *params,
+                                     const struct cb_worker *worker)
+{
+    return (struct concbench_task){
+        .index = task,
+        .io_ms = params->io_ms,
+        .hooks = worker ? worker->hooks : NULL,
+        .hooks_ctx = worker ? worker->ctx : NULL,
+    };
+}
+
+uint64_t cb_kernel_value(const struct cb_kernel *kernel, unsigned task,
+                         const struct cb_params *params,
+                         const struct cb_worker *worker)
+{
+    struct concbench_task t = cb_kernel_task(task, params, worker);
+    return kernel->run(&t);
+}
+
 uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params,
                           const struct cb_worker *worker)
 {
-    return cb_kernel_value_digest(task, kernel->run(task, params, worker));
+    return cb_kernel_value_digest(task,
+                                  cb_kernel_value(kernel, task, params,
+                                                  worker));
 }
 
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
@@ -97,5 +119,6 @@ bool cb_kernel_check(const struct cb_kernel *kernel, unsigned task,
                      uint64_t digest, const struct cb_params *params,
                      char *why, size_t why_len)
 {
-    return kernel->check(digest ^ task_tag(task), params, why, why_len);
+    struct concbench_task t = cb_kernel_task(task, params, NULL);
+    return kernel->check(digest ^ task_tag(task), &t, why, why_len) != 0;
 }

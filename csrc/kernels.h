@@ -13,6 +13,8 @@
 #ifndef CB_KERNELS_H
 #define CB_KERNELS_H
 
+#include "concbench_kernel.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,37 +24,14 @@ extern "C" {
 #endif
 
 /*
- * Points where a kernel lets its runner in, for a mode that must act while
- * a task runs (gil: a global lock that a computing task holds and yields).
- * Kernels call them (through cb_checkpoint and cb_block_*) but know nothing
- * of what they do; any may be NULL.
- *
- * - checkpoint: a CPU-bound kernel calls it every so often (logpow every
- *   CB_CHECKPOINT_EVERY iterations), where it could stop and resume without
- *   changing its result; a kernel that is one library call (gmp_pow) never
- *   does, like a single Python bytecode.
- * - block_begin, block_end: around a wait that uses no CPU (io_sleep's
- *   sleep), as Python releases the GIL around time.sleep.
- * - task_begin, task_end: called by cb_task_run, not by kernels, around the
- *   kernel and inside the task's measured interval.
- */
-struct cb_hooks {
-    void (*checkpoint)(void *ctx);
-    void (*block_begin)(void *ctx);
-    void (*block_end)(void *ctx);
-    void (*task_begin)(void *ctx);
-    void (*task_end)(void *ctx);
-};
-
-/*
  * The worker a task runs in, as the task sees it: its slot, and the hooks
  * of the mode that runs it. Made by the mode in the thread or process that
  * runs the task, so it may hold pointers: it never crosses a process.
  */
 struct cb_worker {
-    int slot;                     /* 0..W-1 */
-    const struct cb_hooks *hooks; /* NULL, or the mode's */
-    void *ctx;                    /* the hooks' argument */
+    int slot;                            /* 0..W-1 */
+    const struct concbench_hooks *hooks; /* NULL, or the mode's */
+    void *ctx;                           /* the hooks' argument */
 };
 
 /* Iterations of a CPU loop between two checkpoints. */
@@ -66,6 +45,11 @@ struct cb_params {
     unsigned io_ms; /* io_sleep: how long one task blocks */
 };
 
+/*
+ * A kernel: the public interface's fields (concbench_kernel.h: name,
+ * summary, run, check, init), which built-in and loaded kernels share, and
+ * what only built-in kernels may have.
+ */
 struct cb_kernel {
     const char *name;
     const char *summary;
@@ -74,11 +58,12 @@ struct cb_kernel {
      * benchmark kernels do the same work for every task; only the tests'
      * fault kernels look at the index.
      */
-    uint64_t (*run)(unsigned task, const struct cb_params *params,
-                    const struct cb_worker *worker);
-    /* Whether value is right; on false, why[] says what was expected. */
-    bool (*check)(uint64_t value, const struct cb_params *params, char *why,
-                  size_t why_len);
+    uint64_t (*run)(const struct concbench_task *task);
+    /* Non-zero if value is right; else why[] says what was expected. */
+    int (*check)(uint64_t value, const struct concbench_task *task,
+                 char *why, size_t why_len);
+    /* NULL, or once per process before its tasks; 0 or -1 with why[]. */
+    int (*init)(char *why, size_t why_len);
     /*
      * NULL, or: the kernel is a pure wait of this many ns. A pure wait
      * (io_sleep) only waits, without using the CPU, and its value is the
@@ -88,25 +73,9 @@ struct cb_kernel {
      * time it waited with cb_kernel_value_digest.
      */
     int64_t (*wait_ns)(const struct cb_params *params);
+    /* NULL for a built-in kernel; else the library it was loaded from. */
+    const char *library;
 };
-
-static inline void cb_checkpoint(const struct cb_worker *w)
-{
-    if (w && w->hooks && w->hooks->checkpoint)
-        w->hooks->checkpoint(w->ctx);
-}
-
-static inline void cb_block_begin(const struct cb_worker *w)
-{
-    if (w && w->hooks && w->hooks->block_begin)
-        w->hooks->block_begin(w->ctx);
-}
-
-static inline void cb_block_end(const struct cb_worker *w)
-{
-    if (w && w->hooks && w->hooks->block_end)
-        w->hooks->block_end(w->ctx);
-}
 
 /*
  * Call once, before any worker starts. gmp_pow allocates some 200 KB of
@@ -141,7 +110,15 @@ const struct cb_kernel *cb_kernel_by_name(const char *name);
 /* The added kernels, i from 0 while it returns non-NULL. */
 const struct cb_kernel *cb_kernel_added(size_t i);
 
-/* Run kernel for task in worker and return its digest. */
+/* The task kernel's run and check see: index, params and worker's hooks. */
+struct concbench_task cb_kernel_task(unsigned task,
+                                     const struct cb_params *params,
+                                     const struct cb_worker *worker);
+
+/* Run kernel for task in worker: its value, and its digest. */
+uint64_t cb_kernel_value(const struct cb_kernel *kernel, unsigned task,
+                         const struct cb_params *params,
+                         const struct cb_worker *worker);
 uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params,
                           const struct cb_worker *worker);

@@ -36,7 +36,7 @@ void cb_task_run(const struct cb_job *job, unsigned task,
      * Inside the measured interval: a mode's wait to begin (gil's lock) is
      * part of the task's wall time, as it is of a Python thread's.
      */
-    const struct cb_hooks *hooks = worker->hooks;
+    const struct concbench_hooks *hooks = worker->hooks;
     if (hooks && hooks->task_begin)
         hooks->task_begin(worker->ctx);
     uint64_t digest = cb_kernel_digest(job->kernel, task, &job->params,

@@ -23,21 +23,19 @@
 
 enum { FAULTY_TASK = 1 };
 
-static bool zero_check(uint64_t value, const struct cb_params *params,
-                       char *why, size_t why_len)
+static int zero_check(uint64_t value, const struct concbench_task *t,
+                      char *why, size_t why_len)
 {
-    (void)params;
+    (void)t;
     if (value == 0)
         return true;
     snprintf(why, why_len, "value %" PRIu64 ", expected 0", value);
     return false;
 }
 
-static uint64_t crash_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t crash_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     if (task == FAULTY_TASK) {
         /* No core file: the crash is expected and would only litter. */
         setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
@@ -47,32 +45,26 @@ static uint64_t crash_run(unsigned task, const struct cb_params *params,
     return 0;
 }
 
-static uint64_t exit_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t exit_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     if (task == FAULTY_TASK)
         _exit(3);
     return 0;
 }
 
 /* Sleeps, a cancellation point, so that thread modes can stop it too. */
-static uint64_t hang_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t hang_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     while (task == FAULTY_TASK)
         nanosleep(&(struct timespec){.tv_sec = 3600}, NULL);
     return 0;
 }
 
-static uint64_t wrong_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t wrong_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     return task == FAULTY_TASK ? 42 : 0;
 }
 
@@ -82,25 +74,25 @@ static uint64_t wrong_run(unsigned task, const struct cb_params *params,
  * repetitions would fail in one place and succeed in the others, which once
  * crashed Google Benchmark's aggregates (suite.c).
  */
-static uint64_t once_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t once_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     static atomic_uint runs;
     if (task == FAULTY_TASK && atomic_fetch_add(&runs, 1) + 1 == 3)
         return 42;
     return 0;
 }
 
+#define FAULT(n, what, fn)                                                     \
+    {.name = n, .summary = what, .run = fn, .check = zero_check}
+
 const struct cb_kernel cb_fault_kernels[] = {
-    {"fault_crash", "task 1 dies of SIGSEGV", crash_run, zero_check, NULL},
-    {"fault_exit", "task 1 calls _exit(3)", exit_run, zero_check, NULL},
-    {"fault_hang", "task 1 never returns", hang_run, zero_check, NULL},
-    {"fault_wrong", "task 1 returns a wrong digest", wrong_run, zero_check,
-     NULL},
-    {"fault_once", "task 1's third run in a process returns a wrong digest",
-     once_run, zero_check, NULL},
+    FAULT("fault_crash", "task 1 dies of SIGSEGV", crash_run),
+    FAULT("fault_exit", "task 1 calls _exit(3)", exit_run),
+    FAULT("fault_hang", "task 1 never returns", hang_run),
+    FAULT("fault_wrong", "task 1 returns a wrong digest", wrong_run),
+    FAULT("fault_once",
+          "task 1's third run in a process returns a wrong digest", once_run),
 };
 const size_t cb_fault_kernel_count =
     sizeof cb_fault_kernels / sizeof cb_fault_kernels[0];

@@ -104,19 +104,17 @@ static void test_slots_are_a_semaphore(void **state)
 /* A computing kernel that says which thread ran each task. */
 static pid_t ran_on[MAX_T];
 
-static uint64_t where_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t where_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     ran_on[task] = gettid();
     return 0;
 }
 
-static bool where_check(uint64_t value, const struct cb_params *params,
-                        char *why, size_t len)
+static int where_check(uint64_t value, const struct concbench_task *t,
+                       char *why, size_t len)
 {
-    (void)params;
+    (void)t;
     snprintf(why, len, "expected 0, got %llu", (unsigned long long)value);
     return value == 0;
 }

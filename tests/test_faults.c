@@ -109,12 +109,9 @@ static void run_without_processes(void *arg, int fd)
 /* A task of 2 ms of CPU with no cancellation point, counting its starts. */
 static atomic_uint spin_starts;
 
-static uint64_t spin_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t spin_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
-    (void)worker;
+    (void)t;
     atomic_fetch_add(&spin_starts, 1);
     int64_t until = cb_now_ns() + 2000000;
     while (cb_now_ns() < until)
@@ -122,10 +119,10 @@ static uint64_t spin_run(unsigned task, const struct cb_params *params,
     return 0;
 }
 
-static bool spin_check(uint64_t value, const struct cb_params *params,
-                       char *why, size_t len)
+static int spin_check(uint64_t value, const struct concbench_task *t,
+                      char *why, size_t len)
 {
-    (void)params;
+    (void)t;
     snprintf(why, len, "value %llu", (unsigned long long)value);
     return value == 0;
 }

@@ -111,11 +111,8 @@ static void check_holds(const struct gil_batch *b, const struct cb_job *job,
 static atomic_int computing;
 static atomic_int most_computing;
 
-static uint64_t steps_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t steps_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
     uint64_t x = 1;
     for (int step = 0; step < 200; step++) {
         int now = atomic_fetch_add(&computing, 1) + 1;
@@ -126,15 +123,15 @@ static uint64_t steps_run(unsigned task, const struct cb_params *params,
         for (int i = 0; i < 20000; i++)
             x = x * 6364136223846793005u + 1442695040888963407u;
         atomic_fetch_sub(&computing, 1);
-        cb_checkpoint(worker);
+        concbench_checkpoint(t);
     }
     return x == 0; /* 0 unless the sequence hit 0, which it does not */
 }
 
-static bool steps_check(uint64_t value, const struct cb_params *params,
-                        char *why, size_t len)
+static int steps_check(uint64_t value, const struct concbench_task *t,
+                       char *why, size_t len)
 {
-    (void)params;
+    (void)t;
     snprintf(why, len, "expected 0, got %llu", (unsigned long long)value);
     return value == 0;
 }
@@ -244,16 +241,15 @@ static void test_noop_one_hold(void **state)
 }
 
 /* A kernel that computes forever, yielding at checkpoints. */
-static uint64_t spin_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t spin_run(const struct concbench_task *t)
 {
-    (void)params;
+    unsigned task = t->index;
     volatile uint64_t x = task;
     for (;;) {
         for (int i = 0; i < 1000; i++)
             x = x + 1;
         if (task == 1)
-            cb_checkpoint(worker);
+            concbench_checkpoint(t);
         if (task != 1)
             return 0;
     }

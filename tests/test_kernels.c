@@ -24,7 +24,7 @@ static void test_gmp_pow_value(void **state)
 {
     (void)state;
     const struct cb_kernel *k = kernel("gmp_pow");
-    uint64_t v = k->run(0, &params, &plain);
+    uint64_t v = cb_kernel_value(k, 0, &params, &plain);
     assert_int_equal(v >> 32, 1660946);
     assert_int_equal(v & 0xffffffffu, 796694068);
 }
@@ -48,7 +48,7 @@ static void test_gmp_pow_check_value_independently(void **state)
 static void test_logpow_value(void **state)
 {
     (void)state;
-    uint64_t v = kernel("logpow")->run(0, &params, &plain);
+    uint64_t v = cb_kernel_value(kernel("logpow"), 0, &params, &plain);
     double sum;
     memcpy(&sum, &v, sizeof sum);
     assert_true(fabs(sum - 442204090064.24091) <= 1e-12 * 442204090064.24091);
@@ -59,7 +59,7 @@ static void test_io_sleep_sleeps(void **state)
     (void)state;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    uint64_t slept = kernel("io_sleep")->run(0, &params, &plain);
+    uint64_t slept = cb_kernel_value(kernel("io_sleep"), 0, &params, &plain);
     clock_gettime(CLOCK_MONOTONIC, &b);
     int64_t took = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
     assert_true(slept >= 30000000u);
@@ -69,7 +69,7 @@ static void test_io_sleep_sleeps(void **state)
 static void test_noop_value(void **state)
 {
     (void)state;
-    assert_int_equal(kernel("noop")->run(5, &params, &plain), 0);
+    assert_int_equal(cb_kernel_value(kernel("noop"), 5, &params, &plain), 0);
 }
 
 /* Every kernel's digest checks for its own task and for no other. */
@@ -97,7 +97,7 @@ static void test_wrong_values_are_explained(void **state)
 {
     (void)state;
     char why[160];
-    struct cb_params p = {.io_ms = 30};
+    struct concbench_task p = {.io_ms = 30};
     assert_false(kernel("gmp_pow")->check(1660946ull << 32, &p, why,
                                           sizeof why));
     assert_non_null(strstr(why, "796694068"));
@@ -156,7 +156,7 @@ static void on_task_end(void *ctx)
     note(ctx, 't');
 }
 
-static const struct cb_hooks tracing = {.checkpoint = on_checkpoint,
+static const struct concbench_hooks tracing = {.checkpoint = on_checkpoint,
                                         .block_begin = on_block_begin,
                                         .block_end = on_block_end,
                                         .task_begin = on_task_begin,
@@ -178,8 +178,8 @@ static void test_logpow_checkpoints(void **state)
     (void)state;
     struct trace t;
     struct cb_worker w = traced(&t);
-    uint64_t with = kernel("logpow")->run(0, &params, &w);
-    uint64_t without = kernel("logpow")->run(0, &params, &plain);
+    uint64_t with = cb_kernel_value(kernel("logpow"), 0, &params, &w);
+    uint64_t without = cb_kernel_value(kernel("logpow"), 0, &params, &plain);
     assert_int_equal(with, without);
     unsigned per_loop = (500000 + CB_CHECKPOINT_EVERY - 1) / CB_CHECKPOINT_EVERY;
     assert_int_equal(t.checkpoints, 2 * per_loop);
@@ -192,7 +192,7 @@ static void test_io_sleep_blocks(void **state)
     (void)state;
     struct trace t;
     struct cb_worker w = traced(&t);
-    uint64_t slept = kernel("io_sleep")->run(0, &params, &w);
+    uint64_t slept = cb_kernel_value(kernel("io_sleep"), 0, &params, &w);
     assert_string_equal(t.calls, "be");
     assert_true(slept >= 30000000u);
     /* The sleep is inside the bracket. */
@@ -207,8 +207,8 @@ static void test_single_step_kernels_call_no_hooks(void **state)
     for (size_t i = 0; i < 2; i++) {
         struct trace t;
         struct cb_worker w = traced(&t);
-        assert_int_equal(kernel(names[i])->run(0, &params, &w),
-                         kernel(names[i])->run(0, &params, &plain));
+        assert_int_equal(cb_kernel_value(kernel(names[i]), 0, &params, &w),
+                         cb_kernel_value(kernel(names[i]), 0, &params, &plain));
         assert_int_equal(t.n, 0);
         assert_int_equal(t.checkpoints, 0);
     }

@@ -20,19 +20,17 @@ enum { MAX_T = 64 };
  */
 static _Atomic unsigned *runs;
 
-static uint64_t count_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t count_run(const struct concbench_task *t)
 {
-    (void)params;
-    (void)worker;
+    unsigned task = t->index;
     atomic_fetch_add(&runs[task], 1);
     return 7;
 }
 
-static bool count_check(uint64_t value, const struct cb_params *params,
-                        char *why, size_t len)
+static int count_check(uint64_t value, const struct concbench_task *t,
+                       char *why, size_t len)
 {
-    (void)params;
+    (void)t;
     snprintf(why, len, "expected 7, got %llu", (unsigned long long)value);
     return value == 7;
 }

@@ -160,19 +160,16 @@ static void test_kernel_and_params_reach_the_image(void **state)
     }
 }
 
-static uint64_t local_run(unsigned task, const struct cb_params *params,
-                          const struct cb_worker *worker)
+static uint64_t local_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
-    (void)worker;
+    (void)t;
     return 0;
 }
 
-static bool local_check(uint64_t value, const struct cb_params *params,
-                        char *why, size_t len)
+static int local_check(uint64_t value, const struct concbench_task *t,
+                       char *why, size_t len)
 {
-    (void)params;
+    (void)t;
     (void)why;
     (void)len;
     return value == 0;

@@ -9,12 +9,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static uint64_t gmp_pow_run(unsigned task, const struct cb_params *params,
-                            const struct cb_worker *worker)
+static uint64_t gmp_pow_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
-    (void)worker;
+    (void)t;
     mpz_t base, r;
     mpz_init_set_ui(base, 99999);
     mpz_init(r);
@@ -26,10 +23,10 @@ static uint64_t gmp_pow_run(unsigned task, const struct cb_params *params,
     return bits << 32 | mod;
 }
 
-static bool gmp_pow_check(uint64_t value, const struct cb_params *params,
-                          char *why, size_t why_len)
+static int gmp_pow_check(uint64_t value, const struct concbench_task *t,
+                         char *why, size_t why_len)
 {
-    (void)params;
+    (void)t;
     uint64_t bits = value >> 32, mod = value & 0xffffffffu;
     if (bits == CB_GMP_POW_BITS && mod == CB_GMP_POW_MOD)
         return true;

@@ -18,13 +18,11 @@ static int64_t monotonic_ns(void)
 }
 
 /* The value is the time actually slept, so the check can prove the sleep. */
-static uint64_t io_sleep_run(unsigned task, const struct cb_params *params,
-                             const struct cb_worker *worker)
+static uint64_t io_sleep_run(const struct concbench_task *t)
 {
-    (void)task;
-    cb_block_begin(worker);
+    concbench_block_begin(t);
     int64_t begin = monotonic_ns();
-    int64_t end_ns = begin + (int64_t)params->io_ms * 1000000;
+    int64_t end_ns = begin + (int64_t)t->io_ms * 1000000;
     struct timespec until = {
         .tv_sec = end_ns / 1000000000,
         .tv_nsec = end_ns % 1000000000,
@@ -34,14 +32,14 @@ static uint64_t io_sleep_run(unsigned task, const struct cb_params *params,
            EINTR)
         ;
     uint64_t slept = (uint64_t)(monotonic_ns() - begin);
-    cb_block_end(worker);
+    concbench_block_end(t);
     return slept;
 }
 
-static bool io_sleep_check(uint64_t value, const struct cb_params *params,
-                           char *why, size_t why_len)
+static int io_sleep_check(uint64_t value, const struct concbench_task *t,
+                          char *why, size_t why_len)
 {
-    uint64_t want = (uint64_t)params->io_ms * 1000000;
+    uint64_t want = (uint64_t)t->io_ms * 1000000;
     /*
      * No batch outlives the longest timeout, an hour: a larger value is not
      * a sleep time but a digest mixed up with another task's.
@@ -51,7 +49,7 @@ static bool io_sleep_check(uint64_t value, const struct cb_params *params,
         return true;
     if (value < want)
         snprintf(why, why_len, "slept %" PRIu64 " ns, less than the %u ms "
-                 "asked", value, params->io_ms);
+                 "asked", value, t->io_ms);
     else
         snprintf(why, why_len, "%" PRIu64 " ns is no sleep time", value);
     return false;

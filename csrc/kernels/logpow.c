@@ -9,11 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t logpow_run(unsigned task, const struct cb_params *params,
-                           const struct cb_worker *worker)
+static uint64_t logpow_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
     enum { N = 500000, EVERY = CB_CHECKPOINT_EVERY };
     /*
      * One running sum in the original's order: all logs, then all powers.
@@ -25,23 +22,23 @@ static uint64_t logpow_run(unsigned task, const struct cb_params *params,
         int stop = N - i > EVERY ? i + EVERY : N;
         for (; i < stop; i++)
             sum += log((double)i + 1.0);
-        cb_checkpoint(worker);
+        concbench_checkpoint(t);
     }
     for (int i = 0; i < N;) {
         int stop = N - i > EVERY ? i + EVERY : N;
         for (; i < stop; i++)
             sum += pow((double)i, 1.1);
-        cb_checkpoint(worker);
+        concbench_checkpoint(t);
     }
     uint64_t bits;
     memcpy(&bits, &sum, sizeof bits);
     return bits;
 }
 
-static bool logpow_check(uint64_t value, const struct cb_params *params,
-                         char *why, size_t why_len)
+static int logpow_check(uint64_t value, const struct concbench_task *t,
+                        char *why, size_t why_len)
 {
-    (void)params;
+    (void)t;
     double sum;
     memcpy(&sum, &value, sizeof sum);
     if (fabs(sum - CB_LOGPOW_SUM) <= CB_LOGPOW_RTOL * CB_LOGPOW_SUM)

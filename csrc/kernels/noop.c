@@ -4,19 +4,16 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static uint64_t noop_run(unsigned task, const struct cb_params *params,
-                         const struct cb_worker *worker)
+static uint64_t noop_run(const struct concbench_task *t)
 {
-    (void)task;
-    (void)params;
-    (void)worker;
+    (void)t;
     return 0;
 }
 
-static bool noop_check(uint64_t value, const struct cb_params *params,
-                       char *why, size_t why_len)
+static int noop_check(uint64_t value, const struct concbench_task *t,
+                      char *why, size_t why_len)
 {
-    (void)params;
+    (void)t;
     if (value == 0)
         return true;
     snprintf(why, why_len, "value %" PRIu64 ", expected 0", value);

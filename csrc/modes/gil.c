@@ -207,7 +207,7 @@ static void thread_cancelled(void *arg)
 }
 
 /* One task in the thread cb_threads_run made for it, under the lock. */
-static const struct cb_hooks gil_hooks = {
+static const struct concbench_hooks gil_hooks = {
     .checkpoint = hook_checkpoint,
     .block_begin = hook_block_begin,
     .block_end = hook_block_end,
