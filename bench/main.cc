@@ -171,6 +171,9 @@ void print_help()
         "wall time as Google Benchmark's manual time.\n"
         "\n"
         "  --kernels=K,...   kernels to run (default: all; see --list)\n"
+        "  --kernel-lib=PATH load a library of kernels of your own (the\n"
+        "                    interface: concbench_kernel.h); may be given\n"
+        "                    more than once\n"
         "  --modes=M,...     modes to run (default: all; see --list)\n"
         "  --workers=W,...   worker counts, 1 to %u (default: 1,2,4,8,16;\n"
         "                    serial always runs with 1)\n"
@@ -240,6 +243,14 @@ void print_list()
     for (size_t i = 0; i < cb_kernel_count; i++)
         std::printf("  %-13s %s\n", cb_kernels[i]->name,
                     cb_kernels[i]->summary);
+    const char *lib = nullptr;
+    for (size_t i = 0; const cb_kernel *k = cb_kernel_loaded(i); i++) {
+        if (!lib || std::strcmp(lib, k->library) != 0) {
+            lib = k->library;
+            std::printf("kernels from %s:\n", lib);
+        }
+        std::printf("  %-13s %s\n", k->name, k->summary);
+    }
     if (cb_kernel_added(0)) {
         std::printf("kernels of this program only (not run by default):\n");
         for (size_t i = 0; const cb_kernel *k = cb_kernel_added(i); i++)
@@ -280,10 +291,33 @@ void parse_mode_option(ModeOption &mo, const std::string &value)
                     std::to_string(opt->max) + ")");
 }
 
+// Loads the kernel libraries of --kernel-lib=PATH (or --kernel-lib PATH),
+// which may come anywhere on the command line, before --kernels is read.
+void load_kernel_libs(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i], path;
+        if (arg.rfind("--kernel-lib=", 0) == 0)
+            path = arg.substr(std::strlen("--kernel-lib="));
+        else if (arg == "--kernel-lib" && i + 1 < argc)
+            path = argv[++i];
+        else if (arg == "--kernel-lib")
+            usage_error("--kernel-lib needs a value (--kernel-lib=...)");
+        else
+            continue;
+        if (path.empty())
+            usage_error("--kernel-lib needs a value (--kernel-lib=...)");
+        char why[256];
+        if (cb_kernel_lib_load(path.c_str(), why, sizeof why) < 0)
+            usage_error("--kernel-lib: " + path + ": " + why);
+    }
+}
+
 // Takes concbench's flags out of argv, leaving Google Benchmark's in gb.
 Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
 {
     Options o;
+    load_kernel_libs(argc, argv);
     for (int i = 1; i < argc; i++) {
         std::string arg = argv[i];
         size_t eq = arg.find('=');
@@ -315,6 +349,8 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             if (has_value)
                 usage_error(flag + " takes no value");
             o.baselines = flag == "--baselines";
+        } else if (flag == "--kernel-lib") {
+            need_value(); // loaded already, by load_kernel_libs
         } else if (flag == "--kernels") {
             need_value();
             o.kernels.clear();
@@ -367,9 +403,12 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             usage_error("unknown flag '" + arg + "'");
         }
     }
-    if (!o.kernels_set)
+    if (!o.kernels_set) {
         for (size_t i = 0; i < cb_kernel_count; i++)
             o.kernels.push_back(cb_kernels[i]);
+        for (size_t i = 0; const cb_kernel *k = cb_kernel_loaded(i); i++)
+            o.kernels.push_back(k);
+    }
     if (o.modes.empty())
         for (size_t i = 0; i < cb_mode_count; i++)
             o.modes.push_back(cb_modes[i]);
@@ -526,6 +565,12 @@ void add_context(const Options &o)
         add(mo.option->name, value);
     }
     add("modes", modes_context());
+    std::string libs;
+    for (size_t i = 0; const cb_kernel *k = cb_kernel_loaded(i); i++)
+        if (libs.find(k->library) == std::string::npos)
+            libs += (libs.empty() ? "" : ":") + std::string(k->library);
+    if (!libs.empty())
+        add("kernel_libs", libs);
     double quota = cb_cpu_quota();
     char q[32];
     if (quota > 0)

@@ -4,7 +4,10 @@
  */
 #include "kernels.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct cb_kernel cb_kernel_gmp_pow, cb_kernel_logpow,
@@ -18,10 +21,16 @@ const struct cb_kernel *const cb_kernels[] = {
 };
 const size_t cb_kernel_count = sizeof cb_kernels / sizeof cb_kernels[0];
 
-/* Added kernels: a few tables, filled before main() and only read after. */
-enum { MAX_ADDED = 64 };
+/*
+ * Added kernels (the tests', before main()) and loaded ones (from kernel
+ * libraries, while the command line is read): filled before any batch
+ * runs, and only read after.
+ */
+enum { MAX_ADDED = 64, MAX_LOADED = 256 };
 static const struct cb_kernel *added[MAX_ADDED];
 static size_t n_added;
+static const struct cb_kernel *loaded[MAX_LOADED];
+static size_t n_loaded;
 
 int cb_kernels_add(const struct cb_kernel *table, size_t count)
 {
@@ -35,6 +44,116 @@ int cb_kernels_add(const struct cb_kernel *table, size_t count)
 const struct cb_kernel *cb_kernel_added(size_t i)
 {
     return i < n_added ? added[i] : NULL;
+}
+
+const struct cb_kernel *cb_kernel_loaded(size_t i)
+{
+    return i < n_loaded ? loaded[i] : NULL;
+}
+
+/* Whether name is [a-z0-9_]{1,31}. */
+static bool well_formed(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; n++)
+        if (!((name[n] >= 'a' && name[n] <= 'z') ||
+              (name[n] >= '0' && name[n] <= '9') || name[n] == '_'))
+            return false;
+    return n >= 1 && n <= 31;
+}
+
+int cb_kernel_lib_load(const char *path, char *why, size_t why_len)
+{
+    /*
+     * A path without a slash would be looked for on the library path, not
+     * as the file the user named (and a fresh image would look for it
+     * again): take it as a file in the current folder.
+     */
+    char here[4096];
+    if (!strchr(path, '/')) {
+        if (snprintf(here, sizeof here, "./%s", path) >= (int)sizeof here) {
+            snprintf(why, why_len, "path too long");
+            return -1;
+        }
+        path = here;
+    }
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *e = dlerror();
+        snprintf(why, why_len, "cannot load it: %s", e ? e : "unknown");
+        return -1;
+    }
+    const struct concbench_kernel_table *table =
+        dlsym(lib, CONCBENCH_KERNEL_TABLE_NAME);
+    const struct concbench_kernel *defs = table ? table->kernels : NULL;
+    struct cb_kernel *made = NULL;
+    if (!table) {
+        snprintf(why, why_len, "no %s in it (see concbench_kernel.h)",
+                 CONCBENCH_KERNEL_TABLE_NAME);
+        goto fail;
+    }
+    if (table->abi_version != CONCBENCH_KERNEL_ABI) {
+        snprintf(why, why_len, "built for kernel ABI %u, this concbench "
+                 "has %u", table->abi_version, CONCBENCH_KERNEL_ABI);
+        goto fail;
+    }
+    if (table->count == 0 || !defs ||
+        table->count > MAX_LOADED - n_loaded) {
+        snprintf(why, why_len, "%u kernels (1 to %zu can be loaded)",
+                 table->count, (size_t)MAX_LOADED - n_loaded);
+        goto fail;
+    }
+    made = calloc(table->count, sizeof *made);
+    char *lib_path = strdup(path);
+    if (!made || !lib_path) {
+        free(lib_path);
+        snprintf(why, why_len, "out of memory");
+        goto fail;
+    }
+    for (unsigned i = 0; i < table->count; i++) {
+        const struct concbench_kernel *d = &defs[i];
+        if (!d->name || !well_formed(d->name)) {
+            snprintf(why, why_len, "kernel %u: name '%s' is not 1 to 31 of "
+                     "a-z, 0-9 and _", i, d->name ? d->name : "(null)");
+            goto fail_path;
+        }
+        bool twice = cb_kernel_by_name(d->name) != NULL;
+        for (unsigned j = 0; j < i; j++)
+            twice |= strcmp(defs[j].name, d->name) == 0;
+        if (twice) {
+            snprintf(why, why_len, "kernel %s: there is a kernel of that "
+                     "name already", d->name);
+            goto fail_path;
+        }
+        if (!d->run || !d->check) {
+            snprintf(why, why_len, "kernel %s: no %s function", d->name,
+                     d->run ? "check" : "run");
+            goto fail_path;
+        }
+        made[i] = (struct cb_kernel){.name = d->name,
+                                     .summary = d->summary ? d->summary : "",
+                                     .run = d->run,
+                                     .check = d->check,
+                                     .init = d->init,
+                                     .library = lib_path};
+    }
+    for (unsigned i = 0; i < table->count; i++) {
+        char e[160] = "";
+        if (made[i].init && made[i].init(e, sizeof e) != 0) {
+            snprintf(why, why_len, "kernel %s: init failed: %s",
+                     made[i].name, e[0] ? e : "(no reason given)");
+            goto fail_path;
+        }
+    }
+    for (unsigned i = 0; i < table->count; i++)
+        loaded[n_loaded++] = &made[i];
+    return 0; /* the library stays loaded: its kernels run from it */
+fail_path:
+    free(lib_path);
+fail:
+    free(made);
+    dlclose(lib);
+    return -1;
 }
 
 static const struct cb_kernel *find_in(const struct cb_kernel *const *table,
@@ -54,6 +173,8 @@ const struct cb_kernel *cb_kernel_find(const char *name)
 const struct cb_kernel *cb_kernel_by_name(const char *name)
 {
     const struct cb_kernel *k = cb_kernel_find(name);
+    if (!k)
+        k = find_in(loaded, n_loaded, name);
     return k ? k : find_in(added, n_added, name);
 }
 

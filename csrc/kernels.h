@@ -104,11 +104,27 @@ const struct cb_kernel *cb_kernel_find(const char *name);
  */
 int cb_kernels_add(const struct cb_kernel *table, size_t count);
 
-/* The kernel called name, a benchmark kernel or an added one, or NULL. */
+/*
+ * Load the kernels of the library at path (concbench_kernel.h): dlopen it,
+ * check its table (the ABI version; every kernel's name well formed and
+ * new, run and check set), call each kernel's init, and add them to the
+ * registry as loaded kernels, which are found by name, listed and run by
+ * default like the benchmark kernels. Returns 0, or -1 with why[] saying
+ * what is wrong (without the path) and nothing added.
+ */
+int cb_kernel_lib_load(const char *path, char *why, size_t why_len);
+
+/*
+ * The kernel called name: a benchmark kernel, a loaded one or an added
+ * one; or NULL.
+ */
 const struct cb_kernel *cb_kernel_by_name(const char *name);
 
 /* The added kernels, i from 0 while it returns non-NULL. */
 const struct cb_kernel *cb_kernel_added(size_t i);
+
+/* The loaded kernels, i from 0 while it returns non-NULL. */
+const struct cb_kernel *cb_kernel_loaded(size_t i);
 
 /* The task kernel's run and check see: index, params and worker's hooks. */
 struct concbench_task cb_kernel_task(unsigned task,

@@ -26,8 +26,8 @@ extern char **environ;
 
 enum {
     BAD_USAGE = 2,
-    /* EXE FLAG KERNEL IO_MS TASKS WORKERS TIMEOUT_MS ... PARENT */
-    FIXED_ARGS = 8,
+    /* EXE FLAG KERNEL LIBRARY IO_MS TASKS WORKERS TIMEOUT_MS ... PARENT */
+    FIXED_ARGS = 9,
     MAX_ARGV = FIXED_ARGS + CB_MAX_MODE_OPTIONS + CB_ROLE_MAX_ARGS + 1,
 };
 
@@ -141,6 +141,8 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
     argv[n++] = NULL; /* EXE, filled in by spawn_self */
     argv[n++] = (char *)role->flag;
     argv[n++] = (char *)ex->job.kernel->name;
+    argv[n++] = (char *)(ex->job.kernel->library ? ex->job.kernel->library
+                                                 : "-");
     const unsigned fixed[] = {ex->job.params.io_ms, ex->job.tasks,
                               ex->job.workers, ex->job.timeout_ms};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -179,14 +181,19 @@ void cb_role_run(const struct cb_mode *mode, int argc, char **argv)
         bad_usage(argv, "argument count");
     struct cb_role_call call = {.ex = {.mode = mode}};
     struct cb_job *job = &call.ex.job;
+    char why[256];
+    /* A loaded kernel's library first, as the caller loaded it. */
+    if (strcmp(argv[3], "-") != 0 &&
+        cb_kernel_lib_load(argv[3], why, sizeof why) < 0)
+        bad_usage(argv, "kernel library");
     job->kernel = cb_kernel_by_name(argv[2]);
     if (!job->kernel)
         bad_usage(argv, "kernel name");
-    job->params.io_ms = number(argv, 3, 0, UINT_MAX, "io_ms");
-    job->tasks = number(argv, 4, 1, CB_MAX_TASKS, "task count");
-    job->workers = number(argv, 5, 1, CB_MAX_WORKERS, "worker count");
-    job->timeout_ms = number(argv, 6, 0, UINT_MAX, "timeout");
-    int i = 7;
+    job->params.io_ms = number(argv, 4, 0, UINT_MAX, "io_ms");
+    job->tasks = number(argv, 5, 1, CB_MAX_TASKS, "task count");
+    job->workers = number(argv, 6, 1, CB_MAX_WORKERS, "worker count");
+    job->timeout_ms = number(argv, 7, 0, UINT_MAX, "timeout");
+    int i = 8;
     for (size_t o = 0; o < n_opt; o++, i++)
         call.ex.opt[o] = number(argv, i, mode->options[o]->min,
                                 mode->options[o]->max, mode->options[o]->name);

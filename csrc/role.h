@@ -9,11 +9,13 @@
  *
  * The command line, the whole of what a fresh image is told:
  *
- *   EXE ROLE_FLAG KERNEL IO_MS TASKS WORKERS TIMEOUT_MS OPT... ARG... PARENT
+ *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS TASKS WORKERS TIMEOUT_MS OPT... ARG...
+ *       PARENT
  *
  * with the mode's options (resolved) and the role's own arguments, all
  * whole numbers; the kernel goes by name, as a fresh image shares none of
- * the caller's memory; PARENT is the pid the role must die with
+ * the caller's memory, with the library it was loaded from ("-" for a
+ * built-in kernel), which the fresh image loads first; PARENT is the pid the role must die with
  * (cb_child_init). Its fds are CB_ROLE_FD on, as the role declares.
  */
 #ifndef CB_ROLE_H

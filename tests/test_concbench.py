@@ -662,3 +662,70 @@ def test_openmp_out_of_threads_is_that_benchmarks_error(concbench):
         "error_occurred")
     assert sorted(x.name for x in work.iterdir()) == ["out.json"]
     shutil.rmtree(work)
+
+
+# ---- A user's own kernels: --kernel-lib (issue 12) ----
+
+def kernel_lib(name):
+    return os.path.join(os.environ["CB_KERNEL_LIBS"], f"lib{name}.so")
+
+
+@pytest.mark.parametrize("lib, problem", [
+    ("bad_no_table", "no concbench_kernel_table in it"),
+    ("bad_abi", "built for kernel ABI 99, this concbench has 1"),
+    ("bad_duplicate", "kernel noop: there is a kernel of that name already"),
+    ("bad_name", "name 'Bad-Name' is not"),
+    ("bad_no_check", "kernel no_check: no check function"),
+    ("bad_init", "init failed: no license for this machine"),
+    ("no_such_library", "cannot load it"),
+])
+def test_a_bad_kernel_library_is_refused(concbench, tmp_path, lib, problem):
+    path = kernel_lib(lib)
+    r = run(concbench, f"--kernel-lib={path}", "--kernels=noop",
+            f"--benchmark_out={tmp_path}/out.json")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert path in lines[0] and problem in lines[0]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def zlib_kernel():
+    path = kernel_lib("zlib_kernel")
+    if not os.path.exists(path):
+        pytest.skip("built without zlib")
+    return path
+
+
+def test_the_example_kernel_runs_under_every_mode(concbench, tmp_path):
+    lib = zlib_kernel()
+    listed = run(concbench, f"--kernel-lib={lib}", "--list").stdout
+    assert f"kernels from {lib}:" in listed and "zlib_deflate" in listed
+    out = tmp_path / "zlib.json"
+    r = run(concbench, f"--kernel-lib={lib}", "--kernels=zlib_deflate",
+            "--workers=2", "--tasks=3", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = {b["name"]: b for b in iterations(json.loads(out.read_text()))}
+    modes = built_modes(concbench)
+    assert set(runs) == {
+        f"zlib_deflate/{m}/tasks:3/workers:{1 if m == 'serial' else 2}"
+        "/manual_time" for m in modes}
+    assert not any(b.get("error_occurred") for b in runs.values())
+    assert all(b["task_cpu_s"] > 0 for b in runs.values())
+
+
+def test_the_examples_own_build(tmp_path):
+    if not shutil.which("make") or not shutil.which("cc"):
+        pytest.skip("no make or cc")
+    src = pathlib.Path(os.environ["CB_EXAMPLES"]) / "zlib_kernel"
+    work = tmp_path / "zlib_kernel"
+    shutil.copytree(src, work)
+    csrc = src.parent.parent / "csrc"
+    r = subprocess.run(["make", "-C", str(work), f"CONCBENCH_CFLAGS=-I{csrc}"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0 and "zlib.h" in r.stderr:
+        pytest.skip("no zlib headers")
+    assert r.returncode == 0, r.stderr
+    assert (work / "libzlib_kernel.so").exists()
