@@ -105,7 +105,7 @@ void cb_suite_case_name(struct cb_suite_case *c)
 /* Sums over the iterations of one run. */
 struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw, start_lag_s,
-        peak_running;
+        end_lag_s, peak_running;
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
@@ -124,6 +124,9 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
     cb_gbench_set_counter(state, "vcsw_per_task", t->nvcsw / tasks, 0);
     cb_gbench_set_counter(state, "ivcsw_per_task", t->nivcsw / tasks, 0);
     cb_gbench_set_counter(state, "start_lag_s", t->start_lag_s / t->batches, 0);
+    if (c->mode->per_task)
+        cb_gbench_set_counter(state, "end_lag_s", t->end_lag_s / t->batches,
+                              0);
     cb_gbench_set_counter(state, "peak_running", t->peak_running / t->batches,
                           0);
     if (c->mode->pool)
@@ -171,6 +174,7 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         t.nvcsw += st.nvcsw;
         t.nivcsw += st.nivcsw;
         t.start_lag_s += st.start_lag_s;
+        t.end_lag_s += st.end_lag_s;
         t.peak_running += st.peak_running;
     }
     if (t.batches > 0)

@@ -107,7 +107,10 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
         st->minflt += (double)r->minflt;
         st->nvcsw += (double)r->nvcsw;
         st->nivcsw += (double)r->nivcsw;
+        if (r->collected_ns > r->end_ns)
+            st->end_lag_s += (double)(r->collected_ns - r->end_ns) / 1e9;
     }
+    st->end_lag_s /= job->tasks;
     st->start_lag_s = start_lag(results, job, t0);
     st->peak_running = cb_peak_running(results, job->tasks);
     return 0;

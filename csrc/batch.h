@@ -18,6 +18,12 @@ struct cb_batch_stats {
      * min(W, T) tasks: what it costs the strategy to get its workers going.
      */
     double start_lag_s;
+    /*
+     * Mean delay from a task's end inside its worker to the moment the
+     * caller had joined or reaped that worker: what ending a worker costs
+     * (0 where the caller is the worker or the worker lives on).
+     */
+    double end_lag_s;
     unsigned peak_running; /* most tasks seen running at the same time */
 };
 

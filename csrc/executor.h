@@ -56,6 +56,12 @@ struct cb_task_result {
     int64_t minflt; /* minor page faults during the task */
     int64_t nvcsw;  /* voluntary context switches */
     int64_t nivcsw; /* involuntary context switches */
+    /*
+     * When the caller had the result and the worker that ran it was gone:
+     * joined or reaped, for the modes with a worker per task (set by the
+     * launcher); the task's end where the worker is the caller or lives on.
+     */
+    int64_t collected_ns;
 };
 
 /* Error text a mode hands back: one line naming the task and the cause. */
@@ -86,6 +92,7 @@ struct cb_mode {
     const char *summary;
     bool single_worker; /* runs with W = 1 only */
     bool pool;          /* has workers that outlive a batch */
+    bool per_task;      /* starts and ends a worker per task (launcher.h) */
     /* What the mode may be tuned with; NULL-terminated, or NULL. */
     const struct cb_option *const *options;
     /*

@@ -69,6 +69,8 @@ int cb_launch_tasks(const struct cb_job *job, const struct cb_launcher *l,
             int alive = l->collect(l->ctx, s, task[s], err);
             if (alive > 0)
                 continue;
+            if (alive == 0)
+                l->results[task[s]].collected_ns = cb_now_ns();
             busy[s] = false;
             running--;
             if (alive < 0)
@@ -257,6 +259,7 @@ int cb_threads_run(const struct cb_job *job, struct cb_task_result *results,
     t->arg = arg;
     const struct cb_launcher l = {
         .ctx = t,
+        .results = results,
         .launch = thread_launch,
         .wait = thread_wait,
         .collect = thread_collect,

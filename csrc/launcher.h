@@ -15,6 +15,12 @@
 
 struct cb_launcher {
     void *ctx; /* the mode's: passed to every operation */
+    /*
+     * Where the mode's results are by the time a slot is collected: the
+     * launcher stamps results[task].collected_ns when collect says the
+     * task's worker has ended with its result (what ending costs).
+     */
+    struct cb_task_result *results;
     /* Start task in slot (free). Returns 0, or -1 with err set. */
     int (*launch)(void *ctx, unsigned slot, unsigned task,
                   struct cb_error *err);

@@ -59,6 +59,7 @@ void cb_task_run(const struct cb_job *job, unsigned task,
         .minflt = ru1.ru_minflt - ru0.ru_minflt,
         .nvcsw = ru1.ru_nvcsw - ru0.ru_nvcsw,
         .nivcsw = ru1.ru_nivcsw - ru0.ru_nivcsw,
+        .collected_ns = end,
     };
 }
 

@@ -3,8 +3,9 @@
  * it promises is checked without threads or processes: it never has more
  * than W slots busy, launches every task once in task order as slots free
  * up, keeps a slot busy while collect says its worker runs, names the
- * lowest running task at the deadline, and aborts the busy slots (and only
- * then) on a failed launch, wait or collect.
+ * lowest running task at the deadline, aborts the busy slots (and only
+ * then) on a failed launch, wait or collect, and stamps when each task's
+ * worker was collected.
  */
 #include "launcher.h"
 #include "testlib.h"
@@ -96,12 +97,16 @@ static bool fake_abort(void *ctx, unsigned n, const bool *busy,
     return true;
 }
 
+static struct cb_task_result results[MAX_T];
+
 static int run(struct fake *f, unsigned tasks, unsigned workers,
                struct cb_error *err)
 {
+    memset(results, 0, sizeof results);
     struct cb_job job = {.kernel = cb_kernel_find("noop"), .tasks = tasks,
                          .workers = workers, .timeout_ms = 1000};
     const struct cb_launcher l = {.ctx = f,
+                                  .results = results,
                                   .launch = fake_launch,
                                   .wait = fake_wait,
                                   .collect = fake_collect,
@@ -135,6 +140,9 @@ static void test_every_task_once_in_order_at_most_w(void **state)
         }
         assert_int_equal(f.most_busy, W < T ? W : T);
         assert_false(f.aborted);
+        /* Each task's end was stamped when its worker was collected. */
+        for (unsigned t = 0; t < T; t++)
+            assert_true(results[t].collected_ns > 0);
     }
 }
 

@@ -280,6 +280,7 @@ static int forkserver_run(struct cb_executor *ex,
     struct batch b = {.fs = fs, .job = &ex->job};
     const struct cb_launcher l = {
         .ctx = &b,
+        .results = results,
         .launch = launch,
         .wait = wait_ended,
         .collect = collect,
@@ -382,6 +383,7 @@ const struct cb_mode cb_mode_forkserver = {
     .name = "forkserver",
     .summary = "a server spawned beforehand from a clean state forks a child "
                "per task on request, at most W alive",
+    .per_task = true,
     .pool = true,
     .role = &server_role,
     .state_size = sizeof(struct forkserver),

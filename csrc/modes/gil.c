@@ -330,6 +330,7 @@ const struct cb_mode cb_mode_gil = {
     .name = "gil",
     .summary = "a new pthread per task, at most W alive, computing only while "
                "holding one global lock (CPython's GIL)",
+    .per_task = true,
     .options = (const struct cb_option *const[]){&cb_option_switch_us, NULL},
     .state_size = sizeof(struct state),
     .start = gil_start,

@@ -69,6 +69,7 @@ static int process_run(struct cb_executor *ex, struct cb_task_result *results,
     }
     const struct cb_launcher l = {
         .ctx = &b,
+        .results = b.shared,
         .launch = launch,
         .wait = cb_children_wait,
         .collect = collect,
@@ -89,5 +90,6 @@ static int process_run(struct cb_executor *ex, struct cb_task_result *results,
 const struct cb_mode cb_mode_process = {
     .name = "process",
     .summary = "a fork()ed child per task, at most W alive, each reaped",
+    .per_task = true,
     .run = process_run,
 };

@@ -152,6 +152,7 @@ static int spawn_run(struct cb_executor *ex, struct cb_task_result *results,
     }
     const struct cb_launcher l = {
         .ctx = &b,
+        .results = results,
         .launch = launch,
         .wait = cb_children_wait,
         .collect = collect,
@@ -166,6 +167,7 @@ const struct cb_mode cb_mode_spawn = {
     .name = "spawn",
     .summary = "a new process per task, posix_spawn of concbench itself in a "
                "worker role, at most W alive, each reaped",
+    .per_task = true,
     .role = &worker_role,
     .run = spawn_run,
 };

@@ -22,5 +22,6 @@ static int thread_run(struct cb_executor *ex, struct cb_task_result *results,
 const struct cb_mode cb_mode_thread = {
     .name = "thread",
     .summary = "a new pthread per task, at most W alive, each joined",
+    .per_task = true,
     .run = thread_run,
 };
