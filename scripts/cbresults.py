@@ -1314,7 +1314,8 @@ def advice(steady, alpha):
     rounds = steady["rounds"]
     if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha):
         need = min_pairs(alpha)
-        said.append(f"With {rounds} rounds the paired test cannot reach "
+        said.append(f"With {rounds} round{'s' if rounds != 1 else ''} the "
+                    "paired test cannot reach "
                     f"p < {alpha:g} (it needs {need}): "
                     f"--benchmark_repetitions={need} or more can tell "
                     "strategies apart.")
