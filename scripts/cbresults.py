@@ -1308,9 +1308,9 @@ def advice(steady, alpha):
                     "meson configure build -Drepetitions=N) so that a slow "
                     "spell sways fewer pairs.")
     if "impossible_speedup" in counts or "gil_speedup" in counts:
-        said.append("Some speedups are more than the CPUs allow: the serial "
-                    "reference and the strategy ran at different machine "
-                    "speeds; rerun, in more rounds.")
+        said.append("Some speedups are more than the CPUs allow, as when "
+                    "the machine's speed changed between serial and the "
+                    "strategy: rerun, in more rounds.")
     rounds = steady["rounds"]
     if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha):
         need = min_pairs(alpha)
@@ -1329,10 +1329,13 @@ def summary_notes(steady, rows):
     """Notes on how a file's speedups were computed."""
     notes = []
     if any(r["speedup"] is not None and not r["paired"] for r in rows):
-        notes.append("unpaired: without rounds or repetition start times "
-                     "(t_start_s) in this file, a speedup is serial median "
-                     "/ median, with no interval; only impossible_speedup "
-                     "and gil_speedup are checked, on the median")
+        note = ("unpaired: without rounds or repetition start times "
+                "(t_start_s) in this file, a speedup is serial median / "
+                "median, with no interval")
+        if steady["machine_speed"] is None and steady["other_cpus"] is None:
+            note += ("; only impossible_speedup and gil_speedup can be "
+                     "checked, on the median")
+        notes.append(note)
     if steady["pairing"] in ("nearest", "mixed"):
         notes.append("no rounds: a repetition is paired with the serial "
                      "repetition nearest in start time, in sequential order "
