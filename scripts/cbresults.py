@@ -2,7 +2,7 @@
 
 Shared by ``scripts/compare``, ``scripts/plot`` and ``scripts/overhead``.
 Runs with Debian's ``/usr/bin/python3``; scipy is imported only when a U
-test is computed.
+or Wilcoxon test is computed.
 
 Input
 -----
@@ -63,9 +63,46 @@ Statistics
   possible two-sided p-value is 0.1);
 * ratio: median(file) / median(first file); geometric mean of the ratios over
   the benchmarks valid in every file;
-* speedup: median(serial, same kernel and tasks) / median(run);
-  efficiency: speedup / min(workers, CPUs the run was allowed), where the CPU
-  count is the context's ``cpus_allowed``, else ``num_cpus``.
+* speedup over serial (same kernel and tasks), paired in time: each
+  repetition of the run is paired with serial's of the same ``round``
+  (concbench's default order, rounds), else, without rounds, with serial's
+  whose ``t_start_s`` is nearest; the speedup is the median of the paired
+  ratios serial / run.  Files without either counter (older concbench,
+  other programs) and aggregates-only runs are *unpaired*: median(serial) /
+  median(run), no interval, and the row and the summary's notes say so;
+* interval of the speedup: a distribution-free confidence interval for the
+  median of the paired ratios from order statistics (the binomial
+  interval, no resampling, so the same file always gives the same
+  interval): [x_(k), x_(n+1-k)] with the largest k covering at least 95 %;
+  with 5 pairs or fewer that is [min, max], whose coverage (93.75 % for 5,
+  87.5 % for 4, 75 % for 3, 50 % for 2) is reported with it;
+* efficiency: speedup / min(workers, CPUs the run could use), where the CPU
+  count is the context's ``cpus_allowed``, else ``num_cpus``, or its
+  ``cpu_quota`` (the cgroup's, in CPUs) where that is a number and smaller;
+* flags (FLAGS): a row is flagged, listed with its reasons and left out of
+  the best-strategy verdicts, never dropped, when
+  ``impossible_speedup``: its kernel needs a CPU (serial's median
+  ``cpu_util`` >= CPU_BOUND_UTIL, 0.5: decided from the data, so it works for
+  any kernel) and the interval's low end is above IMPOSSIBLE_LOW (1.02)
+  times min(W, CPUs), or the median above IMPOSSIBLE_MEDIAN (1.05) times
+  that (so also for unpaired files);
+  ``gil_speedup``: mode ``gil`` on such a kernel, with the interval's low end
+  above GIL_LOW (1.05) or the median above GIL_MEDIAN (1.15): one global lock
+  cannot beat serial, a little noise aside;
+  ``unsteady_machine``: ``machine_speed`` (the canary) over the row's
+  repetitions and the serial ones paired with them (all serial ones when
+  unpaired) has max / min above UNSTEADY_RANGE (1.10);
+  ``busy_machine``: ``other_cpus + steal_cpus`` of one of those repetitions
+  is above BUSY_CPUS (0.3 of a CPU).
+  The last two need the counters, so older files get only the first two;
+* best strategy per kernel, tasks and workers: among the unflagged rows,
+  the highest paired speedup (every candidate paired against the same
+  serial run), else the lowest median time; against the runner-up a
+  two-sided Wilcoxon signed-rank test (``scipy.stats.wilcoxon``, exact for
+  small samples) on the log time ratios of the rounds both ran in, when both
+  ran in rounds, which needs ``min_pairs(alpha)`` rounds (6 at 0.05: its
+  smallest p is 2 / 2^n), and the Mann-Whitney U test otherwise; a group
+  whose every row is flagged gets the verdict "all_flagged" and no best.
 
 The report built by :func:`build_report` is what ``compare --format json``
 prints; its structure is documented in ``scripts/compare``.
@@ -83,6 +120,35 @@ from dataclasses import dataclass, field
 SCHEMA = "concbench-compare/1"
 MIN_REPETITIONS = 4
 DEFAULT_ALPHA = 0.05
+# Confidence level of the speedup intervals (median_interval).
+CI_LEVEL = 0.95
+
+# How steady the machine was, and what a row's figures can be trusted
+# for (issue 9; README "Comparing machines and runs").  A kernel needs a
+# CPU when its serial run's median cpu_util is at least CPU_BOUND_UTIL.
+CPU_BOUND_UTIL = 0.5
+# impossible_speedup: the speedup interval's low end above min(W, CPUs)
+# x IMPOSSIBLE_LOW, or the median above min(W, CPUs) x IMPOSSIBLE_MEDIAN
+# (no interval, as in older files, or an interval that reaches down to the
+# possible).  IMPOSSIBLE_LOW leaves 2 % for what is not the machine: a W = 1
+# pool may run a task a percent faster than serial's calling thread, and
+# with 5 pairs a strategy exactly at the limit would otherwise be flagged
+# once in 32 rows.
+IMPOSSIBLE_LOW = 1.02
+IMPOSSIBLE_MEDIAN = 1.05
+# gil_speedup: one global lock gives a CPU-bound kernel no speedup; a gil
+# row whose interval's low end is above GIL_LOW, or whose median is above
+# GIL_MEDIAN, measured the machine, not the mode.
+GIL_LOW = 1.05
+GIL_MEDIAN = 1.15
+# unsteady_machine: max / min machine_speed over the row's repetitions and
+# the serial ones they are paired with above UNSTEADY_RANGE.
+UNSTEADY_RANGE = 1.10
+# busy_machine: other processes' CPU plus steal (other_cpus + steal_cpus)
+# above BUSY_CPUS of a CPU in any of those repetitions.
+BUSY_CPUS = 0.3
+FLAGS = ("impossible_speedup", "gil_speedup", "unsteady_machine",
+         "busy_machine")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # The aggregates whose time stands for a run without repetitions, by
 # preference.
@@ -121,6 +187,7 @@ CONTEXT_FIELDS = (
     ("num_cpus", "different CPU counts"),
     ("cpus_online", "different numbers of online CPUs"),
     ("cpus_allowed", "different numbers of allowed CPUs"),
+    ("cpu_quota", "different cgroup CPU quotas"),
     ("mhz_per_cpu", None),
     ("smt", "SMT (hyper-threading) set differently"),
     ("governor", "different CPU frequency governors"),
@@ -136,6 +203,8 @@ CONTEXT_FIELDS = (
     ("build_type", "concbench built differently (debug/release)"),
     ("io_ms", "different io_ms: io_sleep timings are not comparable"),
     ("timeout_s", None),
+    ("order", None),
+    ("rounds", None),
     ("load_avg", None),
 )
 BUSY_LOAD_PER_CPU = 0.5
@@ -177,6 +246,9 @@ class Bench:
     name: str
     samples: list = field(default_factory=list)   # seconds, one per rep
     counters: dict = field(default_factory=dict)  # name -> [value per rep]
+    # The counters of each repetition, in the order of samples (a counter
+    # missing in some repetitions is missing from their dicts only).
+    reps: list = field(default_factory=list)
     error: str = None
     aggregates_only: bool = False
     label: str = None   # Google Benchmark's label of the run, if any
@@ -484,7 +556,9 @@ def group_entries(entries):
 
 def add_repetition(bench, entry):
     bench.samples.append(seconds(entry))
-    for key, value in entry_counters(entry).items():
+    counters = entry_counters(entry)
+    bench.reps.append(counters)
+    for key, value in counters.items():
         bench.counters.setdefault(key, []).append(value)
 
 
@@ -519,6 +593,59 @@ def u_test(a, b):
     from scipy.stats import mannwhitneyu
     result = mannwhitneyu(a, b, alternative="two-sided")
     return {"u_statistic": float(result.statistic),
+            "p_value": float(result.pvalue)}
+
+
+def order_coverage(n, k):
+    """The probability that [x_(k), x_(n+1-k)], order statistics of n
+    independent values of a continuous distribution, holds its median:
+    1 - 2 P(B <= k - 1) for B ~ Binomial(n, 1/2)."""
+    return 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+
+
+def median_interval(values, level=CI_LEVEL):
+    """(low, high, coverage): a distribution-free confidence interval for
+    the median of values, or None for fewer than 2.
+
+    The interval is [x_(k), x_(n+1-k)] of the sorted values with the
+    largest k whose coverage (order_coverage) is at least level; when even
+    k = 1 falls short (n <= 5 at 95 %), it is [min, max] with the coverage
+    it has: 93.75 % for 5 values, 87.5 % for 4."""
+    n = len(values)
+    if n < 2:
+        return None
+    ordered = sorted(values)
+    k = 1
+    while k + 1 <= (n + 1) // 2 and order_coverage(n, k + 1) >= level:
+        k += 1
+    return ordered[k - 1], ordered[n - k], order_coverage(n, k)
+
+
+def min_pairs(alpha):
+    """The fewest pairs with which a two-sided exact Wilcoxon signed-rank
+    test can give p < alpha: its smallest p is 2 / 2^n (6 at 0.05)."""
+    n = 1
+    while 2.0 ** (1 - n) >= alpha:
+        n += 1
+    return n
+
+
+def wilcoxon_test(differences, alpha):
+    """Two-sided Wilcoxon signed-rank test of paired differences (exact
+    for small samples without ties); None with fewer than min_pairs(alpha)
+    differences, which could never reach alpha."""
+    if len(differences) < min_pairs(alpha):
+        return None
+    if all(d == 0 for d in differences):
+        return {"statistic": 0.0, "p_value": 1.0}
+    import warnings
+    from scipy.stats import wilcoxon
+    with warnings.catch_warnings():
+        # With a zero difference or ties scipy switches to the normal
+        # approximation, and says so on stderr.
+        warnings.simplefilter("ignore")
+        result = wilcoxon(differences, alternative="two-sided")
+    return {"statistic": float(result.statistic),
             "p_value": float(result.pvalue)}
 
 
@@ -588,13 +715,39 @@ def parse_cpu_count(value):
     return count if count > 0 else None
 
 
+def parse_cpu_quota(value):
+    """The CPUs a context's cpu_quota allows ("1.5" -> 1.5, "2" -> 2);
+    None for "none", "unknown" or anything else that is no positive
+    number."""
+    if is_number(value):
+        quota = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[0-9]+(\.[0-9]*)?\s*",
+                                                 value):
+        quota = float(value)
+    else:
+        return None
+    if not math.isfinite(quota) or quota <= 0:
+        return None
+    return int(quota) if quota.is_integer() else quota
+
+
 def allowed_cpus(context):
-    """(CPU count, source key) for efficiency; (None, None) if unknown."""
+    """(CPUs the run could use, source key) for efficiency; (None, None)
+    if unknown.
+
+    The CPUs allowed (``cpus_allowed``, else ``num_cpus``), or the cgroup's
+    CPU quota (``cpu_quota``) where it is a number and smaller: a container
+    limited to 1.5 CPUs on a 64-core host is a 1.5-CPU machine."""
+    count, source = None, None
     for key in ("cpus_allowed", "num_cpus"):
         count = parse_cpu_count(context.get(key))
         if count:
-            return count, key
-    return None, None
+            source = key
+            break
+    quota = parse_cpu_quota(context.get("cpu_quota"))
+    if quota is not None and (count is None or quota < count):
+        return quota, "cpu_quota"
+    return (count, source) if count else (None, None)
 
 
 def context_report(results):
@@ -830,63 +983,246 @@ def concbench_runs(result):
 
 def serial_medians(runs):
     """(kernel, tasks) -> median time of the serial run."""
+    return {key: describe(bench.samples).median
+            for key, bench in serial_runs(runs).items()}
+
+
+def serial_runs(runs):
+    """(kernel, tasks) -> the Bench of the serial run."""
     serial = {}
     for config, bench in runs:
         if config.mode == "serial":
-            serial.setdefault((config.kernel, config.tasks),
-                              describe(bench.samples).median)
+            serial.setdefault((config.kernel, config.tasks), bench)
     return serial
 
 
+# ------------------------------------------------- pairing and flags
+
+def rep_values(bench, key):
+    """The counter key of every repetition of bench, or None unless every
+    repetition has it."""
+    values = [rep.get(key) for rep in bench.reps]
+    if not values or any(v is None for v in values):
+        return None
+    return values
+
+
+def pair_reps(bench, partner):
+    """(kind, [(i, j)]): repetitions i of bench paired with repetitions j
+    of partner, measured close in time.
+
+    "round": each repetition with the partner's of the same round (both
+    ran in rounds, the context's order "rounds"); "nearest": without
+    rounds, each with the partner's repetition whose t_start_s is nearest
+    (in sequential order mostly the same one); "unpaired" ([]) when the
+    repetitions carry neither (older files, other programs) or a side
+    holds only aggregates."""
+    if bench.aggregates_only or partner.aggregates_only:
+        return "unpaired", []
+    rounds = rep_values(bench, "round")
+    partner_rounds = rep_values(partner, "round")
+    if rounds and partner_rounds:
+        by_round = {}
+        for j, r in enumerate(partner_rounds):
+            by_round.setdefault(r, j)
+        pairs = [(i, by_round[r]) for i, r in enumerate(rounds)
+                 if r in by_round]
+        if pairs:
+            return "round", pairs
+    starts = rep_values(bench, "t_start_s")
+    partner_starts = rep_values(partner, "t_start_s")
+    if starts and partner_starts:
+        return "nearest", [
+            (i, min(range(len(partner_starts)),
+                    key=lambda j: (abs(partner_starts[j] - start), j)))
+            for i, start in enumerate(starts)]
+    return "unpaired", []
+
+
+def cpu_bound(serial):
+    """Whether a kernel needs a CPU, from its serial run: median cpu_util
+    >= CPU_BOUND_UTIL; None when the run has no cpu_util."""
+    util = median(serial.counters.get("cpu_util", [])) if serial else None
+    return None if util is None else util >= CPU_BOUND_UTIL
+
+
+def machine_figures(reps):
+    """(machine_speed range [min, max] or None, the most other + steal
+    CPUs of a repetition or None) over repetition counter dicts."""
+    speeds = [r["machine_speed"] for r in reps
+              if r.get("machine_speed", 0) > 0]
+    busy = [r.get("other_cpus", 0) + r.get("steal_cpus", 0) for r in reps
+            if "other_cpus" in r or "steal_cpus" in r]
+    return ([min(speeds), max(speeds)] if speeds else None,
+            max(busy) if busy else None)
+
+
+def row_flags(mode, figures):
+    """[(code, reason)] for a speedup row's figures (see FLAGS)."""
+    found = []
+    speedup, ci, limit = (figures["speedup"], figures["speedup_ci"],
+                          figures["cpu_limit"])
+    low = ci[0] if ci else None
+    if figures["cpu_bound"] and speedup is not None:
+        if low is not None and low > limit * IMPOSSIBLE_LOW:
+            found.append(("impossible_speedup",
+                          f"interval low end {low:.2f}x above "
+                          f"{IMPOSSIBLE_LOW:g} x min(W, CPUs) = "
+                          f"{limit * IMPOSSIBLE_LOW:g} for a kernel that "
+                          "needs a CPU"))
+        elif speedup > limit * IMPOSSIBLE_MEDIAN:
+            found.append(("impossible_speedup",
+                          f"median {speedup:.2f}x above {IMPOSSIBLE_MEDIAN:g}"
+                          f" x min(W, CPUs) = {limit * IMPOSSIBLE_MEDIAN:g} "
+                          "for a kernel that needs a CPU"))
+        if mode == "gil":
+            if low is not None and low > GIL_LOW:
+                found.append(("gil_speedup",
+                              f"interval low end {low:.2f}x above "
+                              f"{GIL_LOW:g}: one global lock cannot speed "
+                              "up a CPU-bound kernel"))
+            elif speedup > GIL_MEDIAN:
+                found.append(("gil_speedup",
+                              f"median {speedup:.2f}x above {GIL_MEDIAN:g}:"
+                              " one global lock cannot speed up a "
+                              "CPU-bound kernel"))
+    speeds = figures["machine_speed_range"]
+    if speeds and speeds[1] > UNSTEADY_RANGE * speeds[0]:
+        found.append(("unsteady_machine",
+                      f"canary {speeds[0]:.2f} to {speeds[1]:.2f} (max/min "
+                      f"{speeds[1] / speeds[0]:.2f} above "
+                      f"{UNSTEADY_RANGE:g})"))
+    busy = figures["busy_cpus_max"]
+    if busy is not None and busy > BUSY_CPUS:
+        found.append(("busy_machine",
+                      f"other processes and steal up to {busy:.2f} CPU "
+                      f"(above {BUSY_CPUS:g})"))
+    return found
+
+
+def speedup_figures(config, bench, serial, cpus):
+    """The speedup of a run over its serial run, paired in time where the
+    file allows, its interval, and the flags."""
+    kind, pairs = pair_reps(bench, serial) if serial else ("unpaired", [])
+    unpaired = (None if serial is None else
+                ratio(describe(serial.samples).median,
+                      describe(bench.samples).median))
+    ratios = [r for i, j in pairs
+              if (r := ratio(serial.samples[j], bench.samples[i]))
+              is not None]
+    paired = bool(ratios)
+    speedup = median(ratios) if paired else unpaired
+    interval = median_interval(ratios) if paired else None
+    ci = None if interval is None else [interval[0], interval[1]]
+    limit = min(config.workers, cpus) if cpus else config.workers
+    partner = ([serial.reps[j] for _, j in pairs] if pairs
+               else serial.reps if serial else [])
+    speeds, busy = machine_figures(bench.reps + partner)
+    figures = {
+        "speedup": speedup, "speedup_unpaired": unpaired,
+        "speedup_ci": ci,
+        "speedup_ci_coverage": interval and interval[2],
+        "paired": paired, "pairing": kind if paired else "unpaired",
+        "pairs": len(ratios), "cpu_bound": cpu_bound(serial),
+        "cpu_limit": limit,
+        "efficiency": (speedup / limit
+                       if speedup is not None and cpus else None),
+        "efficiency_ci": ([c / limit for c in ci] if ci and cpus
+                          else None),
+        "machine_speed_range": speeds, "busy_cpus_max": busy}
+    flags = row_flags(config.mode, figures)
+    figures["flags"] = [code for code, _ in flags]
+    figures["flag_reasons"] = [f"{code}: {why}" for code, why in flags]
+    return figures
+
+
 def speedup_rows(runs, cpus):
-    serial = serial_medians(runs)
+    """One row per run: its spread, speedup over serial (same kernel and
+    tasks), efficiency over min(workers, cpus), and flags."""
+    serial = serial_runs(runs)
     rows = []
     for config, bench in runs:
         spread = describe(bench.samples)
-        base = serial.get((config.kernel, config.tasks))
-        speedup = None if base is None else ratio(base, spread.median)
-        efficiency = (speedup / min(config.workers, cpus)
-                      if speedup is not None and cpus else None)
         rows.append({"name": bench.name, "kernel": config.kernel,
                      "tasks": config.tasks, "mode": config.mode,
                      "workers": config.workers, "chunk": config.chunk,
                      "strategy": config.strategy,
                      **spread_json(spread, bench),
-                     "speedup": speedup, "efficiency": efficiency})
+                     **speedup_figures(
+                         config, bench,
+                         serial.get((config.kernel, config.tasks)), cpus)})
     return rows
 
 
+# ------------------------------------------------------ best strategy
+
 def best_rows(runs, speedups, alpha):
-    """Best strategy per kernel, tasks and workers, against its runner-up."""
+    """Best strategy per kernel, tasks and workers among the unflagged
+    runs, against its runner-up."""
     groups = {}
     for (config, bench), row in zip(runs, speedups):
         key = (config.kernel, config.tasks, config.workers)
-        groups.setdefault(key, []).append((row["median_s"], bench, row))
-    best = []
-    for (kernel, tasks, workers), cands in groups.items():
-        cands.sort(key=lambda c: c[0])
-        best.append(best_json(kernel, tasks, workers, cands, alpha))
-    return best
+        groups.setdefault(key, []).append((bench, row))
+    return [best_json(kernel, tasks, workers, cands, alpha)
+            for (kernel, tasks, workers), cands in groups.items()]
+
+
+def rank(cands):
+    """The unflagged candidates, best first: by paired speedup when every
+    one has it (the same serial run, pair by pair), else by median time."""
+    if all(row["paired"] for _, row in cands):
+        return sorted(cands, key=lambda c: (-c[1]["speedup"],
+                                            c[1]["median_s"]))
+    return sorted(cands, key=lambda c: c[1]["median_s"])
 
 
 def best_json(kernel, tasks, workers, cands, alpha):
-    top_median, top_bench, top = cands[0]
+    trusted = [c for c in cands if not c[1]["flags"]]
+    left_out = [{"strategy": row["strategy"], "name": row["name"],
+                 "flags": row["flags"]} for _, row in cands if row["flags"]]
     entry = {"kernel": kernel, "tasks": tasks, "workers": workers,
-             "strategy": top["strategy"], "name": top["name"],
-             "median_s": top_median, "speedup": top["speedup"],
-             "efficiency": top["efficiency"], "runner_up": None,
-             "runner_up_median_s": None, "margin": None, "p_value": None,
-             "verdict": "only_strategy"}
-    if len(cands) > 1:
-        second_median, second_bench, second = cands[1]
-        test = u_test(top_bench.samples, second_bench.samples)
+             "strategy": None, "name": None, "median_s": None,
+             "speedup": None, "speedup_ci": None, "efficiency": None,
+             "paired": False, "flags": [], "runner_up": None,
+             "runner_up_median_s": None, "margin": None,
+             "margin_paired": None, "p_value": None, "test": None,
+             "pairs": None, "left_out": left_out}
+    if not trusted:
+        flags = {code for _, row in cands for code in row["flags"]}
+        entry.update(flags=[f for f in FLAGS if f in flags],
+                     verdict="all_flagged")
+        return entry
+    ranked = rank(trusted)
+    top_bench, top = ranked[0]
+    entry.update(strategy=top["strategy"], name=top["name"],
+                 median_s=top["median_s"], speedup=top["speedup"],
+                 speedup_ci=top["speedup_ci"], efficiency=top["efficiency"],
+                 paired=top["paired"], flags=top["flags"],
+                 verdict="only_unflagged" if left_out else "only_strategy")
+    if len(ranked) > 1:
+        second_bench, second = ranked[1]
         entry.update(runner_up=second["strategy"],
-                     runner_up_median_s=second_median,
-                     margin=ratio(second_median, top_median),
-                     p_value=test and test["p_value"],
-                     verdict=verdict_of(top_bench, second_bench, test,
-                                          alpha, "clear"))
+                     runner_up_median_s=second["median_s"],
+                     margin=ratio(second["median_s"], top["median_s"]))
+        entry.update(versus(top_bench, second_bench, alpha))
     return entry
+
+
+def versus(top, second, alpha):
+    """The test of the best run against the runner-up: Wilcoxon
+    signed-rank on the per-round log time ratios when both ran in rounds,
+    else the Mann-Whitney U test."""
+    kind, pairs = pair_reps(second, top)
+    if kind == "round":
+        ratios = [second.samples[i] / top.samples[j] for i, j in pairs]
+        test = wilcoxon_test([math.log(r) for r in ratios], alpha)
+        return {"test": "wilcoxon", "pairs": len(pairs),
+                "margin_paired": median(ratios),
+                "p_value": test and test["p_value"],
+                "verdict": verdict_of(top, second, test, alpha, "clear")}
+    test = u_test(top.samples, second.samples)
+    return {"test": "mann_whitney", "p_value": test and test["p_value"],
+            "verdict": verdict_of(top, second, test, alpha, "clear")}
 
 
 def other_rows(result):
@@ -896,13 +1232,126 @@ def other_rows(result):
             if bench.ok and bench.config is None]
 
 
+# ---------------------------------------------------------- steadiness
+
+def low_high(values, keys=("median", "max")):
+    """{"min"?, "median", "max"} of values, or None for none."""
+    if not values:
+        return None
+    known = {"min": min(values), "median": median(values),
+             "max": max(values)}
+    return {k: known[k] for k in keys}
+
+
+def context_count(value):
+    """A positive whole number from a context value ("5" or 5), else None."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        value = int(value)
+    return value if is_count(value) else None
+
+
+def steadiness_json(result, rows, best, alpha):
+    """How steady the machine was over one file, what that flagged, and
+    what to do about it."""
+    reps = [rep for bench in result.benches.values()
+            if bench.ok and not bench.aggregates_only for rep in bench.reps]
+    speeds = [r["machine_speed"] for r in reps
+              if r.get("machine_speed", 0) > 0]
+    steal = [r["steal_cpus"] for r in reps if "steal_cpus" in r]
+    other = [r["other_cpus"] for r in reps if "other_cpus" in r]
+    order = result.context.get("order")
+    rounds = context_count(result.context.get("rounds"))
+    pairings = {r["pairing"] for r in rows if r["speedup"] is not None}
+    counts = {f: sum(f in r["flags"] for r in rows) for f in FLAGS}
+    steady = {
+        "order": order if isinstance(order, str) else None,
+        "rounds": rounds,
+        "pairing": (None if not pairings else pairings.pop()
+                    if len(pairings) == 1 else "mixed"),
+        "machine_speed": low_high(speeds, ("min", "median", "max")),
+        "steal_cpus": low_high(steal), "other_cpus": low_high(other),
+        "rows": len(rows),
+        "rows_flagged": sum(bool(r["flags"]) for r in rows),
+        "flag_counts": {f: n for f, n in counts.items() if n},
+        "groups_all_flagged": sum(b["verdict"] == "all_flagged"
+                                  for b in best)}
+    steady["advice"] = advice(steady, alpha)
+    return steady
+
+
+def advice(steady, alpha):
+    """What to do, given a file's steadiness: a list of sentences."""
+    said = []
+    counts = steady["flag_counts"]
+    if steady["rows"] and steady["machine_speed"] is None \
+            and steady["other_cpus"] is None:
+        said.append("This file has no per-repetition machine figures (an "
+                    "older concbench or another program): rerun with this "
+                    "concbench for paired speedups, intervals and the "
+                    "machine flags.")
+    if steady["pairing"] in ("nearest", "mixed"):
+        said.append("Measured without rounds: run in rounds (concbench's "
+                    "default order) so that every strategy is measured "
+                    "beside serial.")
+    if "busy_machine" in counts:
+        busy = max((steady[k]["max"] for k in ("other_cpus", "steal_cpus")
+                    if steady[k]), default=0)
+        said.append(f"Other processes or the hypervisor took up to "
+                    f"{busy:.2f} CPU while it ran: rerun on a quieter "
+                    "machine (stop other work; on a VM, a host with less "
+                    "contention).")
+    if "unsteady_machine" in counts:
+        speed = steady["machine_speed"]
+        said.append(f"The machine's speed moved (canary {speed['min']:.2f} "
+                    f"to {speed['max']:.2f} of its median): rerun, with more"
+                    " rounds (--benchmark_repetitions=N; for ninja bench, "
+                    "meson configure build -Drepetitions=N) so that a slow "
+                    "spell sways fewer pairs.")
+    if "impossible_speedup" in counts or "gil_speedup" in counts:
+        said.append("Some speedups are more than the CPUs allow, as when "
+                    "the machine's speed changed between serial and the "
+                    "strategy: rerun, in more rounds.")
+    rounds = steady["rounds"]
+    if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha):
+        need = min_pairs(alpha)
+        said.append(f"With {rounds} round{'s' if rounds != 1 else ''} the "
+                    "paired test cannot reach "
+                    f"p < {alpha:g} (it needs {need}): "
+                    f"--benchmark_repetitions={need} or more can tell "
+                    "strategies apart.")
+    if not said:
+        said.append("Nothing flagged: the machine was steady enough for "
+                    "these figures.")
+    return said
+
+
+def summary_notes(steady, rows):
+    """Notes on how a file's speedups were computed."""
+    notes = []
+    if any(r["speedup"] is not None and not r["paired"] for r in rows):
+        note = ("unpaired: without rounds or repetition start times "
+                "(t_start_s) in this file, a speedup is serial median / "
+                "median, with no interval")
+        if steady["machine_speed"] is None and steady["other_cpus"] is None:
+            note += ("; only impossible_speedup and gil_speedup can be "
+                     "checked, on the median")
+        notes.append(note)
+    if steady["pairing"] in ("nearest", "mixed"):
+        notes.append("no rounds: a repetition is paired with the serial "
+                     "repetition nearest in start time, in sequential order "
+                     "mostly the same one for all")
+    return notes
+
+
 def summarize(index, result, alpha):
     cpus, source = allowed_cpus(result.context)
     runs = concbench_runs(result)
     speedups = speedup_rows(runs, cpus)
+    best = best_rows(runs, speedups, alpha)
+    steady = steadiness_json(result, speedups, best, alpha)
     return {"file": index, "cpus": cpus, "cpus_source": source,
-            "rows": speedups, "best": best_rows(runs, speedups, alpha),
-            "other": other_rows(result)}
+            "steadiness": steady, "notes": summary_notes(steady, speedups),
+            "rows": speedups, "best": best, "other": other_rows(result)}
 
 
 # ---------------------------------------------------------------- display
@@ -932,7 +1381,8 @@ def file_json(result):
 def build_report(results, alpha=DEFAULT_ALPHA, notes=()):
     """Everything compare prints, as plain JSON-able data."""
     return {"schema": SCHEMA, "alpha": alpha,
-            "min_repetitions": MIN_REPETITIONS, "notes": list(notes),
+            "min_repetitions": MIN_REPETITIONS, "min_pairs": min_pairs(alpha),
+            "notes": list(notes),
             "files": [file_json(r) for r in results],
             "context": context_report(results),
             "comparison": compare(results, alpha),

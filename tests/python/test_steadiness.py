@@ -1,0 +1,541 @@
+"""Tests of compare's pairing in time, speedup intervals, flags and paired
+verdicts (issue 9), on fixtures with known answers.
+
+tests/fixtures/steady_rounds.json: 6 rounds, 2 CPUs, no quota; times in ms
+by round 1..6; machine_speed 1.0, other_cpus 0.05 and steal_cpus 0 unless
+said; cpu_util 1.0 unless said (so every kernel needs a CPU but io):
+
+    cpu/serial W1        100 102 98 101 99 100
+    cpu/thread W1        101 101 99 100.5 100 99.5   about serial: a tie
+    cpu/thread W2        52 51 50 53 50 51
+    cpu/thread_pool W2   50.5 50.5 49.5 50.5 49.5 50 faster than thread in
+                                                     every round
+    cpu/thread W4        40 41 39 40 40 40           2.5x on 2 CPUs
+    cpu/thread_pool W4   51 52 50 51 50 51
+    cpu/gil W4           80 81 79 80 80 80           1.25x with one lock
+    shift/serial W1      150 150 150 100 100 100     machine_speed 0.67 in
+                                                     rounds 1-3
+    shift/thread W2      75 75 50 50 50 50           machine_speed 0.67 in
+                                                     rounds 1-2
+    busy/serial W1       100 x 6
+    busy/thread W2       50 50 50 70 50 50           round 4: other_cpus
+                                                     0.9, steal_cpus 0.1
+    wobble/serial W1     100 x 6
+    wobble/thread W2     50 58 50 50 50 50           round 2: machine_speed
+                                                     0.85
+    wobble/thread_pool W2  52 x 6
+    io/serial W1         400 x 6                     cpu_util 0.01
+    io/thread W4         100 x 6                     cpu_util 0.04
+
+tests/fixtures/steady_sequential.json: order sequential (no rounds), one
+repetition a second from t = 0 in this order:
+
+    cpu/serial W1        100 102 98 101              t = 0 1 2 3
+    cpu/thread W2        50 51 49 52                 t = 4 5 6 7
+    cpu/thread_pool W2   60 61 59 62                 t = 8 9 10 11
+
+tests/fixtures/vm_rounds.json: three runs of a real 5-round run on a busy
+2-CPU VM (other processes used about one CPU throughout).
+"""
+
+import json
+import math
+from collections import defaultdict
+
+import pytest
+from scipy.stats import wilcoxon
+
+from cbscripts import FIXTURES, base_with
+
+ROUNDS = FIXTURES / "steady_rounds.json"
+SEQUENTIAL = FIXTURES / "steady_sequential.json"
+VM = FIXTURES / "vm_rounds.json"
+BASE = FIXTURES / "base.json"
+GB_A = FIXTURES / "gbench_a.json"
+
+CPU_SERIAL = [100, 102, 98, 101, 99, 100]
+
+
+def run_main(compare, capsys, *args):
+    status = compare.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    return out
+
+
+def report_of(compare, capsys, *args):
+    return json.loads(run_main(compare, capsys, "--format", "json", *args))
+
+
+def summary_of(compare, capsys, *args):
+    return report_of(compare, capsys, *args)["summaries"][0]
+
+
+def row(summary, kernel, mode, workers):
+    return next(r for r in summary["rows"] if r["kernel"] == kernel
+                and r["mode"] == mode and r["workers"] == workers)
+
+
+def best(summary, kernel, workers):
+    return next(b for b in summary["best"]
+                if b["kernel"] == kernel and b["workers"] == workers)
+
+
+def median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+
+
+def written(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ------------------------------------------------- the interval's method
+
+@pytest.mark.parametrize("n, k, coverage", [
+    (2, 1, 0.5), (3, 1, 0.75), (4, 1, 0.875), (5, 1, 0.9375),
+    (6, 1, 0.96875), (8, 1, 0.9921875), (9, 2, 0.9609375),
+    (10, 2, 0.978515625), (20, 6, 0.9586105346679688)])
+def test_median_interval_order_statistics(compare, n, k, coverage):
+    values = [float(v) for v in range(n, 0, -1)]     # 1 .. n, unsorted
+    low, high, got = compare.cb.median_interval(values)
+    assert (low, high) == (k, n + 1 - k)    # x_(k), x_(n+1-k)
+    assert got == pytest.approx(coverage)
+
+
+def test_coverage_is_the_binomial_one(compare):
+    # P(x_(k) <= median <= x_(n+1-k)): of the 2^n ways the values fall
+    # below or above the median, those with k to n - k below.
+    for n in range(2, 15):
+        for k in range(1, (n + 1) // 2 + 1):
+            ways = sum(math.comb(n, below) for below in range(k, n - k + 1))
+            assert compare.cb.order_coverage(n, k) == pytest.approx(
+                ways / 2 ** n)
+
+
+def test_no_interval_from_one_value(compare):
+    assert compare.cb.median_interval([2.0]) is None
+    assert compare.cb.median_interval([]) is None
+
+
+@pytest.mark.parametrize("alpha, pairs", [(0.05, 6), (0.1, 5), (0.01, 8),
+                                          (0.2, 4)])
+def test_min_pairs_is_where_the_exact_test_can_reach_alpha(compare, alpha,
+                                                           pairs):
+    assert compare.cb.min_pairs(alpha) == pairs
+    smallest = [wilcoxon([1.0 + i for i in range(n)]).pvalue
+                for n in (pairs - 1, pairs)]
+    assert smallest == pytest.approx([2 / 2 ** (pairs - 1), 2 / 2 ** pairs])
+    assert smallest[0] >= alpha > smallest[1]
+
+
+# ---------------------------------------------------------------- pairing
+
+def test_round_pairing_known_answers(compare, capsys):
+    summary = summary_of(compare, capsys, ROUNDS)
+    thread = row(summary, "cpu", "thread", 2)
+    ratios = [s / t for s, t in zip(CPU_SERIAL, [52, 51, 50, 53, 50, 51])]
+    assert (thread["paired"], thread["pairing"], thread["pairs"]) == (
+        True, "round", 6)
+    assert thread["speedup"] == pytest.approx(median(ratios))  # 1.9604
+    assert thread["speedup_ci"] == pytest.approx([min(ratios), max(ratios)])
+    assert thread["speedup_ci_coverage"] == pytest.approx(1 - 2 / 64)
+    assert thread["speedup_unpaired"] == pytest.approx(100 / 51)
+    assert thread["cpu_limit"] == 2
+    assert thread["efficiency"] == pytest.approx(median(ratios) / 2)
+    assert thread["efficiency_ci"] == pytest.approx(
+        [min(ratios) / 2, max(ratios) / 2])
+    serial = row(summary, "cpu", "serial", 1)
+    assert (serial["speedup"], serial["speedup_ci"]) == (1.0, [1.0, 1.0])
+
+
+def test_pairing_takes_out_a_slow_spell_of_the_reference(compare, capsys,
+                                                         tmp_path):
+    # shift: serial was slow in rounds 1-3, thread in rounds 1-2 only.
+    thread = row(summary_of(compare, capsys, ROUNDS), "shift", "thread", 2)
+    assert thread["speedup"] == pytest.approx(2.0)       # 2 2 3 2 2 2
+    assert thread["speedup_ci"] == pytest.approx([2.0, 3.0])
+    assert thread["speedup_unpaired"] == pytest.approx(125 / 50)
+    assert thread["flags"] == ["unsteady_machine"]
+    # Without rounds and times the same figures are a ratio of medians:
+    # 2.5x on 2 CPUs, impossible.
+    data = json.loads(ROUNDS.read_text())
+    for entry in data["benchmarks"]:
+        del entry["round"], entry["t_start_s"]
+    summary = summary_of(compare, capsys,
+                         written(tmp_path, "unpaired.json", json.dumps(data)))
+    thread = row(summary, "shift", "thread", 2)
+    assert (thread["paired"], thread["pairing"]) == (False, "unpaired")
+    assert (thread["speedup"], thread["speedup_ci"]) == (
+        pytest.approx(2.5), None)
+    assert thread["flags"] == ["impossible_speedup", "unsteady_machine"]
+
+
+def test_nearest_pairing_without_rounds(compare, capsys):
+    summary = summary_of(compare, capsys, SEQUENTIAL)
+    thread = row(summary, "cpu", "thread", 2)
+    # All four start nearest serial's last repetition (t = 3, 101 ms).
+    ratios = [101 / t for t in (50, 51, 49, 52)]
+    assert (thread["pairing"], thread["pairs"]) == ("nearest", 4)
+    assert thread["speedup"] == pytest.approx(median(ratios))
+    assert thread["speedup_ci"] == pytest.approx([101 / 52, 101 / 49])
+    assert thread["speedup_ci_coverage"] == pytest.approx(0.875)
+    assert summary["steadiness"]["pairing"] == "nearest"
+    assert any(n.startswith("no rounds: ") for n in summary["notes"])
+    assert any(a.startswith("Measured without rounds")
+               for a in summary["steadiness"]["advice"])
+
+
+def test_pair_reps_directly(compare):
+    cb = compare.cb
+
+    def bench(counters):
+        b = cb.Bench("x")
+        for c in counters:
+            b.samples.append(1.0)
+            b.reps.append(c)
+        return b
+    serial = bench([{"round": 1, "t_start_s": 0}, {"round": 2,
+                                                  "t_start_s": 10}])
+    later = bench([{"round": 2, "t_start_s": 11}, {"round": 3,
+                                                  "t_start_s": 21}])
+    assert cb.pair_reps(later, serial) == ("round", [(0, 1)])
+    timed = bench([{"t_start_s": 9}, {"t_start_s": 1}, {"t_start_s": 5}])
+    assert cb.pair_reps(timed, serial) == ("nearest", [(0, 1), (1, 0),
+                                                       (2, 0)])
+    assert cb.pair_reps(bench([{}, {}]), serial) == ("unpaired", [])
+    partly = bench([{"round": 1, "t_start_s": 0}, {"t_start_s": 10}])
+    assert cb.pair_reps(partly, serial)[0] == "nearest"
+
+
+# ------------------------------------------------------------------ flags
+
+@pytest.mark.parametrize("kernel, mode, workers, flags, words", [
+    ("cpu", "thread", 4, ["impossible_speedup"], "low end 2.48x"),
+    ("cpu", "gil", 4, ["gil_speedup"], "low end 1.24x above 1.05"),
+    ("wobble", "thread", 2, ["unsteady_machine"], "canary 0.85 to 1.00"),
+    ("busy", "thread", 2, ["busy_machine"], "up to 1.00 CPU (above 0.3)"),
+    ("cpu", "thread", 2, [], None),
+    ("cpu", "thread_pool", 4, [], None),
+    ("io", "thread", 4, [], None),      # 4x on 2 CPUs: it needs no CPU
+])
+def test_each_flag_with_its_reason(compare, capsys, kernel, mode, workers,
+                                   flags, words):
+    r = row(summary_of(compare, capsys, ROUNDS), kernel, mode, workers)
+    assert r["flags"] == flags
+    assert len(r["flag_reasons"]) == len(flags)
+    if words:
+        assert r["flag_reasons"][0].startswith(flags[0] + ": ")
+        assert words in r["flag_reasons"][0]
+
+
+def test_cpu_bound_is_decided_from_serial_cpu_util(compare, capsys):
+    summary = summary_of(compare, capsys, ROUNDS)
+    assert row(summary, "cpu", "thread", 2)["cpu_bound"] is True
+    assert row(summary, "io", "thread", 4)["cpu_bound"] is False
+    old = summary_of(compare, capsys, BASE)     # no cpu_util at all
+    assert {r["cpu_bound"] for r in old["rows"]} == {None}
+
+
+def figures(**given):
+    base = {"speedup": 1.0, "speedup_ci": None, "cpu_limit": 2,
+            "cpu_bound": True, "machine_speed_range": None,
+            "busy_cpus_max": None}
+    return {**base, **given}
+
+
+@pytest.mark.parametrize("mode, given, flagged", [
+    ("thread", {"speedup": 2.08, "speedup_ci": [2.03, 2.3]}, False),
+    ("thread", {"speedup": 2.08, "speedup_ci": [2.05, 2.3]}, True),
+    ("thread", {"speedup": 2.1}, False),
+    ("thread", {"speedup": 2.11}, True),      # median, no interval
+    ("thread", {"speedup": 2.11, "speedup_ci": [1.9, 2.4]}, True),
+    ("thread", {"speedup": 2.11, "cpu_bound": None}, False),
+    ("thread", {"speedup": 1.1, "cpu_limit": 1}, True),
+    ("gil", {"speedup": 1.1, "speedup_ci": [1.04, 1.2]}, False),
+    ("gil", {"speedup": 1.1, "speedup_ci": [1.06, 1.2]}, True),
+    ("gil", {"speedup": 1.15}, False),
+    ("gil", {"speedup": 1.16}, True),
+    ("gil", {"speedup": 1.16, "cpu_bound": False}, False),
+    ("thread", {"machine_speed_range": [0.91, 1.0]}, False),
+    ("thread", {"machine_speed_range": [0.9, 1.0]}, True),
+    ("thread", {"busy_cpus_max": 0.3}, False),
+    ("thread", {"busy_cpus_max": 0.31}, True),
+])
+def test_thresholds(compare, mode, given, flagged):
+    assert bool(compare.cb.row_flags(mode, figures(**given))) == flagged
+
+
+def test_old_file_gets_what_can_be_computed(compare, capsys, tmp_path):
+    summary = summary_of(compare, capsys, BASE)
+    assert all((r["paired"], r["pairing"], r["speedup_ci"], r["flags"])
+               == (False, "unpaired", None, []) for r in summary["rows"])
+    assert any(n.startswith("unpaired: ") for n in summary["notes"])
+    # With a cpu_util, k needs a CPU: 2.5x and 2.47x at W = 4 on 2 CPUs
+    # are impossible, 2.0x at W = 2 is not.
+    path = written(tmp_path, "util.json", BASE.read_text().replace(
+        '"faults_per_task": 10}', '"faults_per_task": 10, "cpu_util": 1.0}'))
+    summary = summary_of(compare, capsys, path)
+    assert [(r["mode"], r["workers"]) for r in summary["rows"]
+            if r["flags"]] == [("thread", 4), ("process", 4)]
+    assert row(summary, "k", "thread", 4)["flags"] == ["impossible_speedup"]
+    assert best(summary, "k", 4)["verdict"] == "all_flagged"
+    assert best(summary, "k", 2)["strategy"] == "thread"
+
+
+@pytest.mark.parametrize("quota, cpus, source", [
+    ('"1.5"', 1.5, "cpu_quota"), ('"1"', 1, "cpu_quota"),
+    ('"4"', 2, "cpus_allowed"), ('"none"', 2, "cpus_allowed"),
+    ('"unknown"', 2, "cpus_allowed"), ('"-1"', 2, "cpus_allowed")])
+def test_cpu_quota_limits_the_cpus(compare, capsys, tmp_path, quota, cpus,
+                                   source):
+    path = written(tmp_path, "quota.json", base_with(
+        '"cpus_allowed": "0-1",', f'"cpus_allowed": "0-1", "cpu_quota": '
+                                  f'{quota},'))
+    summary = summary_of(compare, capsys, path)
+    assert (summary["cpus"], summary["cpus_source"]) == (cpus, source)
+    thread = row(summary, "k", "thread", 2)       # 2.0x
+    assert thread["cpu_limit"] == min(2, cpus)
+    assert thread["efficiency"] == pytest.approx(2.0 / min(2, cpus))
+
+
+# --------------------------------------------------------------- verdicts
+
+def test_paired_verdict_clear(compare, capsys):
+    w2 = best(summary_of(compare, capsys, ROUNDS), "cpu", 2)
+    assert (w2["strategy"], w2["runner_up"]) == ("thread_pool", "thread")
+    thread = [52, 51, 50, 53, 50, 51]
+    pool = [50.5, 50.5, 49.5, 50.5, 49.5, 50]
+    assert (w2["test"], w2["pairs"]) == ("wilcoxon", 6)
+    # thread took longer in all 6 rounds: the smallest exact p, 2 / 2^6
+    assert w2["p_value"] == pytest.approx(2 / 64)
+    assert w2["verdict"] == "clear"
+    assert w2["margin_paired"] == pytest.approx(
+        median([t / p for t, p in zip(thread, pool)]))
+    assert w2["margin"] == pytest.approx(51 / 50.25)
+    assert (w2["flags"], w2["left_out"], w2["paired"]) == ([], [], True)
+    assert w2["speedup_ci"] == row(summary_of(compare, capsys, ROUNDS),
+                                   "cpu", "thread_pool", 2)["speedup_ci"]
+
+
+def test_paired_verdict_not_distinguishable(compare, capsys):
+    w1 = best(summary_of(compare, capsys, ROUNDS), "cpu", 1)
+    assert (w1["strategy"], w1["runner_up"]) == ("serial", "thread")
+    ratios = [t / s for t, s in zip([101, 101, 99, 100.5, 100, 99.5],
+                                    CPU_SERIAL)]
+    assert w1["p_value"] == pytest.approx(
+        wilcoxon([math.log(r) for r in ratios]).pvalue)
+    assert w1["p_value"] > 0.05
+    assert (w1["test"], w1["verdict"]) == ("wilcoxon", "no_difference")
+
+
+def test_too_few_rounds_for_the_paired_test(compare, capsys):
+    summary = summary_of(compare, capsys, "--alpha", "0.01", ROUNDS)
+    w2 = best(summary, "cpu", 2)
+    assert (w2["test"], w2["p_value"], w2["verdict"]) == (
+        "wilcoxon", None, "too_few_repetitions")
+    assert any("it needs 8" in a for a in summary["steadiness"]["advice"])
+
+
+def test_without_rounds_the_verdict_is_mann_whitney(compare, capsys):
+    w2 = best(summary_of(compare, capsys, SEQUENTIAL), "cpu", 2)
+    assert (w2["strategy"], w2["runner_up"], w2["test"]) == (
+        "thread", "thread_pool", "mann_whitney")
+    assert w2["p_value"] == pytest.approx(2 / 70)     # separated, 4 + 4
+    assert (w2["pairs"], w2["margin_paired"], w2["verdict"]) == (
+        None, None, "clear")
+
+
+def test_flagged_rows_are_left_out_never_crowned(compare, capsys):
+    summary = summary_of(compare, capsys, ROUNDS)
+    w4 = best(summary, "cpu", 4)   # thread (40 ms, 2.5x) is flagged
+    assert (w4["strategy"], w4["verdict"], w4["runner_up"]) == (
+        "thread_pool", "only_unflagged", None)
+    assert w4["left_out"] == [
+        {"strategy": "thread", "name": "cpu/thread/tasks:4/workers:4/"
+                                       "manual_time",
+         "flags": ["impossible_speedup"]},
+        {"strategy": "gil", "name": "cpu/gil/tasks:4/workers:4/manual_time",
+         "flags": ["gil_speedup"]}]
+    busy = best(summary, "busy", 2)
+    assert (busy["strategy"], busy["speedup"], busy["speedup_ci"]) == (
+        None, None, None)
+    assert (busy["verdict"], busy["flags"]) == ("all_flagged",
+                                                ["busy_machine"])
+    # shift's serial run is itself unsteady: its own group has no best.
+    assert best(summary, "shift", 1)["verdict"] == "all_flagged"
+    assert best(summary, "wobble", 1)["verdict"] == "only_strategy"
+
+
+# ---------------------------------------------------------- steadiness
+
+def test_steadiness_object(compare, capsys):
+    steady = summary_of(compare, capsys, ROUNDS)["steadiness"]
+    assert steady["machine_speed"] == pytest.approx(
+        {"min": 0.67, "median": 1.0, "max": 1.0})
+    assert steady["steal_cpus"] == pytest.approx({"median": 0, "max": 0.1})
+    assert steady["other_cpus"] == pytest.approx({"median": 0.05,
+                                                  "max": 0.9})
+    assert (steady["order"], steady["rounds"], steady["pairing"]) == (
+        "rounds", 6, "round")
+    assert (steady["rows"], steady["rows_flagged"]) == (16, 6)
+    assert steady["flag_counts"] == {
+        "impossible_speedup": 1, "gil_speedup": 1, "unsteady_machine": 3,
+        "busy_machine": 1}
+    assert steady["groups_all_flagged"] == 3
+    advice = " ".join(steady["advice"])
+    assert "quieter machine" in advice and "more rounds" in advice
+
+
+def test_steadiness_of_an_old_file(compare, capsys):
+    steady = summary_of(compare, capsys, BASE)["steadiness"]
+    assert (steady["machine_speed"], steady["steal_cpus"],
+            steady["other_cpus"]) == (None, None, None)
+    assert (steady["pairing"], steady["rows_flagged"]) == ("unpaired", 0)
+    assert "no per-repetition machine figures" in steady["advice"][0]
+
+
+def test_quiet_machine_advice(compare, capsys, tmp_path):
+    data = json.loads(SEQUENTIAL.read_text())
+    data["context"].update(order="rounds", rounds="4")
+    for entry in data["benchmarks"]:
+        entry["round"] = entry["repetition_index"] + 1
+    path = written(tmp_path, "quiet.json", json.dumps(data))
+    steady = summary_of(compare, capsys, "--alpha", "0.2", path)["steadiness"]
+    assert steady["advice"] == ["Nothing flagged: the machine was steady "
+                                "enough for these figures."]
+
+
+def test_real_run_on_a_busy_vm(compare, capsys):
+    summary = summary_of(compare, capsys, VM)
+    raw = defaultdict(dict)     # mode -> round -> time, read independently
+    for entry in json.loads(VM.read_text())["benchmarks"]:
+        mode = entry["label"].split()[1].removeprefix("mode=")
+        raw[mode][entry["round"]] = entry["real_time"]
+    for mode in ("thread_pool", "gil"):
+        r = row(summary, "gmp_pow", mode, 2)
+        ratios = [raw["serial"][k] / raw[mode][k] for k in raw[mode]]
+        assert r["speedup"] == pytest.approx(median(ratios))
+        assert r["speedup_ci"] == pytest.approx([min(ratios), max(ratios)])
+        assert r["speedup_ci_coverage"] == pytest.approx(0.9375)
+        assert r["flags"] == ["busy_machine"]
+    assert {b["verdict"] for b in summary["best"]} == {"all_flagged"}
+    assert any("With 5 rounds" in a for a in summary["steadiness"]["advice"])
+
+
+# ------------------------------------------------------------- contract
+
+@pytest.mark.parametrize("path", [ROUNDS, SEQUENTIAL, VM, BASE, GB_A],
+                         ids=lambda p: p.stem)
+def test_json_contract(compare, capsys, path):
+    report = report_of(compare, capsys, path)
+    assert report["schema"] == "concbench-compare/1"
+    assert report["min_pairs"] == 6
+    for summary in report["summaries"]:
+        assert set(summary["steadiness"]) >= {
+            "machine_speed", "steal_cpus", "other_cpus", "rows",
+            "rows_flagged", "flag_counts", "advice"}
+        assert summary["steadiness"]["advice"]
+        assert isinstance(summary["notes"], list)
+        for entry in summary["rows"] + summary["best"]:
+            assert isinstance(entry["flags"], list)
+            assert set(entry["flags"]) <= set(
+                ["impossible_speedup", "gil_speedup", "unsteady_machine",
+                 "busy_machine"])
+            ci = entry["speedup_ci"]
+            assert ci is None or (len(ci) == 2 and ci[0] <= ci[1])
+            assert isinstance(entry["paired"], bool)
+        for entry in summary["best"]:
+            trusted = not any(r["flags"] for r in summary["rows"]
+                              if r["name"] == entry["name"])
+            assert trusted
+            assert (entry["strategy"] is None) == (
+                entry["verdict"] == "all_flagged")
+
+
+# ------------------------------------------------- text and markdown
+
+def section(out, heading):
+    """The lines of out from heading to the next heading."""
+    lines = out[out.index(heading):].splitlines()
+    end = next((i for i in range(2, len(lines)) if i + 1 < len(lines)
+                and set(lines[i + 1]) == {"-"} and lines[i + 1][0] == "-"),
+               len(lines))
+    return lines[:end]
+
+
+def test_text_summary_begins_with_steadiness(compare, capsys):
+    out = run_main(compare, capsys, ROUNDS)
+    assert out.index("Steadiness: steady_rounds") < out.index(
+        "Speedup over serial: steady_rounds")
+    steady = " ".join(" ".join(section(out, "Steadiness:")).split())
+    assert ("machine: canary (machine_speed) 0.67 to 1.00, median 1.00; "
+            "steal median 0.00 CPU, max 0.10; other processes median 0.05 "
+            "CPU, max 0.90") in steady
+    assert "flagged: 6 of 16 rows (impossible_speedup 1, gil_speedup 1, " \
+           "unsteady_machine 3, busy_machine 1)" in steady
+    assert "advice: Other processes or the hypervisor took up to 0.90 CPU" \
+        in steady
+
+
+def test_text_speedup_table_marks_and_lists_flagged_rows(compare, capsys):
+    lines = section(run_main(compare, capsys, ROUNDS), "Speedup over serial")
+    cpu_thread = next(ln for ln in lines if ln.split()[:5] == [
+        "cpu", "4", "100.0", "ms", "thread"])
+    assert cpu_thread.split()[5:] == ["1.00x", "0.99-1.01", "1.96x",
+                                      "1.91-2.00", "2.50x!", "2.48-2.52"]
+    text = " ".join(" ".join(lines).split())
+    assert "95% interval, distribution-free from order statistics" in text
+    assert "! = flagged" in text
+    flagged = lines[lines.index("Flagged rows:"):]
+    assert any(ln.split() == ["busy", "4", "thread", "2", "2.00x",
+                              "busy_machine", "(1.00", "CPU)"]
+               for ln in flagged)
+    assert "busy_machine: other processes plus steal above 0.3 CPU" in text
+
+
+def test_text_best_table_says_all_flagged(compare, capsys):
+    lines = section(run_main(compare, capsys, ROUNDS), "Best strategy")
+    busy = next(ln for ln in lines if ln.split()[:3] == ["busy", "4", "2"])
+    assert busy.split()[3] == "-" and busy.split()[-3:] == [
+        "all", "flagged", "1"]
+    cpu = next(ln for ln in lines if ln.split()[:3] == ["cpu", "4", "2"])
+    assert cpu.split()[3] == "thread_pool"
+    assert cpu.split()[-4:] == ["0.031", "W", "clearly", "best"]
+
+
+def test_old_files_still_compare_unpaired_and_say_so(compare, capsys):
+    out = run_main(compare, capsys, BASE)
+    text = " ".join(out.split())
+    assert "note: unpaired: without rounds" in text
+    assert "speedup = serial median / median with n workers (same kernel " \
+           "and tasks), unpaired" in text
+    assert "2.00x 100%" in out           # speedup and efficiency, as before
+    out = run_main(compare, capsys, BASE, ROUNDS)
+    assert "Steadiness: base" in out and "Steadiness: steady_rounds" in out
+    lines = section(out, "Best strategy per kernel and workers, by file")
+    busy = next(ln for ln in lines if ln.split()[:3] == ["busy", "4", "2"])
+    assert busy.split()[3:] == ["-", "all", "flagged"]
+
+
+def test_output_widths(compare, capsys):
+    out = run_main(compare, capsys, ROUNDS)
+    tables = [ln for ln in out.splitlines() if ln.startswith("  ")]
+    prose = [ln for ln in out.splitlines() if not ln.startswith("  ")]
+    assert max(map(len, prose)) <= 79
+    assert max(map(len, tables)) <= 130
+
+
+def test_markdown_shows_the_same(compare, capsys):
+    out = run_main(compare, capsys, "--format", "markdown", ROUNDS)
+    rows = [[c.strip() for c in ln.strip("|").split(" | ")]
+            for ln in out.splitlines() if ln.startswith("|")]
+    assert ["cpu", "4", "100.0 ms", "thread", "1.00x  0.99-1.01",
+            "1.96x  1.91-2.00", "2.50x! 2.48-2.52"] in rows
+    assert any(r[:3] == ["busy", "4", "2"] and "all flagged" in r
+               for r in rows)
+    assert "## Steadiness: steady_rounds" in out
+    assert "- flagged: 6 of 16 rows" in out
