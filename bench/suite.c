@@ -210,4 +210,12 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
     cb_gbench_set_counter(state, "tasks_per_s", c->tasks,
                           CB_GBENCH_COUNTER_RATE |
                               CB_GBENCH_COUNTER_ITERATION_INVARIANT);
+    /* Time per switch: the batch time over its switches. */
+    if (c->baseline->switches_per_task)
+        cb_gbench_set_counter(state, "switch_s",
+                              (double)c->tasks *
+                                  c->baseline->switches_per_task,
+                              CB_GBENCH_COUNTER_RATE |
+                                  CB_GBENCH_COUNTER_ITERATION_INVARIANT |
+                                  CB_GBENCH_COUNTER_INVERT);
 }

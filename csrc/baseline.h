@@ -4,7 +4,9 @@
  * so that each mode's own overhead can be read off the same run, on the same
  * machine: process noop against fork + _exit + waitpid, thread noop against
  * pthread_create + join, serial gmp_pow and logpow against a bare loop of the
- * kernel. Like the modes, they know nothing of timing or Google Benchmark.
+ * kernel; and what switching between two threads or two processes costs
+ * (perf bench sched pipe, and its -T). Like the modes, they know nothing of
+ * timing or Google Benchmark.
  */
 #ifndef CB_BASELINE_H
 #define CB_BASELINE_H
@@ -20,6 +22,8 @@ struct cb_baseline {
     const char *summary;
     /* The kernel (in cb_kernels) a kernel loop calls; NULL for the others. */
     const char *kernel;
+    /* Context switches one task makes (switch baselines), else 0. */
+    unsigned switches_per_task;
     /* Do the bare operation tasks times. Returns 0, or -1 with err set. */
     int (*run)(const struct cb_baseline *b, unsigned tasks,
                const struct cb_params *params, struct cb_error *err);

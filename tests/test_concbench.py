@@ -173,7 +173,14 @@ def test_quick_names(concbench, quick):
     baselines = {b["name"] for b in runs if b["name"].startswith("baseline/")}
     assert baselines == {f"baseline/{b}/tasks:4/manual_time" for b in
                          ["fork_exit_waitpid", "pthread_create_join",
-                          "gmp_pow_loop", "logpow_loop"]}
+                          "gmp_pow_loop", "logpow_loop", "switch_threads",
+                          "switch_processes"]}
+    # The switch baselines report the time of one switch: the batch's
+    # time over its 2 x 500 switches a task.
+    for b in runs:
+        if "/switch_" in b["name"]:
+            assert b["switch_s"] == pytest.approx(
+                b["real_time"] / 1e3 / (4 * 1000), rel=1e-6)
     # two repetitions of each, every one kept in the JSON
     assert len(runs) == 2 * (len(names) + len(baselines))
 
