@@ -3,6 +3,7 @@
 // whole or not at all. It knows nothing of fork or threads: the benchmark
 // body is C (csrc/suite.c) and reaches Google Benchmark through the shim.
 #include "cb_config.h"
+#include "gbflags.h"
 #include "parse.h"
 #include "role.h"
 #include "suite.h"
@@ -384,6 +385,8 @@ int main(int argc, char **argv)
     cb_role_main(argc, argv);
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
+    if (std::string bad = cb::check_gbench_flags(gb); !bad.empty())
+        usage_error(bad);
     if (cb_kernels_init() < 0) {
         std::fprintf(stderr, "concbench: cannot tune the allocator\n");
         return 1;
@@ -392,8 +395,7 @@ int main(int argc, char **argv)
     // Defaults first, so that the user's own --benchmark_ flags override
     // them: Google Benchmark's last occurrence of a flag wins.
     std::vector<std::string> args{argv[0]};
-    args.push_back(o.quick ? "--benchmark_min_time=0.01"
-                           : "--benchmark_min_time=0.2");
+    args.push_back(cb::gbench_min_time_flag(o.quick ? "0.01" : "0.2"));
     std::string out_path = redirect_output(gb);
     args.insert(args.end(), gb.begin(), gb.end());
     std::vector<char *> cargv;

@@ -62,6 +62,9 @@ def run(concbench, *args, env=None, timeout=120):
     (["--quick=yes"], "--quick"),
     (["--bogus"], "--bogus"),
     (["--benchmark_bogus=1"], "--benchmark_bogus"),
+    (["--benchmark_min_time=-1"], "--benchmark_min_time"),
+    (["--benchmark_min_time=fast"], "--benchmark_min_time"),
+    (["--benchmark_min_time=0x"], "--benchmark_min_time"),
 ])
 def test_bad_flags(concbench, tmp_path, args, flag):
     out = tmp_path / "out.json"
@@ -79,6 +82,37 @@ def test_unwritable_output(concbench, tmp_path):
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert "--benchmark_out" in r.stderr
+
+
+NOOP = ["--kernels=noop", "--modes=serial", "--tasks=1", "--no-baselines"]
+
+
+@pytest.mark.parametrize("min_time", ["0.001", "0.001s"])
+def test_min_time_in_either_spelling(concbench, min_time):
+    # Handed to Google Benchmark in its own form: 1.7.1 takes no unit, and
+    # 1.8 on log a warning on every run for a number without one.
+    r = run(concbench, *NOOP, f"--benchmark_min_time={min_time}")
+    assert r.returncode == 0, r.stderr
+    assert "noop/serial/tasks:1/workers:1" in r.stdout
+    assert "LOG(" not in r.stderr
+
+
+def test_min_time_in_iterations(concbench, tmp_path):
+    # Nx (a number of iterations) exists from Google Benchmark 1.8 on; the
+    # driver refuses it, naming the flag, where the library has no such form.
+    out = tmp_path / "iters.json"
+    r = run(concbench, *NOOP, "--benchmark_min_time=3x",
+            f"--benchmark_out={out}")
+    if r.returncode == 2:
+        assert r.stderr.count("\n") == 1, r.stderr
+        assert "--benchmark_min_time: 3x: iterations need Google Benchmark " \
+            "1.8 or later" in r.stderr
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert r.returncode == 0, r.stderr
+        [b] = json.loads(out.read_text())["benchmarks"]
+        assert b["iterations"] == 3
+        assert "LOG(" not in r.stderr
 
 
 def test_flag_with_separate_value(concbench):
@@ -185,6 +219,8 @@ def test_quick_console(quick):
     r, _ = quick
     assert "noop/thread_pool/tasks:4/workers:2/manual_time" in r.stdout
     assert "wrote" in r.stderr
+    # The driver's own --benchmark_min_time is in the library's form.
+    assert "LOG(" not in r.stderr
 
 
 FAULTS = {"CONCBENCH_FAULT_KERNELS": "1"}

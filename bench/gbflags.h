@@ -1,0 +1,23 @@
+// The Google Benchmark flags concbench passes through (--benchmark_...),
+// put in the form the Google Benchmark concbench is built against
+// understands.
+#ifndef CB_GBFLAGS_H
+#define CB_GBFLAGS_H
+
+#include <string>
+#include <vector>
+
+namespace cb {
+
+// Checks --benchmark_min_time in gb (given as 0.5 or 0.5s) and rewrites it
+// into the library's own form. Returns "" when it can work, else one line
+// naming the flag and what is wrong (for a usage error, exit status 2).
+std::string check_gbench_flags(std::vector<std::string> &gb);
+
+// --benchmark_min_time=<seconds> in the library's form: "0.2s", or a bare
+// "0.2" before Google Benchmark 1.8.
+std::string gbench_min_time_flag(const std::string &seconds);
+
+} // namespace cb
+
+#endif
