@@ -1,13 +1,27 @@
-// Google Benchmark's own flags as concbench passes them through: put in the
-// form the Google Benchmark concbench is built against understands.
+// Google Benchmark's own flags, checked before anything runs. Google
+// Benchmark itself takes many values that cannot work and finds out late or
+// not at all: --benchmark_out_format=xml prints its usage and exits 0,
+// --benchmark_repetitions=-1 throws std::length_error, 0 runs nothing,
+// --benchmark_out=DIR fails after the whole run, a bad filter runs nothing,
+// a boolean flag takes any word as true. Each is a usage error here instead.
+//
+// The checks follow what Google Benchmark does with each flag (its
+// ParseCommandLineFlags, 1.7.1 to 1.9.5): the same names, the same
+// "--name=value" form, booleans bare or with a value.
 #include "gbflags.h"
 
 #include "cb_config.h"
 #include "parse.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <regex>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace cb {
 namespace {
@@ -18,8 +32,88 @@ namespace {
 // number. Found by meson.build (a compile check), not from the version.
 constexpr bool kMinTimeSuffix = CB_GBENCH_MIN_TIME_SUFFIX;
 
+// A repetition keeps its whole report until the end; beyond this, a full
+// suite would not fit in memory.
+constexpr unsigned kMaxRepetitions = 10000;
 // Google Benchmark's own limit on iterations (kMaxIterations).
 constexpr unsigned kMaxIterations = 1000000000;
+// main.cc writes the JSON to PATH.tmp-PID in a 4096-byte buffer first.
+constexpr size_t kMaxOutPath = 4000;
+
+enum class Kind {
+    Bool,        // bare, or a value that is clearly true or false
+    MinTime,     // seconds, with or without an s; or Nx iterations (1.8+)
+    Seconds,     // seconds, a bare number
+    Repetitions, // a positive whole number
+    Filter,      // a regular expression, optionally negated by a leading -
+    Format,      // the console's format
+    OutFormat,   // the file's format: JSON only
+    Out,         // a file that can be written and renamed into place
+    Color,       // auto, or true or false
+    Context,     // key=value,... with keys of its own
+    TimeUnit,    // ms, the unit every concbench benchmark reports in
+    Any,         // not checked
+};
+
+struct Known {
+    const char *name;
+    Kind kind;
+};
+
+// Every flag of Google Benchmark's ParseCommandLineFlags but --v, which
+// concbench does not pass through. benchmark_dry_run is 1.9's: 1.7.1 itself
+// refuses it as unknown.
+const Known known_flags[] = {
+    {"benchmark_list_tests", Kind::Bool},
+    {"benchmark_filter", Kind::Filter},
+    {"benchmark_min_time", Kind::MinTime},
+    {"benchmark_min_warmup_time", Kind::Seconds},
+    {"benchmark_repetitions", Kind::Repetitions},
+    {"benchmark_dry_run", Kind::Bool},
+    {"benchmark_enable_random_interleaving", Kind::Bool},
+    {"benchmark_report_aggregates_only", Kind::Bool},
+    {"benchmark_display_aggregates_only", Kind::Bool},
+    {"benchmark_format", Kind::Format},
+    {"benchmark_out", Kind::Out},
+    {"benchmark_out_format", Kind::OutFormat},
+    {"benchmark_color", Kind::Color},
+    {"benchmark_counters_tabular", Kind::Bool},
+    // Which counters exist depends on libpfm; without it (Debian's build)
+    // Google Benchmark says "not supported" once and runs on.
+    {"benchmark_perf_counters", Kind::Any},
+    {"benchmark_context", Kind::Context},
+    {"benchmark_time_unit", Kind::TimeUnit},
+};
+
+// Context keys already taken: Google Benchmark's own (1.7.1 to 1.9.5) and
+// concbench's (main.cc's add_context, csrc/sysinfo.c). A --benchmark_context
+// key among them would be dropped with a warning, or written twice into the
+// JSON's context.
+const std::set<std::string> taken_context_keys = {
+    "date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
+    "cpu_scaling_enabled", "aslr_enabled", "caches", "load_avg",
+    "library_version", "library_build_type", "json_schema_version", "dry_run",
+    "concbench_version", "cpu_model", "cpus_online", "cpus_allowed", "kernel",
+    "compiler", "gmp_version", "governor", "smt", "benchmark_version",
+    "build_type", "tasks", "io_ms", "timeout_s", "chunk", "switch_us",
+};
+
+std::string lower(std::string s)
+{
+    for (char &c : s)
+        c = (char)std::tolower((unsigned char)c);
+    return s;
+}
+
+// The spellings taken as true or false; Google Benchmark takes any other word
+// as true.
+int truth(const std::string &value)
+{
+    static const std::set<std::string> yes = {"true", "yes", "on", "1", "t", "y"};
+    static const std::set<std::string> no = {"false", "no", "off", "0", "f", "n"};
+    std::string v = lower(value);
+    return yes.count(v) ? 1 : no.count(v) ? 0 : -1;
+}
 
 bool is_decimal(const std::string &s)
 {
@@ -67,25 +161,182 @@ std::string check_min_time(const std::string &flag, std::string &value)
     return why;
 }
 
+std::string check_repetitions(const std::string &flag, const std::string &value)
+{
+    unsigned n;
+    int rc = cb_parse_uint(value.c_str(), 1, kMaxRepetitions, &n);
+    bool zero = value.find_first_not_of('0') == std::string::npos;
+    if (rc == -ERANGE && !zero)
+        return flag + ": " + value + " is out of range (1 to " +
+               std::to_string(kMaxRepetitions) + ")";
+    if (rc != 0)
+        return flag + ": " + value + " is not a positive whole number";
+    return "";
+}
+
+std::string check_filter(const std::string &flag, const std::string &value)
+{
+    // As Google Benchmark reads it: empty or "all" is everything, a leading
+    // - negates, the rest is an extended regular expression. The library is
+    // built with std::regex wherever the compiler has it (1.7.1 and 1.9.5
+    // on Debian 12 are); its POSIX fallback takes the same extended syntax.
+    if (value.empty() || value == "all")
+        return "";
+    std::string spec = value[0] == '-' ? value.substr(1) : value;
+    try {
+        std::regex re(spec, std::regex::extended);
+    } catch (const std::regex_error &e) {
+        return flag + ": '" + value + "' is not a regular expression (" +
+               e.what() + ")";
+    }
+    return "";
+}
+
+std::string check_out(const std::string &flag, const std::string &path)
+{
+    if (path.empty())
+        return flag + " needs a file name";
+    if (path.size() > kMaxOutPath)
+        return flag + ": the file name is too long";
+    const std::string cannot = flag + ": cannot write " + path + ": ";
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return flag + ": " + path + " is a directory";
+        // A device or a pipe would be replaced by the file renamed over it.
+        if (!S_ISREG(st.st_mode))
+            return flag + ": " + path + " is not a regular file";
+    } else if (errno != ENOENT) {
+        return cannot + std::strerror(errno);
+    }
+    if (path.back() == '/')
+        return flag + ": " + path + " is a directory";
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "."
+                      : slash == 0               ? "/"
+                                                 : path.substr(0, slash);
+    if (stat(dir.c_str(), &st) != 0)
+        return cannot + std::strerror(errno);
+    if (!S_ISDIR(st.st_mode))
+        return cannot + std::strerror(ENOTDIR);
+    // The temporary file is made in the same directory and renamed.
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        return cannot + std::strerror(errno);
+    return "";
+}
+
+std::string check_context(const std::string &flag, const std::string &value)
+{
+    // Google Benchmark's form: key=value pairs split at commas, one = each.
+    std::set<std::string> keys;
+    size_t start = 0;
+    for (;;) {
+        size_t comma = value.find(',', start);
+        std::string pair = value.substr(start, comma - start);
+        size_t eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0 ||
+            pair.find('=', eq + 1) != std::string::npos)
+            return flag + ": '" + pair + "' is not key=value";
+        std::string key = pair.substr(0, eq);
+        if (!keys.insert(key).second)
+            return flag + ": '" + key + "' given twice";
+        if (taken_context_keys.count(key))
+            return flag + ": '" + key +
+                   "' is a key of the context concbench writes itself";
+        if (comma == std::string::npos)
+            return "";
+        start = comma + 1;
+    }
+}
+
+std::string check_choice(const std::string &flag, const std::string &value,
+                         const std::set<std::string> &choices,
+                         const std::string &what)
+{
+    if (choices.count(value))
+        return "";
+    return flag + ": '" + value + "' is not " + what;
+}
+
 } // namespace
 
 std::string check_gbench_flags(std::vector<std::string> &gb)
 {
+    bool listing = false, writing = false;
     for (std::string &arg : gb) {
         // parse_args passes on what starts with --benchmark_.
         size_t eq = arg.find('=');
         std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
-        if (name != "benchmark_min_time")
-            continue;
+        bool has_value = eq != std::string::npos;
+        std::string value = has_value ? arg.substr(eq + 1) : "";
+        const Known *known = nullptr;
+        for (const Known &k : known_flags)
+            if (name == k.name)
+                known = &k;
+        if (!known)
+            continue; // Google Benchmark refuses it, before anything runs
         const std::string flag = "--" + name;
-        std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-        if (value.empty())
+        if (known->kind != Kind::Bool && known->kind != Kind::Out &&
+            (!has_value ||
+             (value.empty() && known->kind != Kind::Filter &&
+              known->kind != Kind::Any)))
             return flag + " needs a value (" + flag + "=...)";
-        std::string why = check_min_time(flag, value);
+
+        std::string why;
+        switch (known->kind) {
+        case Kind::Bool: {
+            int t = has_value ? truth(value) : 1;
+            if (t < 0)
+                why = flag + ": '" + value + "' is not true or false";
+            if (name == "benchmark_list_tests")
+                listing = t == 1;
+            break;
+        }
+        case Kind::MinTime:
+            why = check_min_time(flag, value);
+            arg = flag + "=" + value;
+            break;
+        case Kind::Seconds:
+            why = check_seconds(flag, value, value, "0.5");
+            break;
+        case Kind::Repetitions:
+            why = check_repetitions(flag, value);
+            break;
+        case Kind::Filter:
+            why = check_filter(flag, value);
+            break;
+        case Kind::Format:
+            why = check_choice(flag, value, {"console", "json", "csv"},
+                               "console, json or csv");
+            break;
+        case Kind::OutFormat:
+            why = check_choice(flag, value, {"json"},
+                               "json: the file concbench writes is JSON");
+            break;
+        case Kind::Out:
+            why = check_out(flag, value);
+            writing = true;
+            break;
+        case Kind::Color:
+            if (value != "auto" && truth(value) < 0)
+                why = flag + ": '" + value + "' is not auto, true or false";
+            break;
+        case Kind::Context:
+            why = check_context(flag, value);
+            break;
+        case Kind::TimeUnit:
+            why = check_choice(flag, value, {"ms"},
+                               "ms: concbench reports every time in ms");
+            break;
+        case Kind::Any:
+            break;
+        }
         if (!why.empty())
             return why;
-        arg = flag + "=" + value;
     }
+    if (listing && writing)
+        return "--benchmark_list_tests: lists names and writes no JSON: leave "
+               "out --benchmark_out";
     return "";
 }
 

@@ -1,6 +1,6 @@
-// The Google Benchmark flags concbench passes through (--benchmark_...),
-// put in the form the Google Benchmark concbench is built against
-// understands.
+// The Google Benchmark flags concbench passes through (--benchmark_...):
+// checked before anything runs, and put in the form the Google Benchmark
+// concbench is built against understands.
 #ifndef CB_GBFLAGS_H
 #define CB_GBFLAGS_H
 
@@ -9,9 +9,11 @@
 
 namespace cb {
 
-// Checks --benchmark_min_time in gb (given as 0.5 or 0.5s) and rewrites it
-// into the library's own form. Returns "" when it can work, else one line
-// naming the flag and what is wrong (for a usage error, exit status 2).
+// Checks every --benchmark_ flag in gb, and rewrites --benchmark_min_time
+// (given as 0.5 or 0.5s) into the library's own form. Returns "" when all
+// of them can work, else one line naming the flag and what is wrong (for
+// a usage error, exit status 2). Flags it does not know are left to Google
+// Benchmark, which refuses them.
 std::string check_gbench_flags(std::vector<std::string> &gb);
 
 // --benchmark_min_time=<seconds> in the library's form: "0.2s", or a bare
