@@ -387,7 +387,8 @@ int main(int argc, char **argv)
     Options o = parse_args(argc, argv, gb);
     if (std::string bad = cb::check_gbench_flags(gb); !bad.empty())
         usage_error(bad);
-    if (cb_kernels_init() < 0) {
+    int tuned = cb_kernels_init();
+    if (tuned < 0) {
         std::fprintf(stderr, "concbench: cannot tune the allocator\n");
         return 1;
     }
@@ -412,6 +413,9 @@ int main(int argc, char **argv)
     }
     add_context(o);
     auto cases = register_cases(o);
+    if (tuned > 0)
+        std::fprintf(stderr, "concbench: a sanitizer's allocator: glibc's is "
+                             "not tuned, timings are not comparable\n");
     std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each%s\n",
                  cases.size(), o.tasks,
                  out_path.empty() ? "" : (", JSON to " + out_path).c_str());
