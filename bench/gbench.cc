@@ -4,16 +4,25 @@
 
 #include <benchmark/benchmark.h>
 
+#include <type_traits>
+
 namespace {
+
+// What RegisterBenchmark returns: benchmark::internal::Benchmark up to
+// 1.9.4, benchmark::Benchmark in 1.9.5, where the old name is deprecated.
+// Named through the function, so that the shim builds without a warning on
+// either.
+using Benchmark = std::remove_pointer_t<decltype(benchmark::RegisterBenchmark(
+    "", static_cast<void (*)(benchmark::State &)>(nullptr)))>;
 
 benchmark::State &S(cb_gbench_state *state)
 {
     return *reinterpret_cast<benchmark::State *>(state);
 }
 
-benchmark::internal::Benchmark *B(cb_gbench *bench)
+Benchmark *B(cb_gbench *bench)
 {
-    return reinterpret_cast<benchmark::internal::Benchmark *>(bench);
+    return reinterpret_cast<Benchmark *>(bench);
 }
 
 benchmark::Counter::Flags counter_flags(unsigned flags)

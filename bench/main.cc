@@ -5,6 +5,7 @@
 // shim (bench/gbench.h).
 #include "cb_config.h"
 #include "gbench.h"
+#include "gbflags.h"
 #include "output.h"
 #include "parse.h"
 #include "role.h"
@@ -437,8 +438,9 @@ extern "C" void remove_partial_and_die(int sig)
     std::raise(sig);
 }
 
-// The Google Benchmark flags the driver handles itself, taken out of gb:
-// the run loop is the driver's (bench/rounds.cc), and so is the output file.
+// The Google Benchmark flags the driver handles itself, taken out of gb
+// once bench/gbflags.cc has checked them: the run loop is the driver's
+// (bench/rounds.cc), and so is the output file.
 struct RunFlags {
     std::string out;                 // --benchmark_out
     unsigned repetitions = 1;        // --benchmark_repetitions
@@ -452,21 +454,6 @@ struct RunFlags {
     std::string color = "auto";      // --benchmark_color
 };
 
-// Google Benchmark's spelling of a true or false flag value.
-bool truthy(const std::string &flag, const std::string &value)
-{
-    std::string v;
-    for (char c : value)
-        v += (char)std::tolower((unsigned char)c);
-    if (v.empty() || v == "1" || v == "t" || v == "true" || v == "y" ||
-        v == "yes" || v == "on")
-        return true;
-    if (v == "0" || v == "f" || v == "false" || v == "n" || v == "no" ||
-        v == "off")
-        return false;
-    usage_error(flag + ": '" + value + "' is neither true nor false");
-}
-
 RunFlags take_run_flags(std::vector<std::string> &gb)
 {
     RunFlags f;
@@ -475,35 +462,31 @@ RunFlags take_run_flags(std::vector<std::string> &gb)
         size_t eq = arg.find('=');
         std::string flag = arg.substr(0, eq);
         std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-        if (flag == "--benchmark_out") {
+        bool yes = cb::gbench_flag_true(value);
+        if (flag == "--benchmark_out")
             f.out = value;
-        } else if (flag == "--benchmark_out_format") {
-            if (value != "json")
-                usage_error(flag + ": '" + value + "': concbench writes "
-                            "JSON only");
-        } else if (flag == "--benchmark_format") {
-            if (value != "console" && value != "json")
-                usage_error(flag + ": '" + value + "': console or json");
+        else if (flag == "--benchmark_out_format")
+            ; // json, the only one
+        else if (flag == "--benchmark_format")
             f.json_display = value == "json";
-        } else if (flag == "--benchmark_repetitions") {
-            f.repetitions = parse_number(flag, value, 1, 1000);
-        } else if (flag == "--benchmark_filter") {
+        else if (flag == "--benchmark_repetitions")
+            f.repetitions = (unsigned)std::stoul(value);
+        else if (flag == "--benchmark_filter")
             f.filter = value;
-        } else if (flag == "--benchmark_list_tests") {
-            f.list_tests = truthy(flag, value);
-        } else if (flag == "--benchmark_enable_random_interleaving") {
-            f.interleaving = truthy(flag, value);
-        } else if (flag == "--benchmark_display_aggregates_only") {
-            f.display_aggregates_only = truthy(flag, value);
-        } else if (flag == "--benchmark_report_aggregates_only") {
-            f.report_aggregates_only = truthy(flag, value);
-        } else if (flag == "--benchmark_counters_tabular") {
-            f.tabular = truthy(flag, value);
-        } else if (flag == "--benchmark_color") {
+        else if (flag == "--benchmark_list_tests")
+            f.list_tests = yes;
+        else if (flag == "--benchmark_enable_random_interleaving")
+            f.interleaving = yes;
+        else if (flag == "--benchmark_display_aggregates_only")
+            f.display_aggregates_only = yes;
+        else if (flag == "--benchmark_report_aggregates_only")
+            f.report_aggregates_only = yes;
+        else if (flag == "--benchmark_counters_tabular")
+            f.tabular = yes;
+        else if (flag == "--benchmark_color")
             f.color = value;
-        } else {
+        else
             rest.push_back(arg);
-        }
     }
     gb = rest;
     return f;
@@ -516,7 +499,7 @@ bool use_color(const std::string &color)
         const char *term = std::getenv("TERM");
         return isatty(STDOUT_FILENO) && term && std::strcmp(term, "dumb") != 0;
     }
-    return truthy("--benchmark_color", color);
+    return cb::gbench_flag_true(color);
 }
 
 // The names --benchmark_filter selects, as Google Benchmark selects them:
@@ -531,12 +514,7 @@ std::vector<cb::Selected> select(const std::vector<cb::Selected> &all,
     bool negative = spec[0] == '-';
     if (negative)
         spec.erase(0, 1);
-    std::regex re;
-    try {
-        re = std::regex(spec, std::regex_constants::extended);
-    } catch (const std::regex_error &) {
-        usage_error(flag + ": '" + spec + "' is not a regular expression");
-    }
+    std::regex re(spec, std::regex_constants::extended); // checked already
     std::vector<cb::Selected> out;
     for (const cb::Selected &s : all)
         if (std::regex_search(s.name, re) != negative)
@@ -647,6 +625,10 @@ int main(int argc, char **argv)
     cb_role_main(argc, argv);
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
+    // Google Benchmark's flags are checked first (bench/gbflags.cc), then
+    // the driver takes those it handles itself.
+    if (std::string bad = cb::check_gbench_flags(gb); !bad.empty())
+        usage_error(bad);
     RunFlags run = take_run_flags(gb);
     if (run.interleaving) {
         if (o.order_set && o.order == cb::Order::Sequential)
@@ -656,9 +638,8 @@ int main(int argc, char **argv)
         o.order = cb::Order::Rounds;
     }
     std::string why;
-    if (!run.out.empty() && !cb::output_writable(run.out, &why))
-        usage_error("--benchmark_out: " + run.out + ": " + why);
-    if (cb_kernels_init() < 0) {
+    int tuned = cb_kernels_init();
+    if (tuned < 0) {
         std::fprintf(stderr, "concbench: cannot tune the allocator\n");
         return 1;
     }
@@ -667,8 +648,7 @@ int main(int argc, char **argv)
     // them: Google Benchmark's last occurrence of a flag wins. Each call
     // runs one repetition of one benchmark (bench/rounds.cc).
     std::vector<std::string> args{argv[0]};
-    args.push_back(o.quick ? "--benchmark_min_time=0.01"
-                           : "--benchmark_min_time=0.2");
+    args.push_back(cb::gbench_min_time_flag(o.quick ? "0.01" : "0.2"));
     args.insert(args.end(), gb.begin(), gb.end());
     args.push_back("--benchmark_repetitions=1");
     std::vector<char *> cargv;
@@ -691,6 +671,9 @@ int main(int argc, char **argv)
         return 0;
     }
     add_context(o);
+    if (tuned > 0)
+        std::fprintf(stderr, "concbench: a sanitizer's allocator: glibc's is "
+                             "not tuned, timings are not comparable\n");
 
     main_pid = getpid();
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})

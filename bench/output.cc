@@ -69,22 +69,32 @@ bool output_writable(const std::string &path, std::string *why)
 {
     struct stat st;
     if (path.empty() || path.back() == '/') {
-        *why = "is a folder, not a file name";
+        *why = "is a directory, not a file name";
         return false;
     }
-    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        *why = "is a folder, not a file";
-        return false;
+    if (stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            *why = "is a directory";
+            return false;
+        }
+        // A device or a pipe would be replaced by the file renamed over it.
+        if (!S_ISREG(st.st_mode)) {
+            *why = "is not a regular file";
+            return false;
+        }
+    } else if (errno != ENOENT && errno != ENOTDIR) {
+        return fail(why, "cannot read it");
     }
     std::string dir = folder_of(path);
     if (stat(dir.c_str(), &st) != 0)
-        return fail(why, "its folder");
+        return fail(why, "its directory");
     if (!S_ISDIR(st.st_mode)) {
-        *why = "its folder is not a folder";
+        *why = "its directory is not one";
         return false;
     }
+    // The file is made in the same directory and renamed there.
     if (access(dir.c_str(), W_OK | X_OK) != 0)
-        return fail(why, "its folder");
+        return fail(why, "its directory");
     if (base_of(path).size() > NAME_MAX) {
         errno = ENAMETOOLONG;
         return fail(why, "its name");

@@ -180,6 +180,19 @@ const struct cb_kernel *cb_kernel_by_name(const char *name)
 
 int cb_kernels_init(void)
 {
+    /*
+     * A sanitizer with an allocator of its own (ASan, TSan, MSan, HWASan)
+     * answers mallopt with 0: there is no glibc heap to tune.
+     */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    defined(__SANITIZE_HWADDRESS__)
+    return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer) || __has_feature(hwaddress_sanitizer)
+    return 1;
+#endif
+#endif
     /* Fixing the mmap threshold also turns off glibc's dynamic threshold. */
     if (!mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) ||
         !mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024))

@@ -84,7 +84,9 @@ struct cb_kernel {
  * task), while a thread's arena keeps them, so serial would look slower than
  * a one-worker pool for a reason that has nothing to do with the strategy.
  * This makes every arena keep its memory, so that all modes do the same
- * memory work. Returns 0, or -1 if the allocator refused.
+ * memory work. Returns 0; 1, doing nothing, in a build with a sanitizer
+ * that brings its own allocator (-Db_sanitize=address or thread); or -1 if
+ * the allocator refused.
  */
 int cb_kernels_init(void);
 

@@ -64,12 +64,46 @@ def run(concbench, *args, env=None, timeout=120):
     (["--quick=yes"], "--quick"),
     (["--bogus"], "--bogus"),
     (["--benchmark_bogus=1"], "--benchmark_bogus"),
-    (["--benchmark_filter=("], "--benchmark_filter"),
-    (["--benchmark_filter=zzz"], "--benchmark_filter"),
-    (["--benchmark_repetitions=0"], "--benchmark_repetitions"),
+    # Google Benchmark's own flags, checked before anything runs ({tmp} is
+    # the test's empty folder).
     (["--benchmark_repetitions=-1"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions=0"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions=two"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions=2.5"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions=99999999999"], "--benchmark_repetitions"),
+    (["--benchmark_repetitions"], "--benchmark_repetitions"),
+    (["--benchmark_min_time=-1"], "--benchmark_min_time"),
+    (["--benchmark_min_time=-0.5s"], "--benchmark_min_time"),
+    (["--benchmark_min_time=fast"], "--benchmark_min_time"),
+    (["--benchmark_min_time=0.5ms"], "--benchmark_min_time"),
+    (["--benchmark_min_time=1e999"], "--benchmark_min_time"),
+    (["--benchmark_min_time=0x"], "--benchmark_min_time"),
+    (["--benchmark_min_time=1.5x"], "--benchmark_min_time"),
+    (["--benchmark_min_time="], "--benchmark_min_time"),
+    (["--benchmark_min_warmup_time=-1"], "--benchmark_min_warmup_time"),
     (["--benchmark_out_format=xml"], "--benchmark_out_format"),
     (["--benchmark_out_format=csv"], "--benchmark_out_format"),
+    (["--benchmark_out_format=console"], "--benchmark_out_format"),
+    (["--benchmark_format=xml"], "--benchmark_format"),
+    (["--benchmark_out={tmp}"], "--benchmark_out"),          # a directory
+    (["--benchmark_out={tmp}/new/"], "--benchmark_out"),
+    (["--benchmark_out=/dev/null"], "--benchmark_out"),      # not a file
+    (["--benchmark_out=/dev/null/out.json"], "--benchmark_out"),
+    (["--benchmark_out="], "--benchmark_out"),
+    (["--benchmark_filter=("], "--benchmark_filter"),
+    (["--benchmark_filter=-[z-a]"], "--benchmark_filter"),   # negated
+    (["--benchmark_counters_tabular=maybe"], "--benchmark_counters_tabular"),
+    (["--benchmark_enable_random_interleaving=2"],
+     "--benchmark_enable_random_interleaving"),
+    (["--benchmark_display_aggregates_only="],
+     "--benchmark_display_aggregates_only"),
+    (["--benchmark_color=sometimes"], "--benchmark_color"),
+    (["--benchmark_time_unit=us"], "--benchmark_time_unit"),
+    (["--benchmark_context=tasks=99"], "--benchmark_context"),  # concbench's
+    (["--benchmark_context=date=today"], "--benchmark_context"),  # GB's
+    (["--benchmark_context=novalue"], "--benchmark_context"),
+    (["--benchmark_context=a=1,a=2"], "--benchmark_context"),
+    (["--benchmark_filter=zzz"], "--benchmark_filter"),
     (["--benchmark_list_tests=maybe"], "--benchmark_list_tests"),
     (["--order=random"], "--order"),
     (["--order=sequential", "--benchmark_enable_random_interleaving=true"],
@@ -77,6 +111,7 @@ def run(concbench, *args, env=None, timeout=120):
 ])
 def test_bad_flags(concbench, tmp_path, args, flag):
     out = tmp_path / "out.json"
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     r = run(concbench, *args, f"--benchmark_out={out}")
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
@@ -91,6 +126,91 @@ def test_unwritable_output(concbench, tmp_path):
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert "--benchmark_out" in r.stderr
+
+
+def test_output_in_a_folder_that_cannot_be_written(concbench):
+    # / is not writable but to root, and root is not refused anything: the
+    # driver runs as nobody then.
+    path = f"/concbench-test-{os.getpid()}.json"
+    as_root = os.geteuid() == 0
+    r = subprocess.run([concbench, f"--benchmark_out={path}"],
+                       capture_output=True, text=True, timeout=60,
+                       user=65534 if as_root else None)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--benchmark_out" in r.stderr
+    assert not os.path.exists(path)
+
+
+NOOP = ["--kernels=noop", "--modes=serial", "--tasks=1", "--no-baselines"]
+
+
+@pytest.mark.parametrize("min_time", ["0.001", "0.001s"])
+def test_min_time_in_either_spelling(concbench, min_time):
+    # Handed to Google Benchmark in its own form: 1.7.1 takes no unit, and
+    # 1.8 on log a warning on every run for a number without one.
+    r = run(concbench, *NOOP, f"--benchmark_min_time={min_time}")
+    assert r.returncode == 0, r.stderr
+    assert "noop/serial/tasks:1/workers:1" in r.stdout
+    assert "LOG(" not in r.stderr
+
+
+def test_min_time_in_iterations(concbench, tmp_path):
+    # Nx (a number of iterations) exists from Google Benchmark 1.8 on; the
+    # driver refuses it, naming the flag, where the library has no such form.
+    out = tmp_path / "iters.json"
+    r = run(concbench, *NOOP, "--benchmark_min_time=3x",
+            f"--benchmark_out={out}")
+    if r.returncode == 2:
+        assert r.stderr.count("\n") == 1, r.stderr
+        assert "--benchmark_min_time: 3x: iterations need Google Benchmark " \
+            "1.8 or later" in r.stderr
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert r.returncode == 0, r.stderr
+        [b] = json.loads(out.read_text())["benchmarks"]
+        assert b["iterations"] == 3
+        assert "LOG(" not in r.stderr
+
+
+@pytest.mark.parametrize("flag", [
+    "--benchmark_counters_tabular",
+    "--benchmark_counters_tabular=false",
+    "--benchmark_enable_random_interleaving=YES",
+    "--benchmark_color=auto",
+    "--benchmark_color=no",
+    "--benchmark_filter=",
+    "--benchmark_filter=all",
+    "--benchmark_filter=-thread",
+    "--benchmark_filter=^noop/(serial|thread)/",
+    "--benchmark_format=json",
+    "--benchmark_out_format=json",
+    "--benchmark_time_unit=ms",
+    "--benchmark_repetitions=1",
+    "--benchmark_min_warmup_time=0",
+    "--benchmark_context=machine=test,run=",
+])
+def test_good_benchmark_flags_run(concbench, tmp_path, flag):
+    out = tmp_path / "good.json"
+    r = run(concbench, *NOOP, "--benchmark_min_time=0.001", flag,
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert [b["name"] for b in data["benchmarks"]] == \
+        ["noop/serial/tasks:1/workers:1/manual_time"]
+    if flag.startswith("--benchmark_context"):
+        assert data["context"]["machine"] == "test"
+        assert data["context"]["run"] == ""
+
+
+def test_context_keys_of_the_suite_are_refused(concbench, quick):
+    # Every key the JSON's context has (Google Benchmark's and concbench's)
+    # is refused for --benchmark_context: it would be dropped or doubled.
+    _, data = quick
+    for key in data["context"]:
+        r = run(concbench, f"--benchmark_context={key}=x")
+        assert r.returncode == 2, key
+        assert f"'{key}'" in r.stderr
 
 
 def test_flag_with_separate_value(concbench):
@@ -267,6 +387,8 @@ def test_quick_console(quick):
     r, _ = quick
     assert "noop/thread_pool/tasks:4/workers:2/manual_time" in r.stdout
     assert "wrote" in r.stderr
+    # The driver's own --benchmark_min_time is in the library's form.
+    assert "LOG(" not in r.stderr
 
 
 # The fault kernels are in the test driver only (concbench_test).

@@ -398,9 +398,10 @@ static void test_everything_dies_with_its_parent(void **state)
 }
 
 /*
- * The server cannot fork (RLIMIT_NPROC of 2: this process and the server):
- * the batch fails with fork's error for its first task. In a child, as
- * root ignores the limit.
+ * The server cannot fork (RLIMIT_NPROC of 2: this process and the server,
+ * and a sanitizer's thread in this one, extra_threads): the batch fails
+ * with fork's error for its first task. In a child, as root ignores the
+ * limit.
  */
 static void start_without_fork(void *arg, int fd)
 {
@@ -418,7 +419,8 @@ static void test_server_fork_fails(void **state)
 {
     (void)state;
     char out[512];
-    run_with_nproc(2, start_without_fork, NULL, out, sizeof out);
+    run_with_nproc(2 + extra_threads(), start_without_fork, NULL, out,
+                   sizeof out);
     if (strcmp(out, "-1 task 0: fork: Resource temporarily unavailable") != 0)
         fail_msg("got '%s'", out);
     assert_nothing_left("forkserver");

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -71,6 +72,17 @@ static inline unsigned dir_entries(const char *path)
         n += e->d_name[0] != '.';
     closedir(d);
     return n;
+}
+
+/*
+ * Threads a sanitizer's runtime adds to a process once it has started one:
+ * TSan's background thread. CB_EXTRA_THREADS, which the sanitizer build
+ * sets (tests/meson.build), or 0.
+ */
+static inline unsigned extra_threads(void)
+{
+    const char *e = getenv("CB_EXTRA_THREADS");
+    return e ? (unsigned)strtoul(e, NULL, 10) : 0;
 }
 
 /*
