@@ -147,6 +147,13 @@ UNSTEADY_RANGE = 1.10
 # busy_machine: other processes' CPU plus steal (other_cpus + steal_cpus)
 # above BUSY_CPUS of a CPU in any of those repetitions.
 BUSY_CPUS = 0.3
+# A pair whose repetition or serial partner was disturbed (busy beyond
+# BUSY_CPUS, or a canary beyond UNSTEADY_RANGE of its median either way) is
+# left out of the row's speedup, if enough pairs are left: at least
+# MIN_CLEAN_PAIRS and half of them. Else the row keeps every pair and is
+# flagged (busy_machine, unsteady_machine), so that a short disturbance
+# costs a few pairs and a long one the row's verdict.
+MIN_CLEAN_PAIRS = 3
 FLAGS = ("impossible_speedup", "gil_speedup", "unsteady_machine",
          "busy_machine")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -1100,10 +1107,35 @@ def row_flags(mode, figures):
     return found
 
 
+def disturbed(rep):
+    """Whether a repetition (its counters) ran on a disturbed machine:
+    other processes and steal above BUSY_CPUS, or the canary beyond
+    UNSTEADY_RANGE of the run's median."""
+    busy = rep.get("other_cpus", 0) + rep.get("steal_cpus", 0)
+    speed = rep.get("machine_speed")
+    unsteady = (speed is not None and speed > 0
+                and not 1 / UNSTEADY_RANGE <= speed <= UNSTEADY_RANGE)
+    return busy > BUSY_CPUS or unsteady
+
+
+def clean_pairs(pairs, bench, serial):
+    """(pairs kept, how many left out): the pairs of which neither side was
+    disturbed, if there are enough of them (see MIN_CLEAN_PAIRS); else all
+    of them, none left out."""
+    clean = [(i, j) for i, j in pairs
+             if not disturbed(bench.reps[i]) and not disturbed(serial.reps[j])]
+    if len(clean) == len(pairs) or (len(clean) >= MIN_CLEAN_PAIRS
+                                    and 2 * len(clean) >= len(pairs)):
+        return clean, len(pairs) - len(clean)
+    return pairs, 0
+
+
 def speedup_figures(config, bench, serial, cpus):
     """The speedup of a run over its serial run, paired in time where the
-    file allows, its interval, and the flags."""
+    file allows (without the pairs a disturbance spoilt, while enough are
+    left), its interval, and the flags."""
     kind, pairs = pair_reps(bench, serial) if serial else ("unpaired", [])
+    pairs, left_out = clean_pairs(pairs, bench, serial)
     unpaired = (None if serial is None else
                 ratio(describe(serial.samples).median,
                       describe(bench.samples).median))
@@ -1117,13 +1149,15 @@ def speedup_figures(config, bench, serial, cpus):
     limit = min(config.workers, cpus) if cpus else config.workers
     partner = ([serial.reps[j] for _, j in pairs] if pairs
                else serial.reps if serial else [])
-    speeds, busy = machine_figures(bench.reps + partner)
+    own = [bench.reps[i] for i, _ in pairs] if pairs else bench.reps
+    speeds, busy = machine_figures(own + partner)
     figures = {
         "speedup": speedup, "speedup_unpaired": unpaired,
         "speedup_ci": ci,
         "speedup_ci_coverage": interval and interval[2],
         "paired": paired, "pairing": kind if paired else "unpaired",
-        "pairs": len(ratios), "cpu_bound": cpu_bound(serial),
+        "pairs": len(ratios), "pairs_left_out": left_out,
+        "cpu_bound": cpu_bound(serial),
         "cpu_limit": limit,
         "efficiency": (speedup / limit
                        if speedup is not None and cpus else None),
@@ -1272,6 +1306,8 @@ def steadiness_json(result, rows, best, alpha):
         "steal_cpus": low_high(steal), "other_cpus": low_high(other),
         "rows": len(rows),
         "rows_flagged": sum(bool(r["flags"]) for r in rows),
+        "pairs": sum(r.get("pairs") or 0 for r in rows),
+        "pairs_left_out": sum(r.get("pairs_left_out") or 0 for r in rows),
         "flag_counts": {f: n for f, n in counts.items() if n},
         "groups_all_flagged": sum(b["verdict"] == "all_flagged"
                                   for b in best)}
