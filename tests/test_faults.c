@@ -4,8 +4,11 @@
  * survive it, and leaves no process or thread behind. fork and
  * pthread_create failing with EAGAIN are clear errors too.
  */
+#include "child.h"
 #include "role.h"
 #include "testlib.h"
+
+#include <signal.h>
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -186,10 +189,36 @@ static void test_eagain_is_a_clear_error(void **state)
     assert_no_children();
 }
 
+/* A worker's own exit statuses are named; a task's own are as they are. */
+static void test_exit_statuses_are_named(void **state)
+{
+    (void)state;
+    char how[128];
+    cb_describe_exit(CB_EXIT_SEND << 8, how, sizeof how);
+    assert_string_equal(how, "exited with status 126 (it could not send its "
+                             "result)");
+    cb_describe_exit(CB_EXIT_ORPHAN << 8, how, sizeof how);
+    assert_string_equal(how, "exited with status 127 (its parent died "
+                             "before it started)");
+    cb_describe_exit(3 << 8, how, sizeof how);
+    assert_string_equal(how, "exited with status 3");
+    cb_describe_exit(SIGSEGV, how, sizeof how);
+    assert_string_equal(how, "killed by signal 11 (Segmentation fault)");
+    struct cb_error err;
+    assert_int_equal(cb_task_outcome(4, CB_EXIT_SETUP << 8, false, &err), -1);
+    assert_string_equal(err.msg, "task 4: worker exited with status 124 (it "
+                                 "could not set itself up)");
+    assert_int_equal(cb_task_outcome(4, 0, false, &err), -1);
+    assert_string_equal(err.msg,
+                        "task 4: worker exited without sending a result");
+    assert_int_equal(cb_task_outcome(4, 0, true, &err), 0);
+}
+
 int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exit_statuses_are_named),
         cmocka_unit_test(test_process_modes),
         cmocka_unit_test(test_thread_modes),
         cmocka_unit_test(test_fault_kernels_are_noop_elsewhere),
