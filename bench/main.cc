@@ -66,6 +66,8 @@ struct Options {
     unsigned tasks = 16;
     unsigned io_ms = 100;
     unsigned timeout_s = 60;
+    std::vector<uint64_t> payloads{0}; // --payload, bytes per task
+    std::string payload_text = "0";
     std::vector<ModeOption> mode_options = ::mode_options();
     cb::Order order = cb::Order::Rounds;
     bool order_set = false;
@@ -153,11 +155,13 @@ std::string options_help()
             if (cb_mode_has_option(cb_modes[m], o))
                 modes += std::string(modes.empty() ? "" : ", ") +
                          cb_modes[m]->name;
+        std::string range =
+            o->choices ? std::string("default: ") + o->choices[o->def]
+                       : std::to_string(o->min) + " to " +
+                             std::to_string(o->max) +
+                             ", default: " + std::to_string(o->def);
         out += wrap("  " + mo.flag + "=" + o->metavar,
-                    std::string(o->help) + " (" + modes + "; " +
-                        std::to_string(o->min) + " to " +
-                        std::to_string(o->max) + ", default: " +
-                        std::to_string(o->def) + ")");
+                    std::string(o->help) + " (" + modes + "; " + range + ")");
     }
     return out;
 }
@@ -184,6 +188,10 @@ void print_help()
         "  --timeout=S       a batch still running after S seconds fails, 1 to "
         "3600\n"
         "                    (default: 60)\n"
+        "  --payload=B,...   each task gets an input of B bytes and answers\n"
+        "                    with an output of B bytes (4K, 1M, 16M: binary\n"
+        "                    units; 0 to 256M; default: 0, none; named\n"
+        "                    /payload:B when not 0)\n"
         "  --order=rounds|sequential\n"
         "                    rounds (the default): round k runs every benchmark\n"
         "                    once, kernel by kernel in a random order, for k = 1\n"
@@ -284,8 +292,10 @@ void parse_mode_option(ModeOption &mo, const std::string &value)
     int rc = cb_option_parse(opt, value.c_str(), &mo.value);
     if (rc == -EINVAL)
         usage_error(mo.flag + ": '" + value + "' is " +
-                    (opt->resolve_auto ? "neither a whole number nor auto"
-                                       : "not a whole number"));
+                    (opt->choices        ? "not one of " + std::string(
+                                                 opt->metavar)
+                     : opt->resolve_auto ? "neither a whole number nor auto"
+                                         : "not a whole number"));
     if (rc == -ERANGE)
         usage_error(mo.flag + ": " + value + " is out of range (" +
                     std::to_string(opt->min) + " to " +
@@ -389,6 +399,21 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
         } else if (flag == "--timeout") {
             need_value();
             o.timeout_s = parse_number(flag, value, 1, 3600);
+        } else if (flag == "--payload") {
+            need_value();
+            o.payloads.clear();
+            for (const std::string &item : split(flag, value)) {
+                uint64_t bytes;
+                int rc = cb_payload_parse(item.c_str(), &bytes);
+                if (rc == -EINVAL)
+                    usage_error(flag + ": '" + item + "' is not a size (like "
+                                "4096, 4K, 1M, 16M)");
+                if (rc == -ERANGE)
+                    usage_error(flag + ": " + item + " is out of range (0 "
+                                "to 256M)");
+                o.payloads.push_back(bytes);
+            }
+            o.payload_text = value;
         } else if (flag == "--order") {
             need_value();
             if (value != "rounds" && value != "sequential")
@@ -537,9 +562,10 @@ void add_context(const Options &o)
     add("tasks", std::to_string(o.tasks));
     add("io_ms", std::to_string(o.io_ms));
     add("timeout_s", std::to_string(o.timeout_s));
+    add("payload", o.payload_text);
     for (const ModeOption &mo : o.mode_options) {
         char value[16];
-        cb_option_format(&mo.value, value, sizeof value);
+        cb_option_format(mo.option, &mo.value, value, sizeof value);
         add(mo.option->name, value);
     }
     add("modes", modes_context());
@@ -586,11 +612,13 @@ Cases register_cases(const Options &o)
             std::vector<unsigned> ws = o.workers;
             if (m->single_worker)
                 ws = {1};
-            for (unsigned w : ws) {
+            for (unsigned w : ws)
+            for (uint64_t payload : o.payloads) {
                 auto c = std::make_unique<cb_suite_case>();
                 c->mode = m;
                 c->job.kernel = k;
                 c->job.params.io_ms = o.io_ms;
+                c->job.params.payload = payload;
                 c->job.tasks = o.tasks;
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;

@@ -95,17 +95,25 @@ void cb_suite_case_name(struct cb_suite_case *c)
     for (size_t i = 0; c->mode->options && c->mode->options[i]; i++) {
         const struct cb_option *o = c->mode->options[i];
         char value[16];
-        cb_option_format(&c->opt[i], value, sizeof value);
+        cb_option_format(o, &c->opt[i], value, sizeof value);
         append(c->label, sizeof c->label, &l, " %s=%s", o->name, value);
         if (o->in_name && (c->opt[i].is_auto || c->opt[i].value != o->def))
             append(c->name, sizeof c->name, &n, "/%s:%s", o->name, value);
+    }
+    /* A payload only when there is one, so that names without stay. */
+    if (j->params.payload) {
+        char size[32];
+        cb_payload_format(j->params.payload, size, sizeof size);
+        append(c->name, sizeof c->name, &n, "/payload:%s", size);
+        append(c->label, sizeof c->label, &l, " payload=%llu",
+               (unsigned long long)j->params.payload);
     }
 }
 
 /* Sums over the iterations of one run. */
 struct totals {
-    double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw, start_lag_s,
-        end_lag_s, peak_running;
+    double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
+        start_lag_s, end_lag_s, peak_running, bytes_in, bytes_out, move_s;
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
@@ -131,6 +139,15 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                           0);
     if (c->mode->pool)
         cb_gbench_set_counter(state, "pool_start_s", pool_start_s, 0);
+    if (c->job.params.payload) {
+        /* What went through pipes (0 where memory was shared), and how
+         * long the worker spent moving it. */
+        cb_gbench_set_counter(state, "bytes_in_per_task", t->bytes_in / tasks,
+                              0);
+        cb_gbench_set_counter(state, "bytes_out_per_task",
+                              t->bytes_out / tasks, 0);
+        cb_gbench_set_counter(state, "move_s_per_task", t->move_s / tasks, 0);
+    }
     if (cb_mode_chunked(c->mode))
         cb_gbench_set_counter(state, "chunk",
                               cb_executor_option(ex, &cb_option_chunk), 0);
@@ -175,6 +192,9 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         t.nivcsw += st.nivcsw;
         t.start_lag_s += st.start_lag_s;
         t.end_lag_s += st.end_lag_s;
+        t.bytes_in += st.bytes_in;
+        t.bytes_out += st.bytes_out;
+        t.move_s += st.move_s;
         t.peak_running += st.peak_running;
     }
     if (t.batches > 0)

@@ -91,6 +91,8 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
 {
     const struct cb_job *job = &ex->job;
     memset(results, 0, job->tasks * sizeof *results);
+    if (job->data)
+        cb_payload_clear(job->data); /* last batch's outputs do not pass */
     int64_t t0 = cb_now_ns();
     int rc = ex->mode->run(ex, results, err);
     int64_t t1 = cb_now_ns();
@@ -102,6 +104,14 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
         const struct cb_task_result *r = &results[i];
         if (check(job, r, i, t0, t1, err) < 0)
             return -1;
+        char why[160];
+        if (job->data && !cb_payload_check(job->data, i, why, sizeof why)) {
+            cb_error_set(err, "task %u: %s", i, why);
+            return -1;
+        }
+        st->bytes_in += (double)r->bytes_in;
+        st->bytes_out += (double)r->bytes_out;
+        st->move_s += (double)r->move_ns / 1e9;
         st->cpu_s += (double)r->cpu_ns / 1e9;
         st->task_wall_s += (double)(r->end_ns - r->start_ns) / 1e9;
         st->minflt += (double)r->minflt;

@@ -13,6 +13,7 @@ struct cb_batch_stats {
     double task_wall_s;   /* wall time of all tasks, summed */
     double minflt;        /* minor faults of all tasks, summed */
     double nvcsw, nivcsw; /* context switches of all tasks, summed */
+    double bytes_in, bytes_out, move_s; /* payload moved, summed */
     /*
      * Mean delay from the batch's start to the start of each of the first
      * min(W, T) tasks: what it costs the strategy to get its workers going.

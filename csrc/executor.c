@@ -27,9 +27,12 @@ unsigned cb_executor_option(const struct cb_executor *ex,
 
 static void executor_free(struct cb_executor *ex, bool state_too)
 {
-    if (state_too)
+    if (state_too) {
         free(ex->state);
-    free(ex);
+        cb_payload_free(&ex->payload);
+        free(ex);
+    }
+    /* else a thread that would not stop may still use all of it */
 }
 
 int cb_executor_start(const struct cb_mode *mode, const struct cb_job *job,
@@ -43,6 +46,17 @@ int cb_executor_start(const struct cb_mode *mode, const struct cb_job *job,
     }
     ex->mode = mode;
     ex->job = *job;
+    ex->payload.fd = -1;
+    ex->job.data = NULL;
+    /* Before the mode starts: a pool's forked workers inherit the area. */
+    if (job->params.payload) {
+        if (cb_payload_make(&ex->payload, job->tasks, job->params.payload,
+                            err) < 0) {
+            free(ex);
+            return -1;
+        }
+        ex->job.data = &ex->payload;
+    }
     for (size_t i = 0; mode->options && mode->options[i]; i++) {
         const struct cb_option *o = mode->options[i];
         struct cb_option_value v = given ? given[i] : cb_option_default(o);

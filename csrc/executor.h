@@ -17,6 +17,7 @@
 
 #include "kernels.h"
 #include "options.h"
+#include "payload.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +38,20 @@ struct cb_job {
     unsigned tasks;      /* T */
     unsigned workers;    /* W: at most this many tasks run at once */
     unsigned timeout_ms; /* a batch still running after this is an error */
+    /*
+     * With params.payload: the batch's inputs and outputs (payload.h), in
+     * this process; NULL without. Made by cb_executor_start.
+     */
+    struct cb_payload *data;
+};
+
+/*
+ * Where a task's payload is in the worker that runs it, when not in the
+ * job's shared area (a worker that got its input through a pipe).
+ */
+struct cb_task_io {
+    const unsigned char *input;
+    unsigned char *output;
 };
 
 /*
@@ -56,6 +71,13 @@ struct cb_task_result {
     int64_t minflt; /* minor page faults during the task */
     int64_t nvcsw;  /* voluntary context switches */
     int64_t nivcsw; /* involuntary context switches */
+    /*
+     * The payload moved for this task through pipes (0 where shared), and
+     * the time the worker spent moving it: reading its input, writing its
+     * output.
+     */
+    uint64_t bytes_in, bytes_out;
+    int64_t move_ns;
     /*
      * When the caller had the result and the worker that ran it was gone:
      * joined or reaped, for the modes with a worker per task (set by the
@@ -85,6 +107,7 @@ struct cb_executor {
     unsigned opt[CB_MAX_MODE_OPTIONS];
     /* mode->state_size bytes, zeroed, the mode's own; NULL if size 0. */
     void *state;
+    struct cb_payload payload; /* job.data points here, with a payload */
 };
 
 struct cb_mode {
@@ -158,10 +181,14 @@ const struct cb_mode *cb_mode_find(const char *name);
 
 /*
  * Every mode's worker runs a task through this: run, measure, fill *out.
- * worker is the slot and hooks of the thread or process running it.
+ * worker is the slot and hooks of the thread or process running it; io
+ * where the task's payload is (NULL: in job->data, or no payload). With a
+ * payload the task reads its input and writes its answer, inside the
+ * measured interval.
  */
 void cb_task_run(const struct cb_job *job, unsigned task,
-                 const struct cb_worker *worker, struct cb_task_result *out);
+                 const struct cb_worker *worker, const struct cb_task_io *io,
+                 struct cb_task_result *out);
 
 int64_t cb_now_ns(void);
 

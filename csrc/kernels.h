@@ -42,7 +42,8 @@ struct cb_worker {
  * may send it to another program image.
  */
 struct cb_params {
-    unsigned io_ms; /* io_sleep: how long one task blocks */
+    unsigned io_ms;   /* io_sleep: how long one task blocks */
+    uint64_t payload; /* bytes of input and of output a task has, or 0 */
 };
 
 /*

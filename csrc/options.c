@@ -31,6 +31,19 @@ const struct cb_option cb_option_chunk = {
     .in_name = true,
 };
 
+const struct cb_option cb_option_transport = {
+    .name = "transport",
+    .metavar = "pipe|shm",
+    .help = "how a process-based mode moves a task's payload (--payload): "
+            "through pipes, or memory shared before the batch; named "
+            "/transport:shm when shm",
+    .min = CB_TRANSPORT_PIPE,
+    .max = CB_TRANSPORT_SHM,
+    .def = CB_TRANSPORT_PIPE,
+    .in_name = true,
+    .choices = (const char *const[]){"pipe", "shm", NULL},
+};
+
 struct cb_option_value cb_option_default(const struct cb_option *option)
 {
     return (struct cb_option_value){.value = option->def};
@@ -42,6 +55,15 @@ int cb_option_parse(const struct cb_option *option, const char *text,
     if (option->resolve_auto && strcmp(text, "auto") == 0) {
         *out = (struct cb_option_value){.is_auto = true};
         return 0;
+    }
+    if (option->choices) {
+        for (unsigned i = 0; option->choices[i]; i++) {
+            if (strcmp(text, option->choices[i]) == 0) {
+                *out = (struct cb_option_value){.value = i};
+                return 0;
+            }
+        }
+        return -EINVAL;
     }
     unsigned v;
     int rc = cb_parse_uint(text, option->min, option->max, &v);
@@ -59,10 +81,13 @@ unsigned cb_option_resolve(const struct cb_option *option,
     return value->value;
 }
 
-void cb_option_format(const struct cb_option_value *value, char *buf,
+void cb_option_format(const struct cb_option *option,
+                      const struct cb_option_value *value, char *buf,
                       size_t len)
 {
-    if (value->is_auto)
+    if (option->choices)
+        snprintf(buf, len, "%s", option->choices[value->value]);
+    else if (value->is_auto)
         snprintf(buf, len, "auto");
     else
         snprintf(buf, len, "%u", value->value);

@@ -30,6 +30,11 @@ struct cb_option {
     /* NULL, or the value "auto" is allowed and resolved for a job so. */
     unsigned (*resolve_auto)(const struct cb_job *job);
     bool in_name; /* /name:value in benchmark names when not def */
+    /*
+     * NULL, or the value is one of these words (NULL-terminated), and the
+     * number stands for its index: min 0, max the last index.
+     */
+    const char *const *choices;
 };
 
 /* An option's value as the user gave it. */
@@ -40,6 +45,14 @@ struct cb_option_value {
 
 /* The pools' chunk: tasks a worker takes at a time (1 to T, or auto). */
 extern const struct cb_option cb_option_chunk;
+
+/*
+ * How the process-based modes move a task's payload: through pipes (as
+ * Python's multiprocessing pickles through its pipes) or through memory
+ * shared beforehand (as multiprocessing.shared_memory).
+ */
+extern const struct cb_option cb_option_transport;
+enum { CB_TRANSPORT_PIPE, CB_TRANSPORT_SHM };
 
 /* The chunk size Python's Pool.map picks: ceil(T / (4 W)). */
 unsigned cb_chunk_auto(unsigned tasks, unsigned workers);
@@ -60,8 +73,9 @@ unsigned cb_option_resolve(const struct cb_option *option,
                            const struct cb_option_value *value,
                            const struct cb_job *job);
 
-/* value as the user would write it: "auto" or the number. */
-void cb_option_format(const struct cb_option_value *value, char *buf,
+/* value as the user would write it: "auto", the number, or the word. */
+void cb_option_format(const struct cb_option *option,
+                      const struct cb_option_value *value, char *buf,
                       size_t len);
 
 /* The option's flag, "--switch-us" for switch_us. */

@@ -26,8 +26,11 @@ extern char **environ;
 
 enum {
     BAD_USAGE = 2,
-    /* EXE FLAG KERNEL LIBRARY IO_MS TASKS WORKERS TIMEOUT_MS ... PARENT */
-    FIXED_ARGS = 9,
+    /*
+     * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD TASKS WORKERS TIMEOUT_MS ...
+     * PARENT
+     */
+    FIXED_ARGS = 10,
     MAX_ARGV = FIXED_ARGS + CB_MAX_MODE_OPTIONS + CB_ROLE_MAX_ARGS + 1,
 };
 
@@ -132,7 +135,7 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
 }
 
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, pid_t *pid)
+                  const int *fds, unsigned nfds, pid_t *pid)
 {
     const struct cb_role *role = ex->mode->role;
     char nums[MAX_ARGV][16];
@@ -143,8 +146,12 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
     argv[n++] = (char *)ex->job.kernel->name;
     argv[n++] = (char *)(ex->job.kernel->library ? ex->job.kernel->library
                                                  : "-");
-    const unsigned fixed[] = {ex->job.params.io_ms, ex->job.tasks,
-                              ex->job.workers, ex->job.timeout_ms};
+    snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u",
+             ex->job.params.io_ms);
+    snprintf(argv[n++] = nums[k++], sizeof nums[0], "%llu",
+             (unsigned long long)ex->job.params.payload);
+    const unsigned fixed[] = {ex->job.tasks, ex->job.workers,
+                              ex->job.timeout_ms};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", fixed[i]);
     for (size_t i = 0; i < n_options(ex->mode); i++)
@@ -153,7 +160,8 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
         snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", args[i]);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
     argv[n] = NULL;
-    return spawn_self(argv, fds, role->n_fds, pid);
+    return spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
+                      pid);
 }
 
 /* A role's bad command line: only a person typing one gets here. */
@@ -190,10 +198,12 @@ void cb_role_run(const struct cb_mode *mode, int argc, char **argv)
     if (!job->kernel)
         bad_usage(argv, "kernel name");
     job->params.io_ms = number(argv, 4, 0, UINT_MAX, "io_ms");
-    job->tasks = number(argv, 5, 1, CB_MAX_TASKS, "task count");
-    job->workers = number(argv, 6, 1, CB_MAX_WORKERS, "worker count");
-    job->timeout_ms = number(argv, 7, 0, UINT_MAX, "timeout");
-    int i = 8;
+    if (cb_payload_parse(argv[5], &job->params.payload) < 0)
+        bad_usage(argv, "payload");
+    job->tasks = number(argv, 6, 1, CB_MAX_TASKS, "task count");
+    job->workers = number(argv, 7, 1, CB_MAX_WORKERS, "worker count");
+    job->timeout_ms = number(argv, 8, 0, UINT_MAX, "timeout");
+    int i = 9;
     for (size_t o = 0; o < n_opt; o++, i++)
         call.ex.opt[o] = number(argv, i, mode->options[o]->min,
                                 mode->options[o]->max, mode->options[o]->name);

@@ -9,8 +9,8 @@
  *
  * The command line, the whole of what a fresh image is told:
  *
- *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS TASKS WORKERS TIMEOUT_MS OPT... ARG...
- *       PARENT
+ *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS PAYLOAD TASKS WORKERS TIMEOUT_MS
+ *       OPT... ARG... PARENT
  *
  * with the mode's options (resolved) and the role's own arguments, all
  * whole numbers; the kernel goes by name, as a fresh image shares none of
@@ -46,7 +46,7 @@ struct cb_role_arg {
 
 struct cb_role {
     const char *flag; /* argv[1]: "--cb-spawn-worker" */
-    unsigned n_fds;   /* fds from CB_ROLE_FD on */
+    unsigned n_fds;   /* fds from CB_ROLE_FD on, at most */
     unsigned n_args;
     struct cb_role_arg args[CB_ROLE_MAX_ARGS];
     /* The role's body in the fresh image; it ends the process. */
@@ -75,12 +75,13 @@ int cb_role_check_kernel(const struct cb_executor *ex, struct cb_error *err);
 
 /*
  * Start ex's mode's role for ex's job and options with args[0..n_args) and
- * fds[0..n_fds) as its fds from CB_ROLE_FD on. The new process gets no
+ * fds[0..nfds) as its fds from CB_ROLE_FD on (nfds at most the role's
+ * n_fds). The new process gets no
  * other fd above stderr, an empty signal mask and default SIGCHLD and
  * SIGPIPE handling. Returns 0 with *pid set, or an errno value.
  */
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, pid_t *pid);
+                  const int *fds, unsigned nfds, pid_t *pid);
 
 #ifdef __cplusplus
 }

@@ -25,8 +25,15 @@ int64_t cb_now_ns(void)
 }
 
 void cb_task_run(const struct cb_job *job, unsigned task,
-                 const struct cb_worker *worker, struct cb_task_result *out)
+                 const struct cb_worker *worker, const struct cb_task_io *io,
+                 struct cb_task_result *out)
 {
+    struct cb_task_io shared = {NULL, NULL};
+    if (!io && job->data)
+        shared = (struct cb_task_io){cb_payload_input(job->data, task),
+                                     cb_payload_output(job->data, task)};
+    if (!io)
+        io = &shared;
     struct rusage ru0, ru1;
     getrusage(RUSAGE_THREAD, &ru0);
     int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -39,8 +46,12 @@ void cb_task_run(const struct cb_job *job, unsigned task,
     const struct concbench_hooks *hooks = worker->hooks;
     if (hooks && hooks->task_begin)
         hooks->task_begin(worker->ctx);
-    uint64_t digest = cb_kernel_digest(job->kernel, task, &job->params,
-                                       worker);
+    struct concbench_task t = cb_kernel_task(task, &job->params, worker);
+    t.input = io->input;
+    t.input_bytes = io->input ? job->params.payload : 0;
+    uint64_t digest = cb_kernel_value_digest(task, job->kernel->run(&t));
+    if (io->input && io->output)
+        cb_payload_answer(io->input, io->output, job->params.payload, task);
     if (hooks && hooks->task_end)
         hooks->task_end(worker->ctx);
 

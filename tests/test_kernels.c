@@ -226,7 +226,7 @@ static void test_task_run_calls_task_hooks(void **state)
                          .tasks = 1, .workers = 1};
     struct cb_worker w = traced(&t);
     struct cb_task_result r;
-    cb_task_run(&job, 0, &w, &r);
+    cb_task_run(&job, 0, &w, NULL, &r);
     assert_string_equal(t.calls, "Tbet");
     assert_true(r.start_ns <= t.first_ns && t.last_ns <= r.end_ns);
     char why[160];
@@ -235,7 +235,7 @@ static void test_task_run_calls_task_hooks(void **state)
 
     job.kernel = kernel("noop");
     w = traced(&t);
-    cb_task_run(&job, 0, &w, &r);
+    cb_task_run(&job, 0, &w, NULL, &r);
     assert_string_equal(t.calls, "Tt");
 }
 

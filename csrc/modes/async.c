@@ -137,7 +137,8 @@ static int run_inline(const struct cb_job *job, struct cb_task_result *results,
                                   job->timeout_ms);
             return -1;
         }
-        cb_task_run(job, i, &(const struct cb_worker){.slot = 0}, &results[i]);
+        cb_task_run(job, i, &(const struct cb_worker){.slot = 0}, NULL,
+                    &results[i]);
     }
     return 0;
 }

@@ -367,7 +367,7 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
     fcntl(fs->result_r, F_SETFL, O_NONBLOCK);
 
     const int fds[CB_FORKSERVER_FDS] = {req[1], status[1], result[1]};
-    int rc = cb_role_spawn(ex, NULL, fds, &fs->server.pid);
+    int rc = cb_role_spawn(ex, NULL, fds, CB_FORKSERVER_FDS, &fs->server.pid);
     close(req[1]);
     close(status[1]);
     close(result[1]);

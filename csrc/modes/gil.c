@@ -223,7 +223,7 @@ static void gil_task(void *arg, const struct cb_job *job, unsigned task,
     const struct cb_worker w = {.slot = slot, .hooks = &gil_hooks,
                                 .ctx = &gt};
     pthread_cleanup_push(thread_cancelled, &gt);
-    cb_task_run(job, task, &w, out);
+    cb_task_run(job, task, &w, NULL, out);
     pthread_cleanup_pop(0);
     st->wait_ns[task] = gt.wait_ns;
 }

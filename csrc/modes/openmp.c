@@ -89,7 +89,7 @@ static int openmp_run(struct cb_executor *ex, struct cb_task_result *results,
     for (int t = 0; t < tasks; t++)
         cb_task_run(job, (unsigned)t,
                     &(const struct cb_worker){.slot = omp_get_thread_num()},
-                    &results[t]);
+                    NULL, &results[t]);
     return 0;
 }
 

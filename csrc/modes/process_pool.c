@@ -71,7 +71,7 @@ worker_main(struct pool *p, unsigned me, int task_r, int result_w)
         unsigned held = 0;
         for (unsigned t = first; t < end; t++) {
             atomic_store(&p->current[me], (int)t);
-            cb_task_run(job, t, &w, &r[held++]);
+            cb_task_run(job, t, &w, NULL, &r[held++]);
             if (held == RESULTS_PER_WRITE || t + 1 == end) {
                 atomic_store(&p->current[me], -1);
                 if (cb_write_full(result_w, r, held * sizeof r[0]) < 0)

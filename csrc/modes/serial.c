@@ -12,7 +12,7 @@ static int serial_run(struct cb_executor *ex, struct cb_task_result *results,
     (void)err;
     const struct cb_worker w = {.slot = 0};
     for (unsigned i = 0; i < ex->job.tasks; i++)
-        cb_task_run(&ex->job, i, &w, &results[i]);
+        cb_task_run(&ex->job, i, &w, NULL, &results[i]);
     return 0;
 }
 

@@ -10,7 +10,7 @@ static void run_task(void *arg, const struct cb_job *job, unsigned task,
                      int slot, struct cb_task_result *out)
 {
     (void)arg;
-    cb_task_run(job, task, &(const struct cb_worker){.slot = slot}, out);
+    cb_task_run(job, task, &(const struct cb_worker){.slot = slot}, NULL, out);
 }
 
 static int thread_run(struct cb_executor *ex, struct cb_task_result *results,

@@ -56,7 +56,7 @@ static void run_tasks(struct pool *p, struct worker *w)
              t++) {
             atomic_store(&w->current, (int)t);
             cb_task_run(job, t, &(const struct cb_worker){.slot = w->index},
-                        &p->results[t]);
+                        NULL, &p->results[t]);
         }
         atomic_store(&w->current, -1);
         if (atomic_fetch_add(&p->finished, end - first) + (end - first) ==

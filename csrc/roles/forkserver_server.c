@@ -51,7 +51,7 @@ run_child(const struct cb_job *job, uint32_t task, int slot, int sigfd,
     close(sigfd);
     sigprocmask(SIG_SETMASK, mask, NULL);
     struct cb_task_result r;
-    cb_task_run(job, task, &(const struct cb_worker){.slot = slot}, &r);
+    cb_task_run(job, task, &(const struct cb_worker){.slot = slot}, NULL, &r);
     _exit(cb_write_full(CB_FORKSERVER_RESULT_FD, &r, sizeof r) < 0
               ? CB_EXIT_SEND
               : 0);
