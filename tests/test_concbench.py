@@ -379,8 +379,10 @@ def test_quick_labels(quick):
             assert fields["chunk"] == "1"
         if mode == "gil":
             assert fields["switch_us"] == "5000"
+        if mode in ("process", "spawn"):
+            assert fields["transport"] == "pipe"
         assert set(fields) <= {"kernel", "mode", "tasks", "workers",
-                               "chunk", "switch_us"}
+                               "chunk", "switch_us", "transport"}
 
 
 def test_quick_console(quick):
