@@ -30,7 +30,12 @@ extern "C" {
 #endif
 
 /* The first fd a role is given, whatever its number in the caller. */
-enum { CB_ROLE_FD = 3, CB_ROLE_MAX_FDS = 3, CB_ROLE_MAX_ARGS = 4 };
+enum {
+    CB_ROLE_FD = 3,
+    /* The forkserver's three channels and a pipe for each of its slots. */
+    CB_ROLE_MAX_FDS = 3 + CB_MAX_WORKERS,
+    CB_ROLE_MAX_ARGS = 4,
+};
 
 /* What a role is started with, parsed back from its command line. */
 struct cb_role_call {

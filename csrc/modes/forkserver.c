@@ -38,7 +38,7 @@ enum {
 
 static const struct cb_role server_role = {
     .flag = "--cb-forkserver",
-    .n_fds = CB_FORKSERVER_FDS,
+    .n_fds = CB_ROLE_MAX_FDS, /* with a payload, the area or a pipe a slot */
     .main = cb_forkserver_serve,
 };
 
@@ -61,6 +61,13 @@ struct forkserver {
     unsigned n_out;
     struct cb_forkserver_report inbox[INBOX];
     struct cb_task_result buf[INBOX];
+    /* With a payload through pipes: each slot's output pipe, non-blocking. */
+    bool pipes;
+    const struct cb_job *job;
+    unsigned n_slots;
+    int out_r[CB_MAX_WORKERS];
+    uint64_t got[CB_MAX_WORKERS]; /* bytes of output and result read */
+    struct cb_task_result pending[CB_MAX_WORKERS];
 };
 
 /* The server closed its end of a channel: it died. Reap it and say how. */
@@ -117,12 +124,13 @@ static int drain_results(struct forkserver *fs, const struct cb_job *job,
     }
 }
 
-static int send_requests(struct forkserver *fs, struct cb_error *err)
+/* Send len bytes to the server, whole (blocking: the server reads them). */
+static int send_all(struct forkserver *fs, const void *buf, size_t len,
+                    struct cb_error *err)
 {
-    size_t len = fs->n_out * sizeof fs->outbox[0], put = 0;
-    fs->n_out = 0;
+    size_t put = 0;
     while (put < len) {
-        ssize_t n = send(fs->request_w, (char *)fs->outbox + put, len - put,
+        ssize_t n = send(fs->request_w, (const char *)buf + put, len - put,
                          MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
@@ -140,12 +148,79 @@ static int send_requests(struct forkserver *fs, struct cb_error *err)
     return 0;
 }
 
+/* Send the queued requests; with a payload through pipes, each's input. */
+static int send_requests(struct forkserver *fs, struct cb_error *err)
+{
+    unsigned n = fs->n_out;
+    fs->n_out = 0;
+    if (!fs->pipes)
+        return send_all(fs, fs->outbox, n * sizeof fs->outbox[0], err);
+    for (unsigned k = 0; k < n; k++) {
+        const struct cb_forkserver_request *r = &fs->outbox[k];
+        if (send_all(fs, r, sizeof *r, err) < 0)
+            return -1;
+        if (r->task != CB_FORKSERVER_KILL_ALL &&
+            send_all(fs, cb_payload_input(fs->job->data, r->task),
+                     fs->job->params.payload, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * A slot's output pipe has news: read what is there of the output of the
+ * task it runs and then of its result, without waiting for the rest (a
+ * child that hangs half-way must not hold the parent past its deadline).
+ * Returns 1 once both are in, 0 if more is to come, or -1 with err set.
+ */
+static int read_output(struct forkserver *fs, unsigned slot, unsigned task,
+                       struct cb_error *err)
+{
+    uint64_t bytes = fs->job->params.payload;
+    unsigned char *out = cb_payload_output(fs->job->data, task);
+    const size_t whole = bytes + sizeof fs->pending[slot];
+    while (fs->got[slot] < whole) {
+        uint64_t at = fs->got[slot];
+        void *to = at < bytes ? (void *)(out + at)
+                              : (char *)&fs->pending[slot] + (at - bytes);
+        size_t len = at < bytes ? bytes - at : whole - at;
+        ssize_t n = read(fs->out_r[slot], to, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        if (n < 0) {
+            cb_error_set(err, "forkserver: reading task %u's output: %s",
+                         task, strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            return 0; /* the server died: its reports will say how */
+        fs->got[slot] += (uint64_t)n;
+    }
+    fs->got[slot] = 0;
+    const struct cb_task_result *r = &fs->pending[slot];
+    if (r->task != task || fs->seen[task]) {
+        cb_error_set(err, "forkserver: result for task %u unexpected",
+                     r->task);
+        return -1;
+    }
+    fs->seen[task] = true;
+    fs->results[task] = *r;
+    return 1;
+}
+
 /* Throw away the results of a failed batch, so that none is taken later. */
 static void drop_results(struct forkserver *fs)
 {
     while (cb_read_records(fs->result_r, fs->buf, sizeof fs->buf[0],
                            INBOX) > 0)
         ;
+    for (unsigned s = 0; fs->pipes && s < fs->n_slots; s++) {
+        while (read(fs->out_r[s], fs->buf, sizeof fs->buf) > 0)
+            ;
+        fs->got[s] = 0;
+    }
 }
 
 /* ---- The batch, through the launcher ---- */
@@ -153,15 +228,19 @@ static void drop_results(struct forkserver *fs)
 struct batch {
     struct forkserver *fs;
     const struct cb_job *job;
+    unsigned slot_task[CB_MAX_WORKERS]; /* the task each busy slot runs */
 };
 
 static int launch(void *ctx, unsigned slot, unsigned task,
                   struct cb_error *err)
 {
     (void)err;
-    struct forkserver *fs = ((struct batch *)ctx)->fs;
+    struct batch *b = ctx;
+    struct forkserver *fs = b->fs;
     fs->outbox[fs->n_out++] = (struct cb_forkserver_request){
         .task = task, .slot = (int32_t)slot};
+    b->slot_task[slot] = task;
+    fs->got[slot] = 0;
     return 0;
 }
 
@@ -173,14 +252,27 @@ static int wait_ended(void *ctx, unsigned n, const bool *busy,
     struct forkserver *fs = b->fs;
     if (fs->n_out > 0 && send_requests(fs, err) < 0)
         return -1;
-    struct pollfd pfd[2] = {{.fd = fs->status_r, .events = POLLIN},
-                            {.fd = fs->result_r, .events = POLLIN}};
+    struct pollfd pfd[2 + CB_MAX_WORKERS] = {
+        {.fd = fs->status_r, .events = POLLIN},
+        {.fd = fs->result_r, .events = POLLIN}};
+    for (unsigned s = 0; s < n; s++)
+        pfd[2 + s] = (struct pollfd){
+            .fd = fs->pipes && busy[s] ? fs->out_r[s] : -1, .events = POLLIN};
     for (;;) {
-        int rc = cb_poll_until(pfd, 2, deadline_ns, err);
+        int rc = cb_poll_until(pfd, 2 + n, deadline_ns, err);
         if (rc <= 0)
             return rc;
         if (pfd[1].revents && drain_results(fs, b->job, err) < 0)
             return -1;
+        for (unsigned s = 0; s < n; s++) {
+            if (!pfd[2 + s].revents)
+                continue;
+            int in = read_output(fs, s, b->slot_task[s], err);
+            if (in < 0)
+                return -1;
+            if (in > 0 || pfd[2 + s].revents & POLLHUP)
+                pfd[2 + s].fd = -1; /* its result is in; its exit next */
+        }
         if (!pfd[0].revents)
             continue;
         int got = read_reports(fs, err);
@@ -222,7 +314,8 @@ static int collect(void *ctx, unsigned slot, unsigned task,
     int status = fs->status[slot];
     /* Its result came before the report, unless it is still in the pipe. */
     if (cb_exited_cleanly(status) && !fs->seen[task] &&
-        drain_results(fs, b->job, err) < 0)
+        (fs->pipes ? read_output(fs, slot, task, err)
+                   : drain_results(fs, b->job, err)) < 0)
         return -1;
     return cb_task_outcome(task, status, fs->seen[task], err);
 }
@@ -303,6 +396,9 @@ static bool forkserver_stop(struct cb_executor *ex)
         close(fs->status_r);
     if (fs->result_r >= 0)
         close(fs->result_r);
+    for (unsigned s = 0; s < CB_MAX_WORKERS; s++)
+        if (fs->out_r[s] >= 0)
+            close(fs->out_r[s]);
     free(fs->seen);
     return true;
 }
@@ -337,6 +433,12 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
 {
     struct forkserver *fs = ex->state;
     fs->server.fd = fs->request_w = fs->status_r = fs->result_r = -1;
+    fs->job = &ex->job;
+    fs->n_slots = cb_job_slots(&ex->job);
+    for (unsigned s = 0; s < CB_MAX_WORKERS; s++)
+        fs->out_r[s] = -1;
+    fs->pipes = ex->job.data && cb_executor_option(ex, &cb_option_transport) ==
+                                    CB_TRANSPORT_PIPE;
     if (cb_role_check_kernel(ex, err) < 0)
         return -1;
     fs->seen = calloc(ex->job.tasks, sizeof *fs->seen);
@@ -366,11 +468,35 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
     /* Only the parent's end: the children must block, not fail, if full. */
     fcntl(fs->result_r, F_SETFL, O_NONBLOCK);
 
-    const int fds[CB_FORKSERVER_FDS] = {req[1], status[1], result[1]};
-    int rc = cb_role_spawn(ex, NULL, fds, CB_FORKSERVER_FDS, &fs->server.pid);
+    int fds[CB_ROLE_MAX_FDS] = {req[1], status[1], result[1]};
+    unsigned nfds = CB_FORKSERVER_FDS;
+    int out_w[CB_MAX_WORKERS];
+    if (fs->pipes) {
+        /* A pipe a slot: the server's children write their outputs there. */
+        for (unsigned s = 0; s < fs->n_slots; s++) {
+            int p[2];
+            if (pipe2(p, O_CLOEXEC) < 0) {
+                cb_error_set(err, "forkserver: pipe: %s", strerror(errno));
+                for (unsigned k = 0; k < s; k++)
+                    close(out_w[k]);
+                close(req[1]);
+                close(status[1]);
+                close(result[1]);
+                return -1;
+            }
+            fcntl(p[0], F_SETFL, O_NONBLOCK);
+            fs->out_r[s] = p[0];
+            out_w[s] = fds[nfds++] = p[1];
+        }
+    } else if (ex->job.data) {
+        fds[nfds++] = ex->job.data->fd; /* the server maps the area */
+    }
+    int rc = cb_role_spawn(ex, NULL, fds, nfds, &fs->server.pid);
     close(req[1]);
     close(status[1]);
     close(result[1]);
+    for (unsigned s = 0; fs->pipes && s < fs->n_slots; s++)
+        close(out_w[s]);
     if (rc) {
         fs->server.pid = 0;
         cb_error_set(err, "forkserver: posix_spawn: %s", strerror(rc));
@@ -386,6 +512,7 @@ const struct cb_mode cb_mode_forkserver = {
     .per_task = true,
     .pool = true,
     .role = &server_role,
+    .options = (const struct cb_option *const[]){&cb_option_transport, NULL},
     .state_size = sizeof(struct forkserver),
     .start = forkserver_start,
     .run = forkserver_run,

@@ -9,6 +9,14 @@
  * when one does, and sends a chunk's results back together. A shared page
  * records the task each worker is running, to name the task that a worker's
  * death or a timeout belongs to.
+ *
+ * A payload goes as Pool.map's arguments and results go, through the pipes
+ * (transport pipe, the default): after a chunk's first index come its
+ * tasks' inputs, which a worker reads whole under a lock that the workers
+ * share (Python's Pool holds a lock while a worker reads from its queue),
+ * and each result comes back after the task's output. Or it stays in the
+ * memory shared before the pool was forked (transport shm), and only the
+ * indices and results go through the pipes, as without a payload.
  */
 #include "child.h"
 
@@ -16,10 +24,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 enum {
@@ -31,18 +41,87 @@ enum {
     RESULTS_PER_WRITE = PIPE_BUF / sizeof(struct cb_task_result),
 };
 
+/* The page the workers share: the task each runs, and the queue's lock. */
+struct shared {
+    pthread_mutex_t read_lock; /* held while a worker reads one message */
+    atomic_int current[];      /* task each worker runs, -1 when none */
+};
+
 struct pool {
     const struct cb_job *job;
     unsigned chunk;
+    bool pipes;          /* a payload through the pipes */
+    unsigned posting;    /* the chunk whose message is being written */
+    uint64_t posted;     /* bytes of that message written so far */
     unsigned n_workers;       /* forked so far */
     struct cb_child *workers; /* fd: the read end of its result pipe */
     int task_w;               /* write end of the shared task queue */
-    atomic_int *current; /* shared: task each worker runs, -1 when none */
-    size_t current_len;
+    struct shared *shared;
+    atomic_int *current; /* shared->current */
+    size_t shared_len;
     struct pollfd *pfds;
     struct cb_task_result buf[INBOX];
     bool *seen;
 };
+
+/* The tasks of the chunk that starts at first: first to the end. */
+static unsigned chunk_end(const struct pool *p, unsigned first)
+{
+    unsigned tasks = p->job->tasks;
+    return tasks - first < p->chunk ? tasks : first + p->chunk;
+}
+
+/*
+ * A worker with a payload through the pipes: take a chunk's message whole
+ * under the queue's lock (its first index, then its inputs), run its
+ * tasks, and send each back as its index, its output, its result.
+ */
+__attribute__((noreturn)) static void worker_pipes(struct pool *p,
+                                                   unsigned me, int task_r,
+                                                   int result_w)
+{
+    const struct cb_job *job = p->job;
+    const struct cb_worker w = {.slot = (int)me};
+    uint64_t bytes = job->params.payload;
+    unsigned char *in = malloc(p->chunk * bytes), *out = malloc(bytes);
+    if (!in || !out)
+        _exit(CB_EXIT_SETUP);
+    for (;;) {
+        uint32_t first;
+        /* Its owner died half-way through a message: the queue is lost. */
+        if (pthread_mutex_lock(&p->shared->read_lock) == EOWNERDEAD)
+            _exit(CB_EXIT_PROTOCOL);
+        int64_t t0 = cb_now_ns();
+        ssize_t n = cb_read_full(task_r, &first, sizeof first);
+        if (n == 0) {
+            pthread_mutex_unlock(&p->shared->read_lock);
+            _exit(0); /* the pool is stopping */
+        }
+        unsigned end = n > 0 && first < job->tasks ? chunk_end(p, first) : 0;
+        if (n < 0 || end == 0 ||
+            cb_read_full(task_r, in, (end - first) * bytes) !=
+                (ssize_t)((end - first) * bytes))
+            _exit(CB_EXIT_PROTOCOL);
+        pthread_mutex_unlock(&p->shared->read_lock);
+        int64_t reading = (cb_now_ns() - t0) / (end - first);
+        for (unsigned t = first; t < end; t++) {
+            atomic_store(&p->current[me], (int)t);
+            const struct cb_task_io io = {in + (t - first) * bytes, out};
+            struct cb_task_result r;
+            cb_task_run(job, t, &w, &io, &r);
+            atomic_store(&p->current[me], -1);
+            int64_t t1 = cb_now_ns();
+            uint32_t index = t;
+            if (cb_write_full(result_w, &index, sizeof index) < 0 ||
+                cb_write_full(result_w, out, bytes) < 0)
+                _exit(CB_EXIT_SEND);
+            r.bytes_in = r.bytes_out = bytes;
+            r.move_ns = reading + (cb_now_ns() - t1);
+            if (cb_write_full(result_w, &r, sizeof r) < 0)
+                _exit(CB_EXIT_SEND);
+        }
+    }
+}
 
 __attribute__((noreturn)) static void
 worker_main(struct pool *p, unsigned me, int task_r, int result_w)
@@ -58,6 +137,8 @@ worker_main(struct pool *p, unsigned me, int task_r, int result_w)
         _exit(CB_EXIT_SEND);
     const struct cb_job *job = p->job;
     const struct cb_worker w = {.slot = (int)me};
+    if (p->pipes)
+        worker_pipes(p, me, task_r, result_w);
     for (;;) {
         uint32_t first;
         ssize_t n = cb_read_full(task_r, &first, sizeof first);
@@ -91,8 +172,8 @@ static bool process_pool_stop(struct cb_executor *ex)
     for (unsigned i = 0; i < p->n_workers; i++)
         if (p->workers[i].pid > 0)
             cb_child_end(&p->workers[i], deadline);
-    if (p->current)
-        munmap(p->current, p->current_len);
+    if (p->shared)
+        munmap(p->shared, p->shared_len);
     free(p->seen);
     free(p->pfds);
     free(p->workers);
@@ -121,18 +202,31 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
     p->task_w = -1;
     p->job = job;
     p->chunk = cb_executor_option(ex, &cb_option_chunk);
+    p->pipes = job->data && cb_executor_option(ex, &cb_option_transport) ==
+                                CB_TRANSPORT_PIPE;
     p->workers = calloc(job->workers, sizeof *p->workers);
     p->pfds = calloc(job->workers + 1, sizeof *p->pfds); /* + the queue */
     p->seen = calloc(job->tasks, sizeof *p->seen);
-    p->current_len = job->workers * sizeof *p->current;
-    p->current = mmap(NULL, p->current_len, PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->current == MAP_FAILED)
-        p->current = NULL;
-    if (!p->workers || !p->pfds || !p->seen || !p->current) {
+    p->shared_len = sizeof *p->shared + job->workers * sizeof *p->current;
+    p->shared = mmap(NULL, p->shared_len, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p->shared == MAP_FAILED)
+        p->shared = NULL;
+    if (!p->workers || !p->pfds || !p->seen || !p->shared) {
         cb_error_set(err, "out of memory");
         return -1;
     }
+    p->current = p->shared->current;
+    /*
+     * Robust: a worker killed while it holds the lock must not leave the
+     * others waiting; they are all killed then anyway (the batch fails).
+     */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&p->shared->read_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     for (unsigned i = 0; i < job->workers; i++)
         atomic_init(&p->current[i], -1);
 
@@ -184,12 +278,55 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
 }
 
 /*
+ * The queue with a payload through the pipes: each chunk's message, its
+ * first index and its inputs, written as far as the pipe takes it, and
+ * resumed where it stopped when poll says there is room.
+ */
+static int post_inputs(struct pool *p, unsigned *next, struct cb_error *err)
+{
+    uint64_t bytes = p->job->params.payload;
+    while (*next < p->job->tasks) {
+        unsigned first = *next, end = chunk_end(p, first);
+        uint32_t header = first;
+        uint64_t total = sizeof header + (end - first) * bytes;
+        const unsigned char *in = cb_payload_input(p->job->data, first);
+        struct iovec v[2];
+        int nv = 0;
+        if (p->posted < sizeof header)
+            v[nv++] = (struct iovec){(char *)&header + p->posted,
+                                     sizeof header - p->posted};
+        uint64_t data_off = p->posted > sizeof header
+                                ? p->posted - sizeof header : 0;
+        v[nv++] = (struct iovec){(void *)(in + data_off),
+                                 (end - first) * bytes - data_off};
+        ssize_t w = writev(p->task_w, v, nv);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN)
+            return 0;
+        if (w < 0) {
+            cb_error_set(err, "writing to the task queue: %s",
+                         strerror(errno));
+            return -1;
+        }
+        p->posted += (uint64_t)w;
+        if (p->posted == total) {
+            *next = end;
+            p->posted = 0;
+        }
+    }
+    return 0;
+}
+
+/*
  * Hand out the chunks of the batch from *next on, each as its first task's
  * index, until the queue is full or all are out: writes of at most PIPE_BUF
  * bytes, which a non-blocking pipe takes whole or not at all.
  */
 static int post_tasks(struct pool *p, unsigned *next, struct cb_error *err)
 {
+    if (p->pipes)
+        return post_inputs(p, next, err);
     enum { PER_WRITE = PIPE_BUF / sizeof(uint32_t) };
     uint32_t firsts[PER_WRITE];
     unsigned tasks = p->job->tasks;
@@ -225,10 +362,52 @@ static void worker_died(struct pool *p, unsigned i, struct cb_error *err)
         cb_error_set(err, "worker %u %s between tasks", i, how);
 }
 
+/* With a payload through the pipes: one task's index, output, result. */
+static int collect_output(struct pool *p, unsigned i,
+                          struct cb_task_result *results, unsigned *received,
+                          struct cb_error *err)
+{
+    int fd = p->workers[i].fd;
+    uint32_t task;
+    ssize_t n = cb_read_full(fd, &task, sizeof task);
+    if (n == 0) {
+        worker_died(p, i, err);
+        return -1;
+    }
+    if (n < 0 || task >= p->job->tasks || p->seen[task]) {
+        cb_error_set(err, "worker %u: a message for task %u unexpected", i,
+                     n < 0 ? 0 : task);
+        return -1;
+    }
+    uint64_t bytes = p->job->params.payload;
+    struct cb_task_result r;
+    if (cb_read_full(fd, cb_payload_output(p->job->data, task), bytes) !=
+            (ssize_t)bytes ||
+        cb_read_full(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+        /* A worker that died sending: its exit says more, if it failed. */
+        worker_died(p, i, err);
+        if (strstr(err->msg, "exited with status 0"))
+            cb_error_set(err, "task %u: worker %u's output cut short", task,
+                         i);
+        return -1;
+    }
+    if (r.task != task) {
+        cb_error_set(err, "worker %u: result for task %u after task %u's "
+                     "output", i, r.task, task);
+        return -1;
+    }
+    p->seen[task] = true;
+    results[task] = r;
+    (*received)++;
+    return 0;
+}
+
 /* Take the whole results waiting in worker i's pipe. */
 static int collect(struct pool *p, unsigned i, struct cb_task_result *results,
                    unsigned *received, struct cb_error *err)
 {
+    if (p->pipes)
+        return collect_output(p, i, results, received, err);
     ssize_t n = cb_read_records(p->workers[i].fd, p->buf, sizeof p->buf[0],
                                 INBOX);
     if (n == 0) {
@@ -263,6 +442,7 @@ static int process_pool_run(struct cb_executor *ex,
     int64_t deadline = cb_job_deadline(job);
     memset(p->seen, 0, job->tasks * sizeof *p->seen);
     unsigned posted = 0; /* the first task not yet in the queue */
+    p->posted = 0;
     if (post_tasks(p, &posted, err) < 0)
         goto fail;
 
@@ -302,7 +482,8 @@ const struct cb_mode cb_mode_process_pool = {
     .summary = "W processes forked beforehand take tasks from a shared pipe "
                "and send results back over pipes",
     .pool = true,
-    .options = (const struct cb_option *const[]){&cb_option_chunk, NULL},
+    .options = (const struct cb_option *const[]){&cb_option_chunk,
+                                                 &cb_option_transport, NULL},
     .state_size = sizeof(struct pool),
     .start = process_pool_start,
     .run = process_pool_run,

@@ -15,6 +15,13 @@
  *             and so atomic, however many children write at once.
  * A child writes its result before it exits, so the result is in its pipe
  * before the server reports the exit.
+ *
+ * With a payload through pipes (transport pipe), a request is followed by
+ * the task's input on the request socket, which the server reads before it
+ * forks (the child inherits it), and a child writes its output and then its
+ * result to its slot's own pipe (two children's large writes into one pipe
+ * would mix). With transport shm the server maps the area's memfd, and the
+ * children share it.
  */
 #ifndef CB_ROLES_FORKSERVER_H
 #define CB_ROLES_FORKSERVER_H
@@ -29,6 +36,11 @@ enum {
     CB_FORKSERVER_STATUS_FD,
     CB_FORKSERVER_RESULT_FD, /* its children write their results here */
     CB_FORKSERVER_FDS = 3,
+    /*
+     * With a payload: the area's memfd (transport shm), or slot s's output
+     * pipe at CB_FORKSERVER_DATA_FD + s (transport pipe).
+     */
+    CB_FORKSERVER_DATA_FD = CB_ROLE_FD + CB_FORKSERVER_FDS,
 };
 
 /* The task of a kill-and-reap request. */

@@ -13,6 +13,7 @@
 #include "child.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -25,6 +26,9 @@ enum { INBOX = 64 }; /* requests read at a time */
 static struct cb_child kids[CB_MAX_WORKERS];
 static uint32_t kid_task[CB_MAX_WORKERS];
 static unsigned n_slots;
+/* With a payload through pipes: the input read for the next child. */
+static bool pipes;
+static unsigned char *input;
 
 __attribute__((noreturn)) static void server_exit(int status)
 {
@@ -50,11 +54,28 @@ run_child(const struct cb_job *job, uint32_t task, int slot, int sigfd,
     close(CB_FORKSERVER_STATUS_FD);
     close(sigfd);
     sigprocmask(SIG_SETMASK, mask, NULL);
+    const struct cb_worker w = {.slot = slot};
     struct cb_task_result r;
-    cb_task_run(job, task, &(const struct cb_worker){.slot = slot}, NULL, &r);
-    _exit(cb_write_full(CB_FORKSERVER_RESULT_FD, &r, sizeof r) < 0
-              ? CB_EXIT_SEND
-              : 0);
+    if (!pipes) {
+        cb_task_run(job, task, &w, NULL, &r);
+        _exit(cb_write_full(CB_FORKSERVER_RESULT_FD, &r, sizeof r) < 0
+                  ? CB_EXIT_SEND
+                  : 0);
+    }
+    /* Its input came with the request; its output goes to its slot. */
+    uint64_t bytes = job->params.payload;
+    unsigned char *out = malloc(bytes);
+    if (!out)
+        _exit(CB_EXIT_SETUP);
+    const struct cb_task_io io = {input, out};
+    cb_task_run(job, task, &w, &io, &r);
+    int fd = CB_FORKSERVER_DATA_FD + slot;
+    int64_t t0 = cb_now_ns();
+    if (cb_write_full(fd, out, bytes) < 0)
+        _exit(CB_EXIT_SEND);
+    r.bytes_in = r.bytes_out = bytes;
+    r.move_ns = cb_now_ns() - t0;
+    _exit(cb_write_full(fd, &r, sizeof r) < 0 ? CB_EXIT_SEND : 0);
 }
 
 /* Reap every child that has ended and report it. */
@@ -89,6 +110,11 @@ static void serve(const struct cb_job *job,
     if (req->slot < 0 || (unsigned)req->slot >= n_slots ||
         kids[req->slot].pid != 0 || req->task >= job->tasks)
         server_exit(CB_EXIT_PROTOCOL); /* the parent broke the protocol */
+    /* Its input follows the request, and the child inherits it. */
+    if (pipes && cb_read_full(CB_FORKSERVER_REQUEST_FD, input,
+                              job->params.payload) !=
+                     (ssize_t)job->params.payload)
+        server_exit(CB_EXIT_PROTOCOL);
     struct cb_child c;
     int rc = cb_child_fork(&c, false);
     if (rc < 0) {
@@ -104,8 +130,20 @@ static void serve(const struct cb_job *job,
 void cb_forkserver_serve(const struct cb_role_call *call)
 {
     cb_child_init(call->parent);
-    const struct cb_job *job = &call->ex.job;
+    struct cb_job job_here = call->ex.job;
+    const struct cb_job *job = &job_here;
     n_slots = cb_job_slots(job);
+    struct cb_payload area = {.fd = -1};
+    if (job->params.payload) {
+        pipes = call->ex.opt[0] == CB_TRANSPORT_PIPE;
+        if (pipes)
+            input = malloc(job->params.payload);
+        else if (cb_payload_map(&area, CB_FORKSERVER_DATA_FD, job->tasks,
+                                job->params.payload) == 0)
+            job_here.data = &area; /* the children share it */
+        if (pipes ? !input : !job_here.data)
+            _exit(CB_EXIT_SETUP);
+    }
     for (unsigned i = 0; i < n_slots; i++)
         kids[i].fd = -1;
     /* Child exits come as a readable fd, beside the requests, to one poll. */
@@ -131,8 +169,9 @@ void cb_forkserver_serve(const struct cb_role_call *call)
             reap_children(sigfd);
         if (!pfd[0].revents)
             continue;
+        /* With inputs between them, the requests one at a time. */
         ssize_t n = cb_read_records(CB_FORKSERVER_REQUEST_FD, req,
-                                    sizeof req[0], INBOX);
+                                    sizeof req[0], pipes ? 1 : INBOX);
         if (n == 0)
             server_exit(0); /* the parent is stopping the server */
         if (n < 0)
