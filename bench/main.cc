@@ -108,6 +108,18 @@ std::vector<std::string> split(const std::string &flag, const std::string &s)
     }
 }
 
+// A value already in values (1024 after 1K, 2 after 02) would make a
+// second benchmark of the same name.
+template <typename T>
+void add_once(const std::string &flag, std::vector<T> &values, T v,
+              const std::string &item)
+{
+    for (T seen : values)
+        if (seen == v)
+            usage_error(flag + ": '" + item + "' given twice");
+    values.push_back(v);
+}
+
 unsigned parse_number(const std::string &flag, const std::string &s,
                       unsigned min, unsigned max)
 {
@@ -386,7 +398,8 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             need_value();
             o.workers.clear();
             for (const std::string &w : split(flag, value))
-                o.workers.push_back(parse_number(flag, w, 1, CB_MAX_WORKERS));
+                add_once(flag, o.workers,
+                         parse_number(flag, w, 1, CB_MAX_WORKERS), w);
             o.workers_set = true;
         } else if (flag == "--tasks") {
             need_value();
@@ -411,7 +424,7 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
                 if (rc == -ERANGE)
                     usage_error(flag + ": " + item + " is out of range (0 "
                                 "to 256M)");
-                o.payloads.push_back(bytes);
+                add_once(flag, o.payloads, bytes, item);
             }
             o.payload_text = value;
         } else if (flag == "--order") {

@@ -45,6 +45,15 @@ def run(concbench, *args, env=None, timeout=120):
     (["--workers=two"], "--workers"),
     (["--workers=1,,2"], "--workers"),
     (["--workers=100000"], "--workers"),
+    (["--workers=2,02"], "--workers"),          # one name twice
+    (["--payload=1T"], "--payload"),
+    (["--payload=-1"], "--payload"),
+    (["--payload=300M"], "--payload"),
+    (["--payload=1.5M"], "--payload"),
+    (["--payload="], "--payload"),
+    (["--payload=1K,1024"], "--payload"),       # one name twice
+    (["--transport=carrier"], "--transport"),
+    (["--transport=SHM"], "--transport"),
     (["--workers=99999999999999999999"], "--workers"),
     (["--tasks=0"], "--tasks"),
     (["--tasks=-3"], "--tasks"),
@@ -860,3 +869,66 @@ def test_the_examples_own_build(tmp_path):
         pytest.skip("no zlib headers")
     assert r.returncode == 0, r.stderr
     assert (work / "libzlib_kernel.so").exists()
+
+
+SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "scripts"
+
+
+@pytest.mark.parametrize("transport", ["pipe", "shm"])
+def test_payload_names_counters_and_compare(concbench, tmp_path, transport):
+    """--payload: one benchmark per size, named /payload:B (and
+    /transport:shm), with the bytes each task moved; compare takes each
+    size as its own workload, with its own serial run."""
+    out = tmp_path / "payload.json"
+    modes = ["serial", "thread", "process", "process_pool", "spawn",
+             "forkserver"]
+    r = run(concbench, "--kernels=noop", f"--modes={','.join(modes)}",
+            "--workers=2", "--tasks=4", "--payload=0,64K",
+            f"--transport={transport}", "--benchmark_repetitions=2",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["payload"] == "0,64K"
+    assert data["context"]["transport"] == transport
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    assert len(runs) == 2 * 2 * len(modes)
+    moved = {"pipe": {"process": (0, 65536), "process_pool": (65536, 65536),
+                      "spawn": (65536, 65536),
+                      "forkserver": (65536, 65536)},
+             "shm": {}}[transport]
+    for b in runs:
+        assert not b.get("error_occurred"), b
+        kernel, mode, tasks, workers, *rest = b["run_name"].split("/")
+        part = f"/transport:{transport}" if (
+            transport == "shm" and mode not in ("serial", "thread")) else ""
+        size = 65536 if "payload:64K" in rest else 0
+        if size:
+            assert b["run_name"].endswith(f"{part}/payload:64K/manual_time")
+            assert f"payload={size}" in b["label"].split()
+            want_in, want_out = moved.get(mode, (0, 0))
+            assert (b["bytes_in_per_task"], b["bytes_out_per_task"]) == (
+                want_in, want_out), b["run_name"]
+            assert (b["move_s_per_task"] > 0) == (want_in + want_out > 0)
+        else:
+            # Without a payload, names and counters are as before.
+            assert b["run_name"] == (f"noop/{mode}/tasks:4/workers:"
+                                     f"{1 if mode == 'serial' else 2}"
+                                     f"{part}/manual_time")
+            assert "bytes_in_per_task" not in b
+    c = subprocess.run([str(SCRIPTS / "compare"), "--format", "json",
+                        str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert c.returncode == 0, c.stderr
+    rows = json.loads(c.stdout)["summaries"][0]["rows"]
+    assert {r["kernel"] for r in rows} == {"noop", "noop payload:64K"}
+    for row in rows:
+        assert row["payload"] == (65536 if "payload" in row["kernel"] else 0)
+        assert row["transport"] == ("shm" if transport == "shm" and
+                                    row["mode"] not in ("serial", "thread")
+                                    else None)
+        if row["mode"] == "serial":
+            assert row["speedup"] == pytest.approx(1.0)
+        if transport == "shm" and row["mode"] == "process":
+            assert row["strategy"] == "process transport:shm"
+    # Each size's speedups are over its own serial run: each has one.
+    assert sum(r["mode"] == "serial" for r in rows) == 2
