@@ -18,13 +18,18 @@ Which runs are concbench runs, and their kernel, mode, tasks, workers and
 chunk (a :class:`Config`), comes from the run's ``label``, written by
 concbench since issue 10: space-separated ``key=value`` items, ``kernel=noop
 mode=thread_pool tasks=16 workers=2`` and then the mode's options
-(``chunk=N|auto``, ``switch_us=N`` ...); of these only ``chunk`` is part of
-the Config, other and unknown keys are ignored.  A baseline's label
+(``chunk=N|auto``, ``transport=pipe|shm``, ``switch_us=N`` ...) and
+``payload=B`` (bytes, since issue 12); of these ``chunk``, ``transport`` and
+``payload`` are part of the Config, other and unknown keys are ignored.  A
+kernel with a payload is a workload of its own (``noop payload:1M``): its
+runs are compared with serial on the same payload, and transport shm is
+part of the strategy (``process transport:shm``).  A baseline's label
 (``baseline=fork_exit_waitpid tasks=16``) makes no Config.  A run without a
 label, or with one that does not parse (older files, other programs), is
 told by its name: concbench names look like
 ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an optional ``/chunk:<N>``
-or ``/chunk:auto`` and then Google Benchmark's own suffixes
+or ``/chunk:auto``, ``/transport:shm``, ``/payload:<B>`` (``4K``, ``1M``:
+binary units) and then Google Benchmark's own suffixes
 (``/manual_time`` ...).  Both ways give the same Config for concbench's
 runs.  T and N must be 1 to 4096 and W 1 to 256, what concbench can run
 (a chunk of 1 is one task at a time, as no chunk).  Any other run, one with
@@ -176,7 +181,13 @@ MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
 NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
     r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)"
-    r"(?:/chunk:(?P<chunk>[0-9]+|auto))?(?:/.*)?$")
+    r"(?:/chunk:(?P<chunk>[0-9]+|auto))?"
+    r"(?:/transport:(?P<transport>[a-z]+))?"
+    r"(?:/payload:(?P<payload>[0-9]+[KMG]?))?(?:/.*)?$")
+PAYLOAD_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
+PAYLOAD_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+TRANSPORTS = ("pipe", "shm")  # the first is the default
+MAX_PAYLOAD = 256 << 20
 LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
 MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
                            r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
@@ -302,12 +313,27 @@ class Config:
     tasks: int
     workers: int
     chunk: object = None  # None (one task at a time), an int, or "auto"
+    payload: int = 0  # bytes in and out per task (--payload)
+    transport: object = None  # None (pipes, the default) or "shm"
 
     @property
     def strategy(self):
-        if self.chunk is None:
-            return self.mode
-        return f"{self.mode} chunk:{self.chunk}"
+        """The mode and how it was tuned: "process_pool chunk:2
+        transport:shm"."""
+        parts = [self.mode]
+        if self.chunk is not None:
+            parts.append(f"chunk:{self.chunk}")
+        if self.transport is not None:
+            parts.append(f"transport:{self.transport}")
+        return " ".join(parts)
+
+    @property
+    def workload(self):
+        """What was run, the kernel and its payload: "noop" or "noop
+        payload:1M".  Runs are compared within one workload."""
+        if not self.payload:
+            return self.kernel
+        return f"{self.kernel} payload:{format_payload(self.payload)}"
 
 
 @dataclass
@@ -890,7 +916,7 @@ def parse_name(name):
     if not m:
         return None
     return make_config(*m.group("kernel", "mode", "tasks", "workers",
-                                "chunk"))
+                                "chunk", "transport", "payload"))
 
 
 def parse_label(label):
@@ -898,8 +924,9 @@ def parse_label(label):
     another program's, or one with a field out of range).
 
     A label is space-separated key=value items: kernel, mode, tasks and
-    workers, then the mode's options, of which chunk (N or auto) is part
-    of the Config; other keys (switch_us, payload ...) are ignored."""
+    workers, then the mode's options, of which chunk (N or auto) and
+    transport (pipe or shm) are part of the Config, and payload (bytes);
+    other keys (switch_us ...) are ignored."""
     if not isinstance(label, str):
         return None
     fields = {}
@@ -911,7 +938,8 @@ def parse_label(label):
     if not all(key in fields for key in LABEL_KEYS):
         return None
     return make_config(*(fields[key] for key in LABEL_KEYS),
-                       fields.get("chunk"))
+                       fields.get("chunk"), fields.get("transport"),
+                       fields.get("payload"))
 
 
 def parse_modes(value):
@@ -936,9 +964,11 @@ def mode_order(results):
                                    MODE_ORDER]))
 
 
-def make_config(kernel, mode, tasks, workers, chunk=None):
+def make_config(kernel, mode, tasks, workers, chunk=None, transport=None,
+                payload=None):
     """The Config of these fields as text, or None if one is out of
-    concbench's range.  A chunk of 1 is one task at a time (None)."""
+    concbench's range.  A chunk of 1 is one task at a time (None), as
+    transport pipe is the default (None)."""
     tasks, workers = count_in(tasks, MAX_TASKS), count_in(workers, MAX_WORKERS)
     if chunk not in (None, "auto"):
         chunk = count_in(chunk, MAX_TASKS)
@@ -946,7 +976,33 @@ def make_config(kernel, mode, tasks, workers, chunk=None):
             return None
     if tasks is None or workers is None:
         return None
-    return Config(kernel, mode, tasks, workers, None if chunk == 1 else chunk)
+    if transport is not None and transport not in TRANSPORTS:
+        return None
+    payload = 0 if payload is None else parse_payload(payload)
+    if payload is None:
+        return None
+    return Config(kernel, mode, tasks, workers, None if chunk == 1 else chunk,
+                  payload, None if transport in (None, TRANSPORTS[0])
+                  else transport)
+
+
+def parse_payload(text):
+    """Bytes from "1048576" or "1M" (binary units, as concbench names
+    them), 0 to MAX_PAYLOAD; else None."""
+    m = PAYLOAD_RE.fullmatch(text)
+    if not m:
+        return None
+    value = int(m["n"]) * PAYLOAD_UNITS[m["unit"]]
+    return value if value <= MAX_PAYLOAD else None
+
+
+def format_payload(value):
+    """Bytes as concbench names them: the largest unit that is exact."""
+    for unit in ("G", "M", "K"):
+        size = PAYLOAD_UNITS[unit]
+        if value >= size and value % size == 0:
+            return f"{value // size}{unit}"
+    return str(value)
 
 
 def count_in(text, top):
@@ -968,11 +1024,12 @@ def strategy_key(config, modes=MODE_ORDER):
     chunk = config.chunk
     chunk_rank = (0 if chunk is None else
                   float("inf") if chunk == "auto" else chunk)
-    return mode_rank(config.mode, modes), chunk_rank
+    return (mode_rank(config.mode, modes), chunk_rank,
+            config.transport is not None)
 
 
 def config_key(kernel_order, config, modes=MODE_ORDER):
-    return (kernel_order[config.kernel], config.tasks, config.workers,
+    return (kernel_order[config.workload], config.tasks, config.workers,
             *strategy_key(config, modes))
 
 
@@ -983,23 +1040,23 @@ def concbench_runs(result):
     runs = [(c, b) for c, b in runs if c is not None]
     kernels = {}
     for config, _ in runs:
-        kernels.setdefault(config.kernel, len(kernels))
+        kernels.setdefault(config.workload, len(kernels))
     modes = result.mode_order
     return sorted(runs, key=lambda cb: config_key(kernels, cb[0], modes))
 
 
 def serial_medians(runs):
-    """(kernel, tasks) -> median time of the serial run."""
+    """(workload, tasks) -> median time of the serial run."""
     return {key: describe(bench.samples).median
             for key, bench in serial_runs(runs).items()}
 
 
 def serial_runs(runs):
-    """(kernel, tasks) -> the Bench of the serial run."""
+    """(workload, tasks) -> the Bench of the serial run."""
     serial = {}
     for config, bench in runs:
         if config.mode == "serial":
-            serial.setdefault((config.kernel, config.tasks), bench)
+            serial.setdefault((config.workload, config.tasks), bench)
     return serial
 
 
@@ -1177,14 +1234,16 @@ def speedup_rows(runs, cpus):
     rows = []
     for config, bench in runs:
         spread = describe(bench.samples)
-        rows.append({"name": bench.name, "kernel": config.kernel,
+        rows.append({"name": bench.name, "kernel": config.workload,
                      "tasks": config.tasks, "mode": config.mode,
                      "workers": config.workers, "chunk": config.chunk,
+                     "payload": config.payload,
+                     "transport": config.transport,
                      "strategy": config.strategy,
                      **spread_json(spread, bench),
                      **speedup_figures(
                          config, bench,
-                         serial.get((config.kernel, config.tasks)), cpus)})
+                         serial.get((config.workload, config.tasks)), cpus)})
     return rows
 
 
@@ -1195,7 +1254,7 @@ def best_rows(runs, speedups, alpha):
     runs, against its runner-up."""
     groups = {}
     for (config, bench), row in zip(runs, speedups):
-        key = (config.kernel, config.tasks, config.workers)
+        key = (config.workload, config.tasks, config.workers)
         groups.setdefault(key, []).append((bench, row))
     return [best_json(kernel, tasks, workers, cands, alpha)
             for (kernel, tasks, workers), cands in groups.items()]

@@ -561,8 +561,13 @@ def test_labels_give_the_configs_names_give(compare, capsys):
      "kernel=noop mode=process_pool tasks=16 workers=4 chunk=3"),
     ("gmp_pow/gil/tasks:16/workers:2/manual_time",
      "kernel=gmp_pow mode=gil tasks=16 workers=2 switch_us=5000"),
-    ("noop/process/tasks:16/workers:2/manual_time",
+    ("noop/process/tasks:16/workers:2/transport:shm/payload:64/manual_time",
      "kernel=noop mode=process tasks=16 workers=2 payload=64 transport=shm"),
+    ("noop/process_pool/tasks:16/workers:2/chunk:2/payload:1M/manual_time",
+     "kernel=noop mode=process_pool tasks=16 workers=2 chunk=2 "
+     "transport=pipe payload=1048576"),
+    ("noop/thread/tasks:16/workers:2/payload:4097/manual_time",
+     "kernel=noop mode=thread tasks=16 workers=2 payload=4097"),
 ])
 def test_label_and_name_agree(compare, name, label):
     config = compare.cb.parse_label(label)
@@ -599,7 +604,10 @@ def test_the_label_is_what_counts(compare, capsys, tmp_path):
     "kernel=k mode=thread tasks=4 workers=999",
     "kernel=k mode=thread tasks=4 workers=2 chunk=0",
     "kernel=k kernel=j mode=thread tasks=4 workers=2",
-    "kernel=k mode=thread tasks=4 workers=2 stray", "kernel=k mode= "
+    "kernel=k mode=thread tasks=4 workers=2 stray",
+    "kernel=k mode=thread tasks=4 workers=2 payload=1T",
+    "kernel=k mode=thread tasks=4 workers=2 payload=512M",
+    "kernel=k mode=thread tasks=4 workers=2 transport=pigeon", "kernel=k mode= "
     "tasks=4 workers=2", ""])
 def test_a_label_that_does_not_parse_falls_back_to_the_name(
         compare, capsys, tmp_path, label):
