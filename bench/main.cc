@@ -4,6 +4,7 @@
 // body is C (bench/suite.c), and both reach Google Benchmark through the
 // shim (bench/gbench.h).
 #include "cb_config.h"
+#include "echo.h"
 #include "gbench.h"
 #include "gbflags.h"
 #include "output.h"
@@ -719,6 +720,21 @@ int main(int argc, char **argv)
     main_pid = getpid();
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
         std::signal(sig, remove_partial_and_die);
+    // net_echo's server, before the benchmarks, if one of them needs it;
+    // it dies with this process however that ends (csrc/echo.h).
+    cb_echo_server echo{};
+    bool need_echo = false;
+    for (const auto &c : cases.modes)
+        need_echo |= c->job.kernel->needs_echo;
+    if (need_echo) {
+        cb_error err{};
+        if (cb_echo_start(&echo, o.io_ms, &err) < 0) {
+            std::fprintf(stderr, "concbench: %s\n", err.msg);
+            return 1;
+        }
+        for (const auto &c : cases.modes)
+            c->job.params.echo_port = echo.port;
+    }
     bool rounds = o.order == cb::Order::Rounds && run.repetitions > 1;
     std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each, %u %s%s\n",
                  selected.size(), o.tasks, run.repetitions,
@@ -738,6 +754,7 @@ int main(int argc, char **argv)
     cfg.json_display = run.json_display;
     std::string json = cb::run_rounds(cfg);
     cb_gbench_shutdown();
+    cb_echo_stop(&echo);
 
     int status = 0;
     unsigned failed = cb_suite_failures();

@@ -91,7 +91,18 @@ struct concbench_task {
     /* The strategy's hooks (NULL: none) and their argument. */
     const struct concbench_hooks *hooks;
     void *hooks_ctx;
-    void *reserved[4]; /* zero; for later versions */
+    /*
+     * The port on 127.0.0.1 of concbench's echo server (the net_echo
+     * kernel's, which answers a 4-byte index after io_ms), or 0 when none
+     * runs. In what was reserved space: a library built before reads zero.
+     */
+    unsigned echo_port;
+    /*
+     * The batch's timeout (--timeout) in ms: a task that waits on another
+     * process gives up by then. 0: none. Reserved space before, as above.
+     */
+    unsigned timeout_ms;
+    void *reserved[3]; /* zero; for later versions */
 };
 
 struct concbench_kernel {

@@ -46,6 +46,7 @@ int cb_executor_start(const struct cb_mode *mode, const struct cb_job *job,
     }
     ex->mode = mode;
     ex->job = *job;
+    ex->job.params.timeout_ms = job->timeout_ms;
     ex->payload.fd = -1;
     ex->job.data = NULL;
     /* Before the mode starts: a pool's forked workers inherit the area. */

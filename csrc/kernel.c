@@ -11,12 +11,13 @@
 #include <string.h>
 
 extern const struct cb_kernel cb_kernel_gmp_pow, cb_kernel_logpow,
-    cb_kernel_io_sleep, cb_kernel_noop;
+    cb_kernel_io_sleep, cb_kernel_net_echo, cb_kernel_noop;
 
 const struct cb_kernel *const cb_kernels[] = {
     &cb_kernel_gmp_pow,
     &cb_kernel_logpow,
     &cb_kernel_io_sleep,
+    &cb_kernel_net_echo,
     &cb_kernel_noop,
 };
 const size_t cb_kernel_count = sizeof cb_kernels / sizeof cb_kernels[0];
@@ -216,6 +217,8 @@ struct concbench_task cb_kernel_task(unsigned task,
     return (struct concbench_task){
         .index = task,
         .io_ms = params->io_ms,
+        .echo_port = params->echo_port,
+        .timeout_ms = params->timeout_ms,
         .hooks = worker ? worker->hooks : NULL,
         .hooks_ctx = worker ? worker->ctx : NULL,
     };

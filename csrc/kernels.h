@@ -44,6 +44,29 @@ struct cb_worker {
 struct cb_params {
     unsigned io_ms;   /* io_sleep: how long one task blocks */
     uint64_t payload; /* bytes of input and of output a task has, or 0 */
+    unsigned echo_port; /* net_echo: its server's port, or 0 (echo.h) */
+    /*
+     * The job's timeout_ms, which the executor copies here: a kernel that
+     * waits on another process (net_echo) gives up on it by then.
+     */
+    unsigned timeout_ms;
+};
+
+/*
+ * A kernel as steps on one non-blocking fd each: start and step return 0
+ * to wait until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when
+ * the task is done, with its value in *value (a failure is a value the
+ * check refuses, as with run), having closed its fd. The state is the
+ * task's own, state_size bytes, zeroed before start; abandon closes what
+ * a task that will not be stepped again holds.
+ */
+struct cb_kernel_steps {
+    size_t state_size;
+    int (*start)(void *state, const struct concbench_task *t, int *fd,
+                 uint32_t *events, uint64_t *value);
+    int (*step)(void *state, const struct concbench_task *t, int *fd,
+                uint32_t *events, uint64_t *value);
+    void (*abandon)(void *state);
 };
 
 /*
@@ -74,6 +97,13 @@ struct cb_kernel {
      * time it waited with cb_kernel_value_digest.
      */
     int64_t (*wait_ns)(const struct cb_params *params);
+    /*
+     * NULL, or the kernel can also run as steps on a non-blocking fd, for
+     * a mode that runs many tasks on one thread's event loop (async).
+     */
+    const struct cb_kernel_steps *steps;
+    /* The kernel talks to the echo server (echo.h), which must be running. */
+    bool needs_echo;
     /* NULL for a built-in kernel; else the library it was loaded from. */
     const char *library;
 };

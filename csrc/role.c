@@ -27,10 +27,11 @@ extern char **environ;
 enum {
     BAD_USAGE = 2,
     /*
-     * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD TASKS WORKERS TIMEOUT_MS ...
+     * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD ECHO_PORT TASKS WORKERS
+     * TIMEOUT_MS ...
      * PARENT
      */
-    FIXED_ARGS = 10,
+    FIXED_ARGS = 11,
     MAX_ARGV = FIXED_ARGS + CB_MAX_MODE_OPTIONS + CB_ROLE_MAX_ARGS + 1,
 };
 
@@ -150,6 +151,8 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
              ex->job.params.io_ms);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%llu",
              (unsigned long long)ex->job.params.payload);
+    snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u",
+             ex->job.params.echo_port);
     const unsigned fixed[] = {ex->job.tasks, ex->job.workers,
                               ex->job.timeout_ms};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -200,10 +203,12 @@ void cb_role_run(const struct cb_mode *mode, int argc, char **argv)
     job->params.io_ms = number(argv, 4, 0, UINT_MAX, "io_ms");
     if (cb_payload_parse(argv[5], &job->params.payload) < 0)
         bad_usage(argv, "payload");
-    job->tasks = number(argv, 6, 1, CB_MAX_TASKS, "task count");
-    job->workers = number(argv, 7, 1, CB_MAX_WORKERS, "worker count");
-    job->timeout_ms = number(argv, 8, 0, UINT_MAX, "timeout");
-    int i = 9;
+    job->params.echo_port = number(argv, 6, 0, 65535, "echo port");
+    job->tasks = number(argv, 7, 1, CB_MAX_TASKS, "task count");
+    job->workers = number(argv, 8, 1, CB_MAX_WORKERS, "worker count");
+    job->timeout_ms = number(argv, 9, 0, UINT_MAX, "timeout");
+    job->params.timeout_ms = job->timeout_ms;
+    int i = 10;
     for (size_t o = 0; o < n_opt; o++, i++)
         call.ex.opt[o] = number(argv, i, mode->options[o]->min,
                                 mode->options[o]->max, mode->options[o]->name);

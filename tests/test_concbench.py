@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
+KERNELS = ["gmp_pow", "logpow", "io_sleep", "net_echo", "noop"]
 # Every build has these; openmp only where the compiler supports OpenMP.
 # Which modes a build has, and their properties, come from --list.
 MODES = ["serial", "thread", "process", "thread_pool", "process_pool",
@@ -342,7 +342,7 @@ def test_quick_counters(concbench, quick):
         assert b["cpu_util"] == pytest.approx(
             b["task_cpu_s"] * b["tasks_per_s"], rel=1e-6)
         assert b["start_lag_s"] >= 0
-        if kernel == "io_sleep":
+        if kernel in ("io_sleep", "net_echo"):
             assert b["task_wall_s"] >= 0.020
             assert b["task_cpu_s"] < b["task_wall_s"] / 2
         if kernel == "gmp_pow":
@@ -932,3 +932,77 @@ def test_payload_names_counters_and_compare(concbench, tmp_path, transport):
             assert row["strategy"] == "process transport:shm"
     # Each size's speedups are over its own serial run: each has one.
     assert sum(r["mode"] == "serial" for r in rows) == 2
+
+
+def children_of(pid):
+    """The pids of pid's children, from /proc."""
+    kids = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as f:
+            kids += f.read().split()
+    return kids
+
+
+def wait_for_no_leftovers(exe):
+    deadline = time.monotonic() + 10
+    while leftover_processes(exe) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return leftover_processes(exe)
+
+
+def test_net_echo_requests_overlap(concbench, tmp_path):
+    """T = W = 16 requests of 100 ms to the echo server overlap: each batch
+    ends well before the 1.6 s they take one after another, with all 16 at
+    once, every answer checked."""
+    out = tmp_path / "echo.json"
+    r = run(concbench, "--kernels=net_echo",
+            "--modes=thread,thread_pool,async,process_pool", "--workers=16",
+            "--tasks=16", "--benchmark_repetitions=2",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = [b for b in json.loads(out.read_text())["benchmarks"]
+            if b["run_type"] == "iteration"]
+    assert len(runs) == 8
+    for b in runs:
+        assert not b.get("error_occurred"), b
+        assert b["peak_running"] == 16, b["name"]
+        assert b["real_time"] < 800, b["name"]       # ms
+        assert b["task_wall_s"] >= 0.100
+    assert wait_for_no_leftovers(concbench) == []
+
+
+def test_killing_the_echo_server_gives_errors_not_a_hang(concbench,
+                                                          tmp_path):
+    out = tmp_path / "echo.json"
+    p = subprocess.Popen([concbench, "--kernels=net_echo",
+                          "--modes=thread,async,process_pool,spawn",
+                          "--workers=2", "--tasks=8", "--io-ms=50",
+                          "--benchmark_repetitions=10",
+                          "--benchmark_min_time=0.001",
+                          f"--benchmark_out={out}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(1.5)
+    server = [k for k in children_of(p.pid)
+              if os.path.realpath(f"/proc/{k}/exe")
+              == os.path.realpath(concbench)]
+    assert server, "no echo server running"
+    os.kill(int(server[0]), signal.SIGKILL)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 1
+    assert "failed:" in err and "echo server" in err
+    data = json.loads(out.read_text())
+    errors = [b for b in data["benchmarks"] if b.get("error_occurred")]
+    assert errors and all("echo server" in b["error_message"] for b in errors)
+    assert wait_for_no_leftovers(concbench) == []
+
+
+def test_the_echo_server_dies_with_concbench(concbench, tmp_path):
+    p = subprocess.Popen([concbench, "--kernels=net_echo", "--modes=thread",
+                          "--workers=4", "--benchmark_repetitions=100"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    assert children_of(p.pid)        # its server
+    p.kill()
+    p.wait(timeout=30)
+    assert wait_for_no_leftovers(concbench) == []

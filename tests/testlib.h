@@ -6,6 +6,7 @@
 #define CB_TESTLIB_H
 
 #include "batch.h"
+#include "echo.h"
 #include "fault_kernels.h"
 
 #include <stdarg.h>
@@ -132,6 +133,20 @@ static inline void run_with_nproc(unsigned nproc, void (*fn)(void *, int),
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("child ended with status %#x: %s", status, out);
+}
+
+/*
+ * Start net_echo's server, answering after io_ms; returns its port. A test
+ * that runs every kernel needs one (and stops it, cb_echo_stop, before it
+ * checks that no child is left: the server is one).
+ */
+static inline unsigned start_echo(struct cb_echo_server *s, unsigned io_ms)
+{
+    struct cb_error err = {{0}};
+    if (cb_echo_start(s, io_ms, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_true(s->port > 0);
+    return s->port;
 }
 
 /* No child of this process is left, zombie or running. */

@@ -12,6 +12,11 @@
  * CLOCK_MONOTONIC) for the earliest deadline in flight, as asyncio's
  * selector sleeps until its earliest scheduled callback.
  *
+ * A kernel that can run as steps on a non-blocking fd (net_echo: a
+ * socket's connect, send and receive) runs so: each task's socket in the
+ * epoll set, stepped when ready, as asyncio runs a coroutine that awaits a
+ * socket, and charged with the loop's use while it is stepped.
+ *
  * Measurement, per task as in every mode: a timer task runs from arming
  * to the loop's noticing that its deadline passed, and its value (the time
  * waited) is that interval, at least io_ms. Its CPU time, faults and
@@ -43,11 +48,19 @@ struct slot {
     int64_t deadline_ns;
 };
 
+/* A slot's task of a kernel that runs as steps: its fd and its state. */
+struct step_slot {
+    struct concbench_task task;
+    int fd; /* in the epoll set, or -1 */
+    void *state;
+};
+
 struct loop {
     int epfd, tfd;
     int64_t armed_ns; /* deadline the timer is armed for, or 0 */
     unsigned n_slots;
     struct slot slots[CB_MAX_WORKERS];
+    struct step_slot *steps; /* n_slots of them, for a kernel with steps */
 };
 
 /* The loop thread's usage at one moment, to charge a span of it to a task. */
@@ -95,6 +108,11 @@ static int set_timer(struct loop *lp, int64_t at_ns)
 static bool async_stop(struct cb_executor *ex)
 {
     struct loop *lp = ex->state;
+    if (lp->steps) {
+        for (unsigned i = 0; i < lp->n_slots; i++)
+            free(lp->steps[i].state);
+        free(lp->steps);
+    }
     if (lp->tfd >= 0)
         close(lp->tfd);
     if (lp->epfd >= 0)
@@ -122,6 +140,19 @@ static int async_start(struct cb_executor *ex, struct cb_error *err)
     if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->tfd, &ev) < 0) {
         cb_error_set(err, "epoll_ctl: %s", strerror(errno));
         return -1;
+    }
+    const struct cb_kernel_steps *k = ex->job.kernel->steps;
+    if (k) {
+        lp->steps = calloc(lp->n_slots, sizeof *lp->steps);
+        for (unsigned i = 0; lp->steps && i < lp->n_slots; i++)
+            if (!(lp->steps[i].state = calloc(1, k->state_size))) {
+                cb_error_set(err, "out of memory");
+                return -1;
+            }
+        if (!lp->steps) {
+            cb_error_set(err, "out of memory");
+            return -1;
+        }
     }
     return 0;
 }
@@ -236,11 +267,144 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
     return 0;
 }
 
+/* A stepping task's fd goes into the set, or changes what it waits for. */
+static int watch(struct loop *lp, unsigned slot, int fd, uint32_t events)
+{
+    struct step_slot *ss = &lp->steps[slot];
+    struct epoll_event ev = {.events = events, .data.u32 = slot};
+    int op = ss->fd == fd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    ss->fd = fd;
+    return epoll_ctl(lp->epfd, op, fd, &ev);
+}
+
+/* After a failure: every task in flight lets go of its fd. */
+static void abandon_all(struct loop *lp, const struct cb_kernel_steps *k)
+{
+    for (unsigned i = 0; i < lp->n_slots; i++)
+        if (lp->slots[i].busy) {
+            k->abandon(lp->steps[i].state);
+            lp->slots[i].busy = false;
+        }
+}
+
+/*
+ * Tasks of a kernel that runs as steps (net_echo): each a non-blocking
+ * socket in the loop's epoll set, stepped when it is ready, at most W in
+ * flight; a task runs from its start to the step that finished it.
+ */
+static int run_steps(struct loop *lp, const struct cb_job *job,
+                     struct cb_task_result *results, int64_t deadline,
+                     struct cb_error *err)
+{
+    const struct cb_kernel_steps *k = job->kernel->steps;
+    for (unsigned i = 0; i < lp->n_slots; i++)
+        lp->slots[i].busy = false;
+    unsigned next = 0, done = 0, in_flight = 0;
+    struct meter since;
+    meter_read(&since);
+    while (done < job->tasks) {
+        /* Start tasks in the free slots; one that ends at once frees its. */
+        for (unsigned i = 0; i < lp->n_slots && next < job->tasks;) {
+            struct slot *s = &lp->slots[i];
+            if (s->busy) {
+                i++;
+                continue;
+            }
+            struct step_slot *ss = &lp->steps[i];
+            unsigned task = next++;
+            ss->task = cb_kernel_task(task, &job->params,
+                                      &(const struct cb_worker){.slot =
+                                                                    (int)i});
+            memset(ss->state, 0, k->state_size);
+            ss->fd = -1;
+            results[task] = (struct cb_task_result){
+                .task = task, .worker = (int32_t)i, .start_ns = cb_now_ns()};
+            int fd;
+            uint32_t events;
+            uint64_t value;
+            int rc = k->start(ss->state, &ss->task, &fd, &events, &value);
+            struct cb_task_result *r = &results[task];
+            if (rc == 1) {
+                r->end_ns = cb_now_ns();
+                r->digest = cb_kernel_value_digest(task, value);
+                r->filled = 1;
+                charge(r, &since);
+                done++;
+                continue; /* the slot is free again */
+            }
+            *s = (struct slot){.busy = true, .task = task};
+            in_flight++;
+            charge(r, &since);
+            if (watch(lp, i, fd, events) < 0) {
+                cb_error_set(err, "task %u: epoll_ctl: %s", task,
+                             strerror(errno));
+                abandon_all(lp, k);
+                return -1;
+            }
+            i++;
+        }
+        if (done == job->tasks)
+            break;
+
+        int64_t now = cb_now_ns();
+        if (now >= deadline) {
+            unsigned first = job->tasks;
+            for (unsigned i = 0; i < lp->n_slots; i++)
+                if (lp->slots[i].busy && lp->slots[i].task < first)
+                    first = lp->slots[i].task;
+            cb_error_timeout(err, first, in_flight, job->timeout_ms);
+            abandon_all(lp, k);
+            return -1;
+        }
+        int64_t left_ms = (deadline - now + 999999) / 1000000;
+        struct epoll_event evs[64];
+        int n = epoll_wait(lp->epfd, evs, 64,
+                           left_ms > INT_MAX ? INT_MAX : (int)left_ms);
+        if (n < 0 && errno != EINTR) {
+            cb_error_set(err, "epoll_wait: %s", strerror(errno));
+            abandon_all(lp, k);
+            return -1;
+        }
+        /* The first task stepped is charged with the wait. */
+        for (int e = 0; e < n; e++) {
+            unsigned i = evs[e].data.u32;
+            /* (The timer is never armed in a batch of steps.) */
+            if (i >= lp->n_slots || !lp->slots[i].busy)
+                continue;
+            struct step_slot *ss = &lp->steps[i];
+            unsigned task = lp->slots[i].task;
+            struct cb_task_result *r = &results[task];
+            int fd;
+            uint32_t events;
+            uint64_t value;
+            int rc = k->step(ss->state, &ss->task, &fd, &events, &value);
+            if (rc == 1) {
+                r->end_ns = cb_now_ns();
+                r->digest = cb_kernel_value_digest(task, value);
+                r->filled = 1;
+                lp->slots[i].busy = false;
+                ss->fd = -1; /* closed, and so out of the set */
+                in_flight--;
+                done++;
+            } else if (watch(lp, i, fd, events) < 0) {
+                cb_error_set(err, "task %u: epoll_ctl: %s", task,
+                             strerror(errno));
+                abandon_all(lp, k);
+                return -1;
+            }
+            charge(r, &since);
+        }
+    }
+    return 0;
+}
+
 static int async_run(struct cb_executor *ex, struct cb_task_result *results,
                      struct cb_error *err)
 {
     const struct cb_job *job = &ex->job;
     int64_t deadline = cb_job_deadline(job);
+    if (job->kernel->steps)
+        return run_steps(ex->state, job, results, deadline, err);
     int64_t wait_ns = cb_kernel_wait_ns(job->kernel, &job->params);
     if (wait_ns < 0)
         return run_inline(job, results, deadline, err);

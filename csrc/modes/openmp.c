@@ -10,8 +10,11 @@
  * wait policy); that is part of what this mode measures. libgomp exits the
  * program if it cannot create a thread, so start makes sure it can.
  *
- * No timeout: an OpenMP thread cannot be cancelled, and the region ends only
- * when every task has. A hanging task hangs the batch, as in serial.
+ * An OpenMP thread cannot be cancelled, and the region ends only when every
+ * task has: a hanging task hangs the batch, as in serial. The timeout is
+ * checked before each task, and once it has passed the tasks left are
+ * skipped and the batch fails, so that tasks that give up at the timeout
+ * (net_echo against a silent server) end it then.
  */
 #include "executor.h"
 
@@ -82,15 +85,26 @@ static int openmp_start(struct cb_executor *ex, struct cb_error *err)
 static int openmp_run(struct cb_executor *ex, struct cb_task_result *results,
                       struct cb_error *err)
 {
-    (void)err;
     const struct cb_job *job = &ex->job;
     int tasks = (int)job->tasks, workers = (int)job->workers;
-#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
-    for (int t = 0; t < tasks; t++)
+    int64_t deadline = cb_job_deadline(job);
+    int skipped = 0;
+#pragma omp parallel for num_threads(workers) schedule(dynamic, 1) \
+    reduction(+ : skipped)
+    for (int t = 0; t < tasks; t++) {
+        if (cb_now_ns() >= deadline) {
+            skipped++;
+            continue;
+        }
         cb_task_run(job, (unsigned)t,
                     &(const struct cb_worker){.slot = omp_get_thread_num()},
                     NULL, &results[t]);
-    return 0;
+    }
+    if (skipped == 0)
+        return 0;
+    cb_error_set(err, "%d of %d tasks done after %u ms: timed out",
+                 tasks - skipped, tasks, job->timeout_ms);
+    return -1;
 }
 
 const struct cb_mode cb_mode_openmp = {

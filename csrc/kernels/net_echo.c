@@ -1,0 +1,292 @@
+/*
+ * net_echo: a real network request where io_sleep stands in for one. A
+ * task connects to concbench's echo server on 127.0.0.1 (echo.h), sends
+ * its index, reads the answer, which the server sends after --io-ms, and
+ * closes; its value is the answer, which the check compares with the
+ * task's own. It waits without using the CPU, in the kernel's socket
+ * calls: gil releases its lock around them (the block hooks), and async
+ * runs the same request as steps on a non-blocking socket in its epoll
+ * loop (net_echo_steps), not as a timer.
+ *
+ * A request that fails is a value the check refuses and describes: which
+ * call failed and why (a server that died refuses connections), or an
+ * answer that came sooner than io_ms (it cannot have waited).
+ */
+#include "echo.h"
+#include "kernels.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A failure's value: the tag, the step that failed, and its errno. */
+#define FAIL_TAG 0xec0eull
+enum step { NO_SERVER = 1, SOCKET, CONNECT, SEND, RECV, CLOSED, EARLY,
+            SILENT };
+static const char *const step_names[] = {
+    [NO_SERVER] = "no echo server is running",
+    [SOCKET] = "socket",
+    [CONNECT] = "connect",
+    [SEND] = "send",
+    [RECV] = "recv",
+    [CLOSED] = "the echo server closed the connection before its answer",
+    [EARLY] = "the answer came too soon",
+    [SILENT] = "no answer from the echo server",
+};
+
+static uint64_t failure(enum step s, uint32_t detail)
+{
+    return FAIL_TAG << 48 | (uint64_t)s << 32 | detail;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct sockaddr_in server(const struct concbench_task *t)
+{
+    return (struct sockaddr_in){.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)t->echo_port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+}
+
+static void request_of(const struct concbench_task *t,
+                       uint8_t out[CB_ECHO_REQUEST])
+{
+    for (int i = 0; i < CB_ECHO_REQUEST; i++)
+        out[i] = (uint8_t)(t->index >> (8 * i));
+}
+
+/* The answer read, if it came no sooner than io_ms after begin_ns. */
+static uint64_t answer_of(const struct concbench_task *t,
+                          const uint8_t in[CB_ECHO_ANSWER], int64_t begin_ns)
+{
+    int64_t took = now_ns() - begin_ns;
+    if (took < (int64_t)t->io_ms * 1000000)
+        return failure(EARLY, (uint32_t)(took / 1000)); /* in us */
+    uint64_t a = 0;
+    for (int i = 0; i < CB_ECHO_ANSWER; i++)
+        a |= (uint64_t)in[i] << (8 * i);
+    return a;
+}
+
+static void close_fd(void *fd)
+{
+    close(*(int *)fd);
+}
+
+/* The whole request, in blocking calls, each given up at the timeout. */
+static uint64_t exchange(const struct concbench_task *t, int fd)
+{
+    int64_t begin = now_ns();
+    if (t->timeout_ms) {
+        struct timeval tv = {.tv_sec = t->timeout_ms / 1000,
+                             .tv_usec = t->timeout_ms % 1000 * 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
+    struct sockaddr_in a = server(t);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return failure(CONNECT, (uint32_t)errno);
+    uint8_t req[CB_ECHO_REQUEST], ans[CB_ECHO_ANSWER];
+    request_of(t, req);
+    for (size_t put = 0; put < sizeof req;) {
+        ssize_t n = send(fd, req + put, sizeof req - put, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return failure(SEND, (uint32_t)errno);
+        put += (size_t)n;
+    }
+    for (size_t got = 0; got < sizeof ans;) {
+        ssize_t n = recv(fd, ans + got, sizeof ans - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return failure(SILENT, t->timeout_ms);
+        if (n < 0)
+            return failure(RECV, (uint32_t)errno);
+        if (n == 0)
+            return failure(CLOSED, 0);
+        got += (size_t)n;
+    }
+    return answer_of(t, ans, begin);
+}
+
+static uint64_t net_echo_run(const struct concbench_task *t)
+{
+    if (!t->echo_port)
+        return failure(NO_SERVER, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return failure(SOCKET, (uint32_t)errno);
+    concbench_block_begin(t);
+    /* A thread cancelled in a call (a batch that timed out) closes it. */
+    uint64_t v;
+    pthread_cleanup_push(close_fd, &fd);
+    v = exchange(t, fd);
+    pthread_cleanup_pop(1);
+    concbench_block_end(t);
+    return v;
+}
+
+static int net_echo_check(uint64_t value, const struct concbench_task *t,
+                          char *why, size_t why_len)
+{
+    uint64_t want = cb_echo_answer(t->index);
+    if (value == want)
+        return true;
+    unsigned s = (unsigned)(value >> 32 & 0xffff);
+    uint32_t detail = (uint32_t)value;
+    if (value >> 48 != FAIL_TAG || s < NO_SERVER || s > SILENT)
+        snprintf(why, why_len, "the answer %#" PRIx64 " is not task %u's "
+                 "(%#" PRIx64 ")", value, t->index, want);
+    else if (s == SILENT)
+        snprintf(why, why_len, "%s at 127.0.0.1:%u within the %" PRIu32
+                 " ms timeout", step_names[s], t->echo_port, detail);
+    else if (s == EARLY)
+        snprintf(why, why_len, "%s: after %" PRIu32 " us, not %u ms",
+                 step_names[s], detail, t->io_ms);
+    else if (s == NO_SERVER)
+        snprintf(why, why_len, "%s", step_names[s]);
+    else if (s == CLOSED)
+        snprintf(why, why_len, "%s (127.0.0.1:%u)", step_names[s],
+                 t->echo_port);
+    else
+        snprintf(why, why_len, "%s to the echo server at 127.0.0.1:%u: %s",
+                 step_names[s], t->echo_port, strerror((int)detail));
+    return false;
+}
+
+/* ---- The same request as steps on a non-blocking socket (async) ---- */
+
+struct steps {
+    int fd;
+    enum { CONNECTING, SENDING, READING } at;
+    uint8_t req[CB_ECHO_REQUEST], ans[CB_ECHO_ANSWER];
+    size_t done; /* bytes of req sent, or of ans read */
+    int64_t begin_ns;
+};
+
+/* Finish the task with value v: its socket closed. */
+static int finish(struct steps *s, uint64_t *value, uint64_t v)
+{
+    close(s->fd);
+    s->fd = -1;
+    *value = v;
+    return 1;
+}
+
+static int advance(struct steps *s, const struct concbench_task *t, int *fd,
+                   uint32_t *events, uint64_t *value)
+{
+    if (s->at == CONNECTING) {
+        int e = 0;
+        socklen_t len = sizeof e;
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+            e = errno;
+        if (e)
+            return finish(s, value, failure(CONNECT, (uint32_t)e));
+        s->at = SENDING;
+    }
+    while (s->at == SENDING) {
+        ssize_t n = send(s->fd, s->req + s->done, sizeof s->req - s->done,
+                         MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *fd = s->fd, *events = EPOLLOUT;
+            return 0;
+        }
+        if (n < 0)
+            return finish(s, value, failure(SEND, (uint32_t)errno));
+        if ((s->done += (size_t)n) == sizeof s->req) {
+            s->at = READING;
+            s->done = 0;
+        }
+    }
+    for (;;) {
+        ssize_t n = recv(s->fd, s->ans + s->done, sizeof s->ans - s->done, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *fd = s->fd, *events = EPOLLIN;
+            return 0;
+        }
+        if (n < 0)
+            return finish(s, value, failure(RECV, (uint32_t)errno));
+        if (n == 0)
+            return finish(s, value, failure(CLOSED, 0));
+        if ((s->done += (size_t)n) == sizeof s->ans)
+            return finish(s, value, answer_of(t, s->ans, s->begin_ns));
+    }
+}
+
+static int net_echo_start(void *state, const struct concbench_task *t,
+                          int *fd, uint32_t *events, uint64_t *value)
+{
+    struct steps *s = state;
+    *s = (struct steps){.fd = -1, .begin_ns = now_ns()};
+    if (!t->echo_port) {
+        *value = failure(NO_SERVER, 0);
+        return 1;
+    }
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s->fd < 0) {
+        *value = failure(SOCKET, (uint32_t)errno);
+        return 1;
+    }
+    request_of(t, s->req);
+    struct sockaddr_in a = server(t);
+    if (connect(s->fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        if (errno != EINPROGRESS)
+            return finish(s, value, failure(CONNECT, (uint32_t)errno));
+        *fd = s->fd, *events = EPOLLOUT;
+        return 0;
+    }
+    s->at = SENDING;
+    return advance(s, t, fd, events, value);
+}
+
+static int net_echo_step(void *state, const struct concbench_task *t, int *fd,
+                         uint32_t *events, uint64_t *value)
+{
+    return advance(state, t, fd, events, value);
+}
+
+static void net_echo_abandon(void *state)
+{
+    struct steps *s = state;
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+static const struct cb_kernel_steps net_echo_steps = {
+    .state_size = sizeof(struct steps),
+    .start = net_echo_start,
+    .step = net_echo_step,
+    .abandon = net_echo_abandon,
+};
+
+const struct cb_kernel cb_kernel_net_echo = {
+    .name = "net_echo",
+    .summary = "a request to concbench's echo server on 127.0.0.1, answered "
+               "after --io-ms (I/O-bound, real sockets)",
+    .run = net_echo_run,
+    .check = net_echo_check,
+    .steps = &net_echo_steps,
+    .needs_echo = true,
+};
