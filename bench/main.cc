@@ -188,7 +188,7 @@ void print_help()
         "each worker count W (at most W tasks at once) and reports the batch\n"
         "wall time as Google Benchmark's manual time.\n"
         "\n"
-        "  --kernels=K,...   kernels to run (default: all; see --list)\n"
+        "  --kernels=K,...   kernels to run (default: all but net_echo; see --list)\n"
         "  --kernel-lib=PATH load a library of kernels of your own (the\n"
         "                    interface: concbench_kernel.h); may be given\n"
         "                    more than once\n"
@@ -263,8 +263,9 @@ void print_list()
 {
     std::printf("kernels:\n");
     for (size_t i = 0; i < cb_kernel_count; i++)
-        std::printf("  %-13s %s\n", cb_kernels[i]->name,
-                    cb_kernels[i]->summary);
+        std::printf("  %-13s %s%s\n", cb_kernels[i]->name,
+                    cb_kernels[i]->summary,
+                    cb_kernels[i]->opt_in ? "; only with --kernels" : "");
     const char *lib = nullptr;
     for (size_t i = 0; const cb_kernel *k = cb_kernel_loaded(i); i++) {
         if (!lib || std::strcmp(lib, k->library) != 0) {
@@ -445,7 +446,8 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     }
     if (!o.kernels_set) {
         for (size_t i = 0; i < cb_kernel_count; i++)
-            o.kernels.push_back(cb_kernels[i]);
+            if (!cb_kernels[i]->opt_in)
+                o.kernels.push_back(cb_kernels[i]);
         for (size_t i = 0; const cb_kernel *k = cb_kernel_loaded(i); i++)
             o.kernels.push_back(k);
     }

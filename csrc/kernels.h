@@ -104,6 +104,11 @@ struct cb_kernel {
     const struct cb_kernel_steps *steps;
     /* The kernel talks to the echo server (echo.h), which must be running. */
     bool needs_echo;
+    /*
+     * Run only when --kernels names it, not by default (net_echo: the
+     * default suite's benchmarks, and its length, stay as they were).
+     */
+    bool opt_in;
     /* NULL for a built-in kernel; else the library it was loaded from. */
     const char *library;
 };

@@ -283,10 +283,11 @@ static const struct cb_kernel_steps net_echo_steps = {
 
 const struct cb_kernel cb_kernel_net_echo = {
     .name = "net_echo",
-    .summary = "a request to concbench's echo server on 127.0.0.1, answered "
-               "after --io-ms (I/O-bound, real sockets)",
+    .summary = "a request to an echo server on 127.0.0.1, answered after "
+               "--io-ms (I/O-bound)",
     .run = net_echo_run,
     .check = net_echo_check,
     .steps = &net_echo_steps,
     .needs_echo = true,
+    .opt_in = true,
 };
