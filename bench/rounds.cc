@@ -292,6 +292,9 @@ std::string run_rounds(const RoundsConfig &cfg)
         cb_gbench_add_context("order_seed", std::to_string(seed).c_str());
 
     benchmark::BenchmarkReporter::Context ctx;
+    // Google Benchmark's constructor leaves it unset (1.7.1): a garbage
+    // width made a separator line of gigabytes.
+    ctx.name_field_width = 0;
     for (const Selected &s : cfg.benchmarks)
         ctx.name_field_width = std::max(ctx.name_field_width, s.name.size());
     if (cfg.repetitions > 1)

@@ -42,13 +42,18 @@ static void check_chunks(const char *name, unsigned tasks, unsigned workers,
     struct cb_job job = {.kernel = sleep, .params = {.io_ms = 2},
                          .tasks = tasks, .workers = workers,
                          .timeout_ms = 30000};
-    /* The pools' one option is the chunk. */
-    const struct cb_option_value given[] = {{.value = chunk}};
+    /* The chunk given, the mode's other options (transport) at default. */
+    struct cb_option_value given[CB_MAX_MODE_OPTIONS];
+    const struct cb_mode *m = mode(name);
+    for (size_t i = 0; i < CB_MAX_MODE_OPTIONS && m->options[i]; i++)
+        given[i] = m->options[i] == &cb_option_chunk
+                       ? (struct cb_option_value){.value = chunk}
+                       : cb_option_default(m->options[i]);
     struct cb_task_result *r = calloc(tasks, sizeof *r);
     struct cb_batch_stats st;
     struct cb_error err = {{0}};
     assert_non_null(r);
-    if (run_batches_with(mode(name), &job, given, 2, r, &st, &err) != 0)
+    if (run_batches_with(m, &job, given, 2, r, &st, &err) != 0)
         fail_msg("%s T=%u W=%u chunk=%u: %s", name, tasks, workers, chunk,
                  err.msg);
     for (unsigned first = 0; first < tasks; first += chunk) {

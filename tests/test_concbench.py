@@ -205,6 +205,9 @@ def test_good_benchmark_flags_run(concbench, tmp_path, flag):
     r = run(concbench, *NOOP, "--benchmark_min_time=0.001", flag,
             f"--benchmark_out={out}")
     assert r.returncode == 0, r.stderr
+    # The table as wide as its rows (a garbage name width once made its
+    # separator gigabytes long).
+    assert len(r.stdout) < 10000
     data = json.loads(out.read_text())
     assert [b["name"] for b in data["benchmarks"]] == \
         ["noop/serial/tasks:1/workers:1/manual_time"]
