@@ -132,13 +132,16 @@ static uint64_t net_echo_run(const struct concbench_task *t)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return failure(SOCKET, (uint32_t)errno);
-    concbench_block_begin(t);
-    /* A thread cancelled in a call (a batch that timed out) closes it. */
+    /*
+     * A thread cancelled in a call (a batch that timed out) closes it; the
+     * block hooks may be where it is cancelled too (gil waits there).
+     */
     uint64_t v;
     pthread_cleanup_push(close_fd, &fd);
+    concbench_block_begin(t);
     v = exchange(t, fd);
-    pthread_cleanup_pop(1);
     concbench_block_end(t);
+    pthread_cleanup_pop(1);
     return v;
 }
 
