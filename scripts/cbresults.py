@@ -358,6 +358,35 @@ def load_all(paths):
     return [load(p, label) for p, label in zip(paths, unique_labels(paths))]
 
 
+def load_paths(paths, newest=None):
+    """Load files and folders: a folder stands for its *.json files (its
+    newest N with newest), which are then grouped by host, each host's
+    oldest first (a fleet's collection: one or more files per host)."""
+    files, grouped = [], False
+    for path in paths:
+        if os.path.isdir(path):
+            files += newest_json_files(path, newest or 10 ** 9)
+            grouped = True
+        else:
+            files.append(path)
+    results = load_all(files)
+    if grouped:
+        results.sort(key=lambda r: (host_of(r), str(r.context.get("date")),
+                                    r.path))
+    return results
+
+
+def host_of(result):
+    """The host a result file is from: the context's fleet_host (the name
+    in a fleet's inventory, which fleet/concbench.yml adds), else its
+    host_name, else the file's label."""
+    for key in ("fleet_host", "host_name"):
+        value = result.context.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return result.label
+
+
 def unique_labels(paths):
     """Short, distinct names for the files: basename without .json."""
     labels = [os.path.basename(p).removesuffix(".json") or p for p in paths]

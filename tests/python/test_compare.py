@@ -402,7 +402,7 @@ def test_names_that_are_no_valid_text_are_shown_escaped(tmp_path):
     (["--newest", "2", BASE, NEW], "--newest: takes N >= 1 and exactly one "
                                    "DIR"),
     (["--bogus", BASE], "unrecognized arguments: --bogus"),
-    ([], "the following arguments are required: FILE"),
+    ([], "the following arguments are required: FILE|DIR"),
 ])
 def test_option_errors_are_one_line(args, line):
     proc = run_script("compare", *args)
@@ -662,3 +662,20 @@ def test_a_modes_context_that_does_not_parse_is_ignored(
     assert compare.cb.load(str(path), "odd").modes is None
     assert k_rows(report_of(compare, capsys, path)) == k_rows(
         report_of(compare, capsys, BASE))
+
+
+def test_a_folder_is_its_files_grouped_by_host(compare, capsys, tmp_path):
+    """A DIR stands for its *.json files, grouped by host (fleet_host,
+    else host_name), each host's oldest first."""
+    folder = tmp_path / "fleet"
+    folder.mkdir()
+    base = json.loads(BASE.read_text())
+    for name, host, date in [("a", "zeta", "2026-01-02"),
+                             ("b", "alpha", "2026-01-03"),
+                             ("c", "zeta", "2026-01-01")]:
+        data = json.loads(json.dumps(base))
+        data["context"]["fleet_host"] = host
+        data["context"]["date"] = date
+        (folder / f"{name}.json").write_text(json.dumps(data))
+    report = report_of(compare, capsys, folder)
+    assert [f["label"] for f in report["files"]] == ["b", "c", "a"]
