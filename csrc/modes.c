@@ -11,7 +11,8 @@
 
 extern const struct cb_mode cb_mode_serial, cb_mode_thread, cb_mode_process,
     cb_mode_thread_pool, cb_mode_process_pool, cb_mode_spawn,
-    cb_mode_forkserver, cb_mode_gil, cb_mode_async, cb_mode_openmp;
+    cb_mode_forkserver, cb_mode_gil, cb_mode_async, cb_mode_openmp,
+    cb_mode_mpi_pool;
 
 const struct cb_mode *const cb_modes[] = {
     &cb_mode_serial,       &cb_mode_thread,       &cb_mode_process,
@@ -19,6 +20,9 @@ const struct cb_mode *const cb_modes[] = {
     &cb_mode_forkserver,   &cb_mode_gil,          &cb_mode_async,
 #if CB_HAVE_OPENMP
     &cb_mode_openmp,
+#endif
+#if CB_HAVE_MPI
+    &cb_mode_mpi_pool,
 #endif
 };
 const size_t cb_mode_count = sizeof cb_modes / sizeof cb_modes[0];

@@ -267,7 +267,10 @@ def test_list_and_help(concbench, concbench_test):
     assert set(MODES) <= set(built_modes(concbench))
     assert modes_with(concbench, "chunked") == {"thread_pool", "process_pool"}
     assert modes_with(concbench, "single_worker") == {"serial"}
-    assert modes_with(concbench, "fresh_image") == {"spawn", "forkserver"}
+    # mpi_pool's master and workers are fresh images too, where MPI is.
+    fresh = {"spawn", "forkserver"} | (
+        {"mpi_pool"} if "mpi_pool" in built_modes(concbench) else set())
+    assert modes_with(concbench, "fresh_image") == fresh
     # The test driver has the fault kernels, listed apart.
     t = run(concbench_test, "--list")
     assert "fault_crash" in t.stdout and "not run by default" in t.stdout

@@ -1,0 +1,172 @@
+/*
+ * mpi_pool (built where MPI is): the real kernels' tasks through MPI
+ * workers with their digests, batch after batch; a worker that crashes,
+ * hangs, answers wrong or is killed mid-batch fails the batch naming a
+ * task; and after every failure nothing is left: this test is a subreaper,
+ * so that Open MPI's daemon and the workers, orphaned when the master
+ * dies, become its children and are seen to end.
+ */
+#include "role.h"
+#include "testlib.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+static const struct cb_mode *mpi(void)
+{
+    const struct cb_mode *m = cb_mode_find("mpi_pool");
+    assert_non_null(m);
+    return m;
+}
+
+/*
+ * Every process started for the pool has ended and been reaped: waits up
+ * to 20 s for the orphans (which are this subreaper's) to go.
+ */
+static void nothing_left(void)
+{
+    for (int i = 0; i < 2000; i++) {
+        pid_t pid = waitpid(-1, NULL, WNOHANG);
+        if (pid < 0 && errno == ECHILD)
+            return;
+        if (pid == 0)
+            usleep(10000);
+    }
+    fail_msg("processes of the pool are still running after 20 s");
+}
+
+static int run(const char *kernel, unsigned tasks, unsigned workers,
+               unsigned io_ms, unsigned timeout_ms, unsigned batches,
+               struct cb_error *err)
+{
+    struct cb_job job = {.kernel = find_kernel(kernel),
+                         .params = {.io_ms = io_ms}, .tasks = tasks,
+                         .workers = workers, .timeout_ms = timeout_ms};
+    struct cb_task_result r[64];
+    struct cb_batch_stats st;
+    return run_batches(mpi(), &job, batches, r, &st, err);
+}
+
+static void test_real_kernels(void **state)
+{
+    (void)state;
+    static const char *const kernels[] = {"noop", "gmp_pow", "io_sleep"};
+    for (size_t k = 0; k < 3; k++)
+        for (unsigned w = 1; w <= 4; w *= 2) {
+            struct cb_error err = {{0}};
+            if (run(kernels[k], 16, w, 5, 60000, 3, &err) != 0)
+                fail_msg("%s W=%u: %s", kernels[k], w, err.msg);
+        }
+    nothing_left();
+}
+
+static void expect_failure(const char *kernel, unsigned timeout_ms,
+                           const char *want)
+{
+    struct cb_error err = {{0}};
+    assert_int_equal(run(kernel, 4, 2, 5, timeout_ms, 1, &err), -1);
+    if (!strstr(err.msg, "task ") || !strstr(err.msg, want))
+        fail_msg("%s: '%s', not '%s'", kernel, err.msg, want);
+    nothing_left();
+}
+
+static void test_faults(void **state)
+{
+    (void)state;
+    expect_failure("fault_crash", 60000, "an MPI worker died");
+    expect_failure("fault_exit", 60000, "an MPI worker died");
+    expect_failure("fault_hang", 1000, "timed out");
+    expect_failure("fault_wrong", 60000, "wrong digest: value 42, expected 0");
+}
+
+/*
+ * The pid of one of this test's workers: this very executable (not another
+ * test's, which may run mpi_pool at the same time) in its --cb-mpi role,
+ * and not our child (the master is).
+ */
+static pid_t find_worker(void)
+{
+    char self[512], exe[512];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(len > 0);
+    self[len] = '\0';
+    DIR *d = opendir("/proc");
+    pid_t found = 0;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid <= 0)
+            continue;
+        char path[64], cmd[512] = "";
+        snprintf(path, sizeof path, "/proc/%d/exe", pid);
+        len = readlink(path, exe, sizeof exe - 1);
+        if (len <= 0 || (exe[len] = '\0', strcmp(exe, self) != 0))
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(cmd, 1, sizeof cmd - 1, f);
+        fclose(f);
+        char *flag = n > 0 ? memchr(cmd, '\0', n) : NULL;
+        if (!flag || strcmp(flag + 1, "--cb-mpi") != 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        f = fopen(path, "r");
+        int ppid = 0;
+        if (f && fscanf(f, "%*d %*s %*c %d", &ppid) == 1 &&
+            ppid != getpid())
+            found = pid;
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void *kill_a_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        usleep(50000);
+        pid_t w = find_worker();
+        if (w > 0) {
+            usleep(300000); /* well into a batch */
+            kill(w, SIGKILL);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_worker_killed_mid_batch(void **state)
+{
+    (void)state;
+    pthread_t killer;
+    assert_int_equal(pthread_create(&killer, NULL, kill_a_worker, NULL), 0);
+    struct cb_error err = {{0}};
+    /* Batches of 8 sleeps of 100 ms on 2 workers, 400 ms each. */
+    int rc = run("io_sleep", 8, 2, 100, 60000, 20, &err);
+    pthread_join(killer, NULL);
+    assert_int_equal(rc, -1);
+    if (!strstr(err.msg, "task ") || !strstr(err.msg, "an MPI worker died"))
+        fail_msg("'%s'", err.msg);
+    nothing_left();
+}
+
+int main(int argc, char **argv)
+{
+    cb_role_main(argc, argv);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_kernels),
+        cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_worker_killed_mid_batch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
