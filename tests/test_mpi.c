@@ -2,7 +2,7 @@
  * mpi_pool (built where MPI is): the real kernels' tasks through MPI
  * workers with their digests, batch after batch; a worker that crashes,
  * hangs, answers wrong or is killed mid-batch fails the batch naming a
- * task; and after every failure nothing is left: this test is a subreaper,
+ * task, one killed while the pool starts fails the start at once; and after every failure nothing is left: this test is a subreaper,
  * so that Open MPI's daemon and the workers, orphaned when the master
  * dies, become its children and are seen to end.
  */
@@ -129,33 +129,92 @@ static pid_t find_worker(void)
     return found;
 }
 
+/* Kills one of this test's workers after *delay_us, once it exists. */
 static void *kill_a_worker(void *arg)
 {
-    (void)arg;
-    for (int i = 0; i < 200; i++) {
-        usleep(50000);
+    const useconds_t delay_us = *(const useconds_t *)arg;
+    for (int i = 0; i < 20000; i++) {
         pid_t w = find_worker();
         if (w > 0) {
-            usleep(300000); /* well into a batch */
+            usleep(delay_us);
             kill(w, SIGKILL);
             return NULL;
         }
+        usleep(1000);
     }
     return NULL;
 }
 
+static void expect_worker_died(const struct cb_error *err)
+{
+    if (!strstr(err->msg, "an MPI worker died"))
+        fail_msg("'%s'", err->msg);
+}
+
+/*
+ * A worker killed once the pool runs, well into a batch: the batch fails
+ * naming a task, and nothing is left.
+ */
 static void test_worker_killed_mid_batch(void **state)
 {
     (void)state;
-    pthread_t killer;
-    assert_int_equal(pthread_create(&killer, NULL, kill_a_worker, NULL), 0);
-    struct cb_error err = {{0}};
     /* Batches of 8 sleeps of 100 ms on 2 workers, 400 ms each. */
-    int rc = run("io_sleep", 8, 2, 100, 60000, 20, &err);
+    struct cb_job job = {.kernel = find_kernel("io_sleep"),
+                         .params = {.io_ms = 100}, .tasks = 8, .workers = 2,
+                         .timeout_ms = 60000};
+    struct cb_executor *ex = NULL;
+    struct cb_error err = {{0}};
+    if (cb_executor_start(mpi(), &job, NULL, &ex, &err) < 0)
+        fail_msg("start: %s", err.msg);
+    pthread_t killer;
+    useconds_t delay_us = 300000;
+    assert_int_equal(pthread_create(&killer, NULL, kill_a_worker, &delay_us),
+                     0);
+    struct cb_task_result r[8];
+    struct cb_batch_stats st;
+    int rc = 0;
+    for (unsigned i = 0; i < 20 && rc == 0; i++)
+        rc = cb_batch_run(ex, r, &st, &err);
+    cb_executor_stop(ex);
     pthread_join(killer, NULL);
     assert_int_equal(rc, -1);
-    if (!strstr(err.msg, "task ") || !strstr(err.msg, "an MPI worker died"))
-        fail_msg("'%s'", err.msg);
+    assert_non_null(strstr(err.msg, "task "));
+    expect_worker_died(&err);
+    nothing_left();
+}
+
+/*
+ * A worker killed as soon as it exists, while MPI_Comm_spawn waits for it:
+ * the start fails at once saying so (it waited out the start timeout,
+ * 60 s, before), or, should the pool have been ready already, the first
+ * batch; either way the pool's error says a worker died, and nothing is
+ * left.
+ */
+static void test_worker_killed_during_start(void **state)
+{
+    (void)state;
+    struct cb_job job = {.kernel = find_kernel("io_sleep"),
+                         .params = {.io_ms = 100}, .tasks = 8, .workers = 2,
+                         .timeout_ms = 60000};
+    pthread_t killer;
+    useconds_t delay_us = 0;
+    assert_int_equal(pthread_create(&killer, NULL, kill_a_worker, &delay_us),
+                     0);
+    struct cb_executor *ex = NULL;
+    struct cb_error err = {{0}};
+    int64_t t0 = cb_now_ns();
+    int rc = cb_executor_start(mpi(), &job, NULL, &ex, &err);
+    struct cb_task_result r[8];
+    struct cb_batch_stats st;
+    for (unsigned i = 0; i < 20 && rc == 0; i++)
+        rc = cb_batch_run(ex, r, &st, &err);
+    if (ex)
+        cb_executor_stop(ex);
+    pthread_join(killer, NULL);
+    assert_int_equal(rc, -1);
+    expect_worker_died(&err);
+    /* Not the start timeout: well before it. */
+    assert_true(cb_now_ns() - t0 < 30 * 1000000000LL);
     nothing_left();
 }
 
@@ -167,6 +226,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_real_kernels),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_worker_killed_mid_batch),
+        cmocka_unit_test(test_worker_killed_during_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,15 +6,18 @@
 
 #include "child.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <mpi.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,97 @@ struct hello {
 
 /* The workers on the master's own host, whose deaths it can see. */
 static pid_t local_pid[CB_MAX_WORKERS];
+
+/* The children of pid (of all its threads), at most max of them. */
+static unsigned children_of(pid_t pid, pid_t *out, unsigned max)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    unsigned n = 0;
+    for (struct dirent *e; d && n < max && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char file[sizeof path + sizeof e->d_name + 16];
+        snprintf(file, sizeof file, "%s/%s/children", path, e->d_name);
+        FILE *f = fopen(file, "re");
+        for (int c; f && n < max && fscanf(f, "%d", &c) == 1;)
+            out[n++] = (pid_t)c;
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Whether pid runs this very executable (a worker, not yet exec'd: no). */
+static bool runs_exe(pid_t pid, const char *exe)
+{
+    char path[64], link[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t len = readlink(path, link, sizeof link - 1);
+    if (len <= 0)
+        return false;
+    link[len] = '\0';
+    return strcmp(link, exe) == 0;
+}
+
+/* Whether pid has ended: gone, or a zombie not reaped yet. */
+static bool ended(pid_t pid)
+{
+    char path[64], state = 'X';
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return true;
+    int ok = fscanf(f, "%*d (%*[^)]) %c", &state);
+    fclose(f);
+    return ok != 1 || state == 'Z' || state == 'X';
+}
+
+/*
+ * While the workers start (MPI_Comm_spawn, then their hellos), nothing of
+ * MPI tells the master that one of them died: MPI_Comm_spawn waits on.
+ * This thread watches the processes below the master (Open MPI's daemon
+ * is its child, the workers on this host the daemon's children) that run
+ * its executable, and one that ends before the pool is ready ends the master
+ * with CB_MPI_WORKER_DIED at once (a worker on another host: the parent's
+ * start timeout).
+ */
+struct start_watch {
+    pthread_t thread;
+    atomic_bool stop;
+    const char *exe;
+};
+
+static void *watch_start(void *arg)
+{
+    struct start_watch *w = arg;
+    pid_t seen[CB_MAX_WORKERS];
+    unsigned n_seen = 0;
+    const struct timespec pause = {0, 2000000};
+    while (!atomic_load(&w->stop)) {
+        pid_t kids[CB_MAX_WORKERS + 8], below[CB_MAX_WORKERS + 8];
+        unsigned n_kids = children_of(getpid(), kids, CB_MAX_WORKERS + 8);
+        for (unsigned k = 0; k < n_kids; k++) {
+            unsigned n = children_of(kids[k], below, CB_MAX_WORKERS + 8);
+            for (unsigned i = 0; i < n; i++) {
+                bool known = false;
+                for (unsigned j = 0; j < n_seen && !known; j++)
+                    known = seen[j] == below[i];
+                if (!known && n_seen < CB_MAX_WORKERS &&
+                    runs_exe(below[i], w->exe))
+                    seen[n_seen++] = below[i];
+            }
+        }
+        for (unsigned j = 0; j < n_seen; j++)
+            if (ended(seen[j]))
+                _exit(CB_MPI_WORKER_DIED);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
 
 /*
  * What Open MPI needs to start processes here, for this role's processes
@@ -180,7 +274,8 @@ __attribute__((noreturn)) static void master(const struct cb_role_call *call)
     unsigned n = cb_job_slots(job);
     MPI_Comm workers;
     int *codes = calloc(n, sizeof *codes);
-    if (!codes)
+    struct start_watch watch = {.exe = exe};
+    if (!codes || pthread_create(&watch.thread, NULL, watch_start, &watch))
         _exit(CB_EXIT_SETUP);
     /* A failed spawn is said on stderr, MPI's words, and is the status. */
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
@@ -196,6 +291,8 @@ __attribute__((noreturn)) static void master(const struct cb_role_call *call)
     }
     free(codes);
     greet(workers, n);
+    atomic_store(&watch.stop, true);
+    pthread_join(watch.thread, NULL);
     const struct cb_task_result ready = {.task = CB_MPI_READY};
     if (cb_write_full(CB_MPI_RESULT_FD, &ready, sizeof ready) < 0)
         _exit(CB_EXIT_SEND);
