@@ -24,20 +24,31 @@ static const struct cb_mode *mpi(void)
     return m;
 }
 
+/* This test's TMPDIR, where the pools' session directories go. */
+static char tmpdir[] = "/tmp/test_mpi-XXXXXX";
+
 /*
- * Every process started for the pool has ended and been reaped: waits up
- * to 20 s for the orphans (which are this subreaper's) to go.
+ * Every process started for the pool has ended and been reaped (waits up
+ * to 20 s for orphans, which would be this subreaper's, to go), and no
+ * file of it is left in TMPDIR.
  */
 static void nothing_left(void)
 {
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0;; i++) {
         pid_t pid = waitpid(-1, NULL, WNOHANG);
         if (pid < 0 && errno == ECHILD)
-            return;
+            break;
+        if (i == 2000)
+            fail_msg("processes of the pool are still running after 20 s");
         if (pid == 0)
             usleep(10000);
     }
-    fail_msg("processes of the pool are still running after 20 s");
+    DIR *d = opendir(tmpdir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            fail_msg("%s/%s is left", tmpdir, e->d_name);
+    closedir(d);
 }
 
 static int run(const char *kernel, unsigned tasks, unsigned workers,
@@ -84,14 +95,24 @@ static void test_faults(void **state)
     expect_failure("fault_wrong", 60000, "wrong digest: value 42, expected 0");
 }
 
+/* Whether pid runs the executable self. */
+static bool runs(pid_t pid, const char *self)
+{
+    char path[64], exe[512];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t len = readlink(path, exe, sizeof exe - 1);
+    return len > 0 && (exe[len] = '\0', strcmp(exe, self) == 0);
+}
+
 /*
  * The pid of one of this test's workers: this very executable (not another
  * test's, which may run mpi_pool at the same time) in its --cb-mpi role,
- * and not our child (the master is).
+ * started by Open MPI's daemon (the master and its keeper are started by
+ * this executable).
  */
 static pid_t find_worker(void)
 {
-    char self[512], exe[512];
+    char self[512];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     assert_true(len > 0);
     self[len] = '\0';
@@ -99,13 +120,9 @@ static pid_t find_worker(void)
     pid_t found = 0;
     for (struct dirent *e; d && !found && (e = readdir(d));) {
         pid_t pid = (pid_t)atoi(e->d_name);
-        if (pid <= 0)
+        if (pid <= 0 || !runs(pid, self))
             continue;
         char path[64], cmd[512] = "";
-        snprintf(path, sizeof path, "/proc/%d/exe", pid);
-        len = readlink(path, exe, sizeof exe - 1);
-        if (len <= 0 || (exe[len] = '\0', strcmp(exe, self) != 0))
-            continue;
         snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
         FILE *f = fopen(path, "r");
         if (!f)
@@ -118,8 +135,8 @@ static pid_t find_worker(void)
         snprintf(path, sizeof path, "/proc/%d/stat", pid);
         f = fopen(path, "r");
         int ppid = 0;
-        if (f && fscanf(f, "%*d %*s %*c %d", &ppid) == 1 &&
-            ppid != getpid())
+        if (f && fscanf(f, "%*d %*s %*c %d", &ppid) == 1 && ppid > 0 &&
+            !runs((pid_t)ppid, self))
             found = pid;
         if (f)
             fclose(f);
@@ -222,11 +239,18 @@ int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (!mkdtemp(tmpdir) || setenv("TMPDIR", tmpdir, 1) < 0) {
+        perror("test_mpi: TMPDIR");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_kernels),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_worker_killed_mid_batch),
         cmocka_unit_test(test_worker_killed_during_start),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (!failed)
+        rmdir(tmpdir);
+    return failed;
 }

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,8 +201,12 @@ static int mpi_run(struct cb_executor *ex, struct cb_task_result *results,
     }
     return 0;
 fail:
-    /* Killing the master takes its MPI job, the workers, down with it. */
-    cb_child_end(&p->master, 0);
+    /*
+     * Its keeper kills the master, which takes its MPI job, the workers,
+     * down with it, and waits for them all.
+     */
+    kill(p->master.pid, SIGTERM);
+    cb_child_end(&p->master, cb_now_ns() + STOP_TIMEOUT_MS * 1000000LL);
     p->master.pid = 0;
     return -1;
 }

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <mpi.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -310,12 +312,98 @@ __attribute__((noreturn)) static void master(const struct cb_role_call *call)
     _exit(0);
 }
 
+static pid_t kept_master;
+
+static void stop_master(int sig)
+{
+    (void)sig;
+    kill(kept_master, SIGKILL);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/*
+ * The process concbench started stays outside MPI, as the MPI master's
+ * keeper: a subreaper, so that what Open MPI's daemon and the workers
+ * leave comes to it, with a session directory of its own for a singleton
+ * ($TMPDIR/concbench-mpi-*: Open MPI leaves its own one, 4 MB in
+ * $TMPDIR/ompi.*, behind when a job ends in a failure; under mpirun the
+ * launcher's is used). It forks the master,
+ * waits for it, then for everything below it (killed after 10 s), removes
+ * the directory and exits as the master did; so once the parent has
+ * reaped the keeper, nothing of the pool is left. SIGTERM (the parent
+ * stopping a pool that failed) kills the master.
+ */
+static void keep_master(pid_t parent)
+{
+    cb_child_init(parent);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX];
+    int len = snprintf(dir, sizeof dir, "%s/concbench-mpi-XXXXXX",
+                       tmp && *tmp ? tmp : "/tmp");
+    bool own_dir = !getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") &&
+                   len > 0 && (size_t)len < sizeof dir && mkdtemp(dir);
+    if (own_dir)
+        setenv("OMPI_MCA_orte_tmpdir_base", dir, 1);
+    sigset_t term, old;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, &old);
+    pid_t keeper = getpid();
+    kept_master = fork();
+    if (kept_master == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        cb_child_init(keeper);
+        return;
+    }
+    close(CB_MPI_CMD_FD);
+    close(CB_MPI_RESULT_FD);
+    int status = CB_EXIT_SETUP << 8;
+    if (kept_master > 0) {
+        struct sigaction sa = {.sa_handler = stop_master};
+        sigaction(SIGTERM, &sa, NULL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        while (waitpid(kept_master, &status, 0) < 0 && errno == EINTR)
+            ;
+        int64_t deadline = cb_now_ns() + 10 * 1000000000LL;
+        for (;;) {
+            pid_t pid = waitpid(-1, NULL, WNOHANG);
+            if (pid < 0 && errno == ECHILD)
+                break;
+            if (pid > 0)
+                continue;
+            if (cb_now_ns() > deadline) {
+                pid_t kids[CB_MAX_WORKERS + 8];
+                unsigned n = children_of(keeper, kids, CB_MAX_WORKERS + 8);
+                for (unsigned i = 0; i < n; i++)
+                    kill(kids[i], SIGKILL);
+            }
+            const struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    if (own_dir)
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (WIFSIGNALED(status)) {
+        signal(WTERMSIG(status), SIG_DFL);
+        raise(WTERMSIG(status));
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : CB_EXIT_SETUP);
+}
+
 void cb_mpi_role(const struct cb_role_call *call)
 {
     MPI_Comm parent = MPI_COMM_NULL;
     bool is_master = getppid() == call->parent;
     if (is_master) {
-        cb_child_init(call->parent);
+        keep_master(call->parent);
         open_mpi_settings();
     } else {
         /* Started by Open MPI's daemon: die with it. */
