@@ -1276,6 +1276,56 @@ def speedup_rows(runs, cpus):
     return rows
 
 
+# ------------------------------------------------------ dispatch cost
+
+# (mode, its reference): what a task costs the mode beyond the reference,
+# with the same kernel, tasks and workers in the same file.
+DISPATCH_PAIRS = (("mpi_pool", "process_pool"),)
+
+
+def dispatch_rows(runs, speedups):
+    """Per kernel, tasks and workers where a file has a mode of
+    DISPATCH_PAIRS and its reference (one task at a time, no payload): the
+    mode's batch time beyond the reference's, a task (difference over the
+    tasks), paired in time like a speedup (median of the pairs'
+    differences and its interval), its pool start, and the flags of
+    either row."""
+    flags = {row["name"]: row["flags"] for row in speedups}
+    found = {}
+    for config, bench in runs:
+        if config.chunk is None and not config.payload:
+            key = (config.workload, config.tasks, config.workers)
+            found.setdefault(key, {}).setdefault(config.mode, bench)
+    rows = []
+    for mode, reference in DISPATCH_PAIRS:
+        for (kernel, tasks, workers), benches in found.items():
+            bench, ref = benches.get(mode), benches.get(reference)
+            if bench is None or ref is None:
+                continue
+            kind, pairs = pair_reps(bench, ref)
+            diffs = [(bench.samples[i] - ref.samples[j]) / tasks
+                     for i, j in pairs]
+            interval = median_interval(diffs) if diffs else None
+            starts = rep_values(bench, "pool_start_s")
+            rows.append({
+                "kernel": kernel, "tasks": tasks, "workers": workers,
+                "mode": mode, "reference": reference,
+                "median_s": describe(bench.samples).median,
+                "reference_median_s": describe(ref.samples).median,
+                "extra_per_task_s": (
+                    median(diffs) if diffs else
+                    (describe(bench.samples).median
+                     - describe(ref.samples).median) / tasks),
+                "extra_per_task_ci": (None if interval is None
+                                      else [interval[0], interval[1]]),
+                "pairing": kind if diffs else "unpaired",
+                "pairs": len(diffs),
+                "pool_start_s": median(starts) if starts else None,
+                "flags": sorted(set(flags.get(bench.name, [])
+                                    + flags.get(ref.name, [])))})
+    return rows
+
+
 # ------------------------------------------------------ best strategy
 
 def best_rows(runs, speedups, alpha):
@@ -1475,7 +1525,9 @@ def summarize(index, result, alpha):
     steady = steadiness_json(result, speedups, best, alpha)
     return {"file": index, "cpus": cpus, "cpus_source": source,
             "steadiness": steady, "notes": summary_notes(steady, speedups),
-            "rows": speedups, "best": best, "other": other_rows(result)}
+            "rows": speedups, "best": best,
+            "dispatch": dispatch_rows(runs, speedups),
+            "other": other_rows(result)}
 
 
 # ---------------------------------------------------------------- display

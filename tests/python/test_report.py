@@ -111,6 +111,18 @@ def test_flags_and_their_reasons_are_shown(tmp_path):
                 .replace(">", "&gt;") in text
 
 
+def test_the_dispatch_cost_is_shown_where_mpi_pool_ran(tmp_path):
+    mpi = ROOT / "docs" / "mpi-pool-vm.json"
+    out, _ = make(tmp_path, mpi)
+    text = out.read_text()
+    rows = compare_json(mpi)["summaries"][0]["dispatch"]
+    assert len(rows) == 9 and "<h3>Dispatch cost</h3>" in text
+    for r in rows:
+        assert f'data-v="{r["extra_per_task_s"]!r}"' in text
+    out, _ = make(tmp_path, STEADY)
+    assert "Dispatch cost" not in out.read_text()
+
+
 def test_a_folder_stands_for_its_files(tmp_path):
     folder = tmp_path / "fleet"
     folder.mkdir()

@@ -577,3 +577,74 @@ def test_markdown_shows_the_same(compare, capsys):
                for r in rows)
     assert "## Steadiness: steady_rounds" in out
     assert "- flagged: 6 of 18 rows" in out
+
+
+# ------------------------------------------- dispatch cost (mpi_pool)
+
+def dispatch_file(tmp_path, pp_ms, mpi_ms, rounds=True, tasks=4):
+    """A run of process_pool and mpi_pool at W=2, one repetition a round:
+    batch times in ms, mpi_pool's start 0.5 s."""
+    context = json.loads(ROUNDS.read_text())["context"]
+    entries = []
+    for mode, times in (("process_pool", pp_ms), ("mpi_pool", mpi_ms)):
+        name = f"k/{mode}/tasks:{tasks}/workers:2/manual_time"
+        for i, t in enumerate(times):
+            e = {"name": name, "run_name": name, "run_type": "iteration",
+                 "repetitions": len(times), "repetition_index": i,
+                 "threads": 1, "iterations": 1, "real_time": t,
+                 "cpu_time": 0.1, "time_unit": "ms", "machine_speed": 1.0,
+                 "other_cpus": 0.05, "steal_cpus": 0.0,
+                 "t_start_s": 10.0 * i + (mode == "mpi_pool"),
+                 "label": f"kernel=k mode={mode} tasks={tasks} workers=2"}
+            if rounds:
+                e["round"] = i + 1
+            if mode == "mpi_pool":
+                e["pool_start_s"] = 0.5
+            entries.append(e)
+    path = tmp_path / "dispatch.json"
+    path.write_text(json.dumps({"context": context, "benchmarks": entries}))
+    return path
+
+
+def test_dispatch_cost_is_the_paired_difference_a_task(compare, capsys,
+                                                       tmp_path):
+    pp = [20.0, 30.0, 20.0, 20.0, 30.0, 20.0]
+    # mpi_pool 0 to 1.2 ms a batch slower in its own round, 0.1 ms a task
+    # of 4 in the median round (its median against process_pool's would
+    # say 0.2 ms)
+    mpi = [p + d for p, d in zip(pp, [0.4, 0.8, 0.4, 0.0, 0.4, 1.2])]
+    path = dispatch_file(tmp_path, pp, mpi)
+    summary = summary_of(compare, capsys, path)
+    [d] = summary["dispatch"]
+    diffs = [(m - p) / 4 / 1e3 for m, p in zip(mpi, pp)]
+    assert (d["kernel"], d["tasks"], d["workers"], d["mode"],
+            d["reference"], d["pairing"], d["pairs"]) == (
+        "k", 4, 2, "mpi_pool", "process_pool", "round", 6)
+    assert d["extra_per_task_s"] == pytest.approx(median(diffs))
+    assert d["extra_per_task_ci"] == pytest.approx(
+        [sorted(diffs)[0], sorted(diffs)[-1]])
+    assert d["median_s"] == pytest.approx(median(mpi) / 1e3)
+    assert d["reference_median_s"] == pytest.approx(median(pp) / 1e3)
+    assert d["pool_start_s"] == pytest.approx(0.5)
+    text = run_main(compare, capsys, path)
+    section = text[text.index("Dispatch cost: mpi_pool against "
+                              "process_pool"):]
+    line = next(ln for ln in section.splitlines()
+                if ln.split()[:3] == ["k", "4", "2"])
+    assert line.split()[3:] == ["20.00", "ms", "20.80", "ms", "100.00", "us",
+                                "0.000", "ns", "to", "300.0", "us", "500.0",
+                                "ms", "-"]
+    assert "(paired in rounds)" in " ".join(section.split())
+
+
+def test_dispatch_cost_without_rounds_pairs_by_time(compare, capsys,
+                                                    tmp_path):
+    path = dispatch_file(tmp_path, [20.0] * 6, [20.8] * 6, rounds=False)
+    [d] = summary_of(compare, capsys, path)["dispatch"]
+    assert d["pairing"] == "nearest"
+    assert d["extra_per_task_s"] == pytest.approx(0.8 / 4 / 1e3)
+
+
+def test_no_dispatch_section_without_both_modes(compare, capsys):
+    assert summary_of(compare, capsys, ROUNDS)["dispatch"] == []
+    assert "Dispatch cost" not in run_main(compare, capsys, ROUNDS)
