@@ -437,6 +437,45 @@ def test_failures_are_reported_and_the_suite_goes_on(concbench_test,
     assert r.stderr.count("task 1") >= 6
 
 
+def processes_with_env(text):
+    """Pids of the processes whose environment holds text."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if text.encode() in f.read():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_mpi_pool_failures_leave_nothing(concbench_test, tmp_path):
+    if "mpi_pool" not in built_modes(concbench_test):
+        pytest.skip("built without MPI (-Dmpi)")
+    out = tmp_path / "mpi.json"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    r = run(concbench_test, "--kernels=fault_crash,fault_hang,noop",
+            "--modes=mpi_pool", "--workers=2", "--tasks=3", "--timeout=1",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}",
+            env={"TMPDIR": str(tmp)})
+    assert r.returncode == 1, r.stderr
+    by_name = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    name = "{}/mpi_pool/tasks:3/workers:2/manual_time"
+    # Named by the task the dead worker held, seen before the timeout.
+    crash = by_name[name.format("fault_crash")]["error_message"]
+    assert crash.startswith("task 1: an MPI worker died")
+    assert "timed out" in by_name[name.format("fault_hang")]["error_message"]
+    assert not by_name[name.format("noop")].get("error_occurred")
+    assert "2 benchmarks failed" in r.stderr
+    # Nothing of the pools is left: no process of this run (concbench's
+    # own, Open MPI's daemon, the workers: all have this TMPDIR) and no
+    # file in the TMPDIR (Open MPI's session directories).
+    assert processes_with_env(f"TMPDIR={tmp}") == []
+    assert list(tmp.iterdir()) == []
+
+
 @pytest.mark.parametrize("min_time, ok_runs", [
     ("0.2", 0),   # the third batch is in the first repetition
     ("0", 2),     # one batch per repetition: the third repetition fails

@@ -89,8 +89,8 @@ static void expect_failure(const char *kernel, unsigned timeout_ms,
 static void test_faults(void **state)
 {
     (void)state;
-    expect_failure("fault_crash", 60000, "an MPI worker died");
-    expect_failure("fault_exit", 60000, "an MPI worker died");
+    expect_failure("fault_crash", 60000, "task 1: an MPI worker died");
+    expect_failure("fault_exit", 60000, "task 1: an MPI worker died");
     expect_failure("fault_hang", 1000, "timed out");
     expect_failure("fault_wrong", 60000, "wrong digest: value 42, expected 0");
 }

@@ -127,7 +127,7 @@ static int mpi_start(struct cb_executor *ex, struct cb_error *err)
         return -1;
     }
     ssize_t n = cb_read_records(p->result_r, p->buf, sizeof p->buf[0], 1);
-    if (n <= 0) {
+    if (n <= 0 || p->buf[0].task == CB_MPI_DIED) {
         master_gone(p, "mpi_pool: starting the workers", err);
         return -1;
     }
@@ -189,6 +189,16 @@ static int mpi_run(struct cb_executor *ex, struct cb_task_result *results,
         }
         for (ssize_t k = 0; k < n; k++) {
             const struct cb_task_result *r = &p->buf[k];
+            if (r->task == CB_MPI_DIED) {
+                /* The task the dead worker held, or the first missing. */
+                char what[32];
+                snprintf(what, sizeof what, "task %u",
+                         r->digest < job->tasks
+                             ? (unsigned)r->digest
+                             : first_missing(p, job->tasks));
+                master_gone(p, what, err);
+                return -1;
+            }
             if (r->task >= job->tasks || p->seen[r->task]) {
                 cb_error_set(err, "mpi_pool: result for task %u unexpected",
                              r->task);

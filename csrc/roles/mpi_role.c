@@ -201,9 +201,12 @@ static void send_task(MPI_Comm workers, int rank, int32_t task)
  * Wait for the request: test it, and between tests sleep 20 us and look
  * for a dead worker on this host (Open MPI does not tell a job that the
  * job it spawned lost a process: the wait would last until the timeout).
- * A dead worker ends the master with CB_MPI_WORKER_DIED.
+ * A dead worker ends the master with CB_MPI_WORKER_DIED, after a
+ * CB_MPI_DIED record naming the task it held (held[rank], with held
+ * NULL or a negative entry: none).
  */
-static void await(MPI_Request *req, MPI_Status *st, unsigned n)
+static void await(MPI_Request *req, MPI_Status *st, unsigned n,
+                  const int32_t *held)
 {
     const struct timespec pause = {0, 20000};
     for (unsigned k = 0;; k++) {
@@ -212,10 +215,16 @@ static void await(MPI_Request *req, MPI_Status *st, unsigned n)
         if (done)
             return;
         nanosleep(&pause, NULL);
-        for (unsigned i = 0; k % 64 == 0 && i < n; i++)
-            if (local_pid[i] > 0 && kill(local_pid[i], 0) < 0 &&
-                errno == ESRCH)
-                _exit(CB_MPI_WORKER_DIED);
+        for (unsigned i = 0; k % 64 == 0 && i < n; i++) {
+            if (local_pid[i] <= 0 || !ended(local_pid[i]))
+                continue;
+            const struct cb_task_result died = {
+                .task = CB_MPI_DIED, .worker = (int32_t)i,
+                .digest = held && held[i] >= 0 ? (uint64_t)held[i]
+                                               : CB_MPI_NO_TASK};
+            cb_write_full(CB_MPI_RESULT_FD, &died, sizeof died);
+            _exit(CB_MPI_WORKER_DIED);
+        }
     }
 }
 
@@ -231,7 +240,7 @@ static void greet(MPI_Comm workers, unsigned n)
         MPI_Status st;
         MPI_Irecv(&h, sizeof h, MPI_BYTE, MPI_ANY_SOURCE, TAG_HELLO, workers,
                   &req);
-        await(&req, &st, n);
+        await(&req, &st, n, NULL);
         if (st.MPI_SOURCE >= 0 && (unsigned)st.MPI_SOURCE < n &&
             strncmp(h.host, here, sizeof here) == 0)
             local_pid[st.MPI_SOURCE] = (pid_t)h.pid;
@@ -242,21 +251,30 @@ static void greet(MPI_Comm workers, unsigned n)
 static void serve_batch(const struct cb_job *job, MPI_Comm workers,
                         unsigned n)
 {
+    int32_t held[CB_MAX_WORKERS]; /* each worker's task, -1: none */
     unsigned next = 0;
-    for (; next < n && next < job->tasks; next++)
+    for (unsigned i = 0; i < n; i++)
+        held[i] = -1;
+    for (; next < n && next < job->tasks; next++) {
+        held[next] = (int32_t)next;
         send_task(workers, (int)next, (int32_t)next);
+    }
     for (unsigned done = 0; done < job->tasks; done++) {
         struct cb_task_result r;
         MPI_Status st;
         MPI_Request req;
         MPI_Irecv(&r, sizeof r, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, workers,
                   &req);
-        await(&req, &st, n);
+        await(&req, &st, n, held);
         r.collected_ns = cb_now_ns();
         if (cb_write_full(CB_MPI_RESULT_FD, &r, sizeof r) < 0)
             _exit(CB_EXIT_SEND);
-        if (next < job->tasks)
-            send_task(workers, st.MPI_SOURCE, (int32_t)next++);
+        int rank = st.MPI_SOURCE;
+        held[rank] = -1;
+        if (next < job->tasks) {
+            held[rank] = (int32_t)next;
+            send_task(workers, rank, (int32_t)next++);
+        }
     }
 }
 
@@ -352,6 +370,13 @@ static void keep_master(pid_t parent)
                    len > 0 && (size_t)len < sizeof dir && mkdtemp(dir);
     if (own_dir)
         setenv("OMPI_MCA_orte_tmpdir_base", dir, 1);
+    /*
+     * The pipes are the master's alone: Open MPI's daemon, which the
+     * master execs, and so the workers must not hold them, or the parent
+     * would see the master's end only once they have ended too.
+     */
+    fcntl(CB_MPI_CMD_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(CB_MPI_RESULT_FD, F_SETFD, FD_CLOEXEC);
     sigset_t term, old;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
