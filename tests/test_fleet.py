@@ -2,13 +2,16 @@
 three inventory names (connection local), with the concbench just built:
 one result file per name comes back to the collection folder, each a
 concbench run with its inventory name in the context; scripts/compare and
-scripts/report take the folder of three files, grouped by host."""
+scripts/report take the folder of three files, grouped by host; and
+fleet/concbench.sbatch as a job array on a one-node Slurm the test starts."""
 import json
 import os
 import pathlib
 import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -78,7 +81,7 @@ def test_compare_and_report_take_the_folder(collected, tmp_path):
 
 def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
     """fleet/concbench.sbatch run as Slurm would run an array task (its
-    environment set by hand: there is no Slurm here): one result file named
+    environment set by hand): one result file named
     by node, job and task, with the node as fleet_host; and one line when
     concbench is not built."""
     env = dict(os.environ, SLURMD_NODENAME="node7", SLURM_ARRAY_JOB_ID="42",
@@ -96,3 +99,134 @@ def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
                        capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "not built on node7" in r.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SLURM_CONF = """\
+ClusterName=concbench
+SlurmctldHost={node}
+AuthType=auth/none
+CredType=cred/none
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort={ctld_port}
+SlurmdPort={d_port}
+StateSaveLocation={dir}/state
+SlurmdSpoolDir={dir}/spool
+SlurmctldPidFile={dir}/slurmctld.pid
+SlurmdPidFile={dir}/slurmd.pid
+SlurmctldLogFile={dir}/slurmctld.log
+SlurmdLogFile={dir}/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+NodeName={node} CPUs={cpus} State=UNKNOWN
+PartitionName=fleet Nodes={node} Default=YES MaxTime=INFINITE State=UP
+"""
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """A one-node Slurm cluster of this machine, started for the test:
+    slurmctld and slurmd in the foreground with a configuration of their
+    own (auth/none, so no munge daemon; free ports; folders in a temporary
+    directory), stopped afterwards. Yields the environment that points
+    sbatch at it."""
+    daemons = [shutil.which(d, path="/usr/sbin:/usr/bin")
+               for d in ("slurmctld", "slurmd")]
+    if not all(daemons) or not shutil.which("sbatch"):
+        if os.environ.get("CI"):
+            pytest.fail("no Slurm (slurmctld, slurmd, sbatch): run "
+                        "scripts/setup")
+        pytest.skip("no Slurm")
+    if os.geteuid() != 0:
+        pytest.skip("slurmd starts jobs as their user: it needs root")
+    tmp = tmp_path_factory.mktemp("slurm")
+    for sub in ("state", "spool"):
+        (tmp / sub).mkdir()
+    node = socket.gethostname().split(".")[0]
+    conf = tmp / "slurm.conf"
+    conf.write_text(SLURM_CONF.format(
+        node=node, dir=tmp, ctld_port=free_port(), d_port=free_port(),
+        cpus=os.cpu_count()))
+    env = dict(os.environ, SLURM_CONF=str(conf))
+    procs = [subprocess.Popen([daemons[0], "-D", "-c", "-f", str(conf)],
+                              env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL),
+             subprocess.Popen([daemons[1], "-D", "-f", str(conf), "-N", node],
+                              env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        state = ""
+        while time.monotonic() < deadline:
+            r = subprocess.run(["sinfo", "-h", "-n", node, "-o", "%T"],
+                               capture_output=True, text=True, env=env,
+                               timeout=30)
+            state = r.stdout.strip()
+            if state == "idle":
+                break
+            time.sleep(0.5)
+        logs = "".join((tmp / f).read_text()[-1500:]
+                       for f in ("slurmctld.log", "slurmd.log")
+                       if (tmp / f).exists())
+        assert state == "idle", f"the node is '{state}':\n{logs}"
+        yield env, node, tmp
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def test_the_slurm_script_as_a_job_array(slurm, concbench, tmp_path):
+    """sbatch --array=0-1 fleet/concbench.sbatch on the one-node cluster,
+    submitted from a checkout whose build is concbench's (the script runs
+    from Slurm's spool, so the checkout is the submit folder): each array
+    task leaves one result file, named by node, job and task, with the node
+    as fleet_host; compare takes the folder."""
+    env, node, _ = slurm
+    checkout = tmp_path / "checkout"
+    (checkout / "build" / "bench").mkdir(parents=True)
+    (checkout / "build" / "bench" / "concbench").symlink_to(concbench)
+    env = dict(env, CONCBENCH_ARGS="--kernels=noop --modes=serial,thread "
+                                   "--workers=2 --tasks=2 "
+                                   "--benchmark_min_time=0.001 "
+                                   "--benchmark_repetitions=2")
+    for key in ("CONCBENCH_ROOT", "CONCBENCH_BIN", "CONCBENCH_RESULTS"):
+        env.pop(key, None)
+    r = subprocess.run(["sbatch", "--parsable", "--wait", "--array=0-1",
+                        f"--output={tmp_path}/log-%A-%a.txt",
+                        str(ROOT / "fleet" / "concbench.sbatch")],
+                       cwd=checkout, capture_output=True, text=True,
+                       timeout=300, env=env)
+    logs = "".join(p.read_text() for p in sorted(tmp_path.glob("log-*")))
+    assert r.returncode == 0, r.stderr + logs
+    job = r.stdout.strip().split(";")[0]
+    results = checkout / "results" / "slurm"
+    files = sorted(p.name for p in results.iterdir())
+    assert files == [f"{node}-{job}-0.json", f"{node}-{job}-1.json"], logs
+    for name in files:
+        data = json.loads((results / name).read_text())
+        assert data["context"]["fleet_host"] == node
+        runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+        assert len(runs) == 2 * 2 and not any(
+            b.get("error_occurred") for b in runs)
+    c = script("compare", "--format", "json", results)
+    assert c.returncode == 0, c.stderr
+    assert len(json.loads(c.stdout)["summaries"]) == 2
