@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <regex>
 #include <string>
@@ -30,6 +31,7 @@
 namespace {
 
 constexpr int kUsageError = 2;
+constexpr double kDefaultBudgetS = 300; // --rounds=auto: the 5 minutes
 
 // A mode option (csrc/options.h) as the command line set it; one for each
 // option any mode takes, shared by the modes that take the same one.
@@ -72,6 +74,7 @@ struct Options {
     std::vector<ModeOption> mode_options = ::mode_options();
     cb::Order order = cb::Order::Rounds;
     bool order_set = false;
+    double auto_budget_s = -1; // --rounds=auto[:S]; < 0: fixed
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
@@ -210,6 +213,13 @@ void print_help()
         "                    once, kernel by kernel in a random order, for k = 1\n"
         "                    to --benchmark_repetitions; sequential: each\n"
         "                    benchmark's repetitions back to back, in order\n"
+        "  --rounds=fixed|auto[:S]\n"
+        "                    fixed (the default): --benchmark_repetitions\n"
+        "                    rounds; auto: then extra rounds of the\n"
+        "                    comparisons still undecided (best against\n"
+        "                    runner-up, by scripts/compare's test), while the\n"
+        "                    run stays within S seconds from its start\n"
+        "                    (default: 300)\n"
         "%s"
         "  --baselines       also run the bare loops the modes are measured\n"
         "                    against (fork+_exit+waitpid, pthread_create+join,\n"
@@ -437,6 +447,26 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
             o.order = value == "rounds" ? cb::Order::Rounds
                                         : cb::Order::Sequential;
             o.order_set = true;
+        } else if (flag == "--rounds") {
+            need_value();
+            if (value == "fixed") {
+                o.auto_budget_s = -1;
+            } else if (value == "auto") {
+                o.auto_budget_s = kDefaultBudgetS;
+            } else if (value.rfind("auto:", 0) == 0) {
+                std::string n = value.substr(5);
+                char *end = nullptr;
+                errno = 0;
+                double budget = std::strtod(n.c_str(), &end);
+                if (n.empty() || *end || errno || !(budget >= 0) ||
+                    budget > 86400)
+                    usage_error(flag + ": '" + n + "' is not a time budget "
+                                "in seconds, 0 to 86400");
+                o.auto_budget_s = budget;
+            } else {
+                usage_error(flag + ": '" + value + "' is neither fixed nor "
+                            "auto[:SECONDS]");
+            }
         } else if (ModeOption *mo = find_mode_option(o, flag)) {
             need_value();
             parse_mode_option(*mo, value);
@@ -607,7 +637,8 @@ struct Cases {
 };
 
 void register_benchmark(Cases &cases, const char *name, const char *group,
-                        cb_gbench_fn fn, void *arg)
+                        cb_gbench_fn fn, void *arg,
+                        const std::string &compare = "")
 {
     cb_gbench *b = cb_gbench_register(name, fn, arg);
     if (!b) {
@@ -617,12 +648,14 @@ void register_benchmark(Cases &cases, const char *name, const char *group,
     cb_gbench_use_manual_time(b);
     cb_gbench_set_unit(b, CB_GBENCH_MS);
     // Manual time adds this to the name.
-    cases.names.push_back({std::string(name) + "/manual_time", group});
+    cases.names.push_back(
+        {std::string(name) + "/manual_time", group, compare, ""});
 }
 
 Cases register_cases(const Options &o)
 {
     Cases cases;
+    std::map<std::string, std::string> serial_of; // workload -> serial name
     for (const cb_kernel *k : o.kernels) {
         for (const cb_mode *m : o.modes) {
             std::vector<unsigned> ws = o.workers;
@@ -643,11 +676,25 @@ Cases register_cases(const Options &o)
                         if (mo.option == m->options[i])
                             c->opt[i] = mo.value;
                 cb_suite_case_name(c.get());
+                // What scripts/compare compares it with: the strategies of
+                // its kernel, payload, tasks and workers; and its serial.
+                std::string workload = std::string(k->name) + "/payload:" +
+                                       std::to_string(payload);
                 register_benchmark(cases, c->name, k->name, cb_suite_bench,
-                                   c.get());
+                                   c.get(),
+                                   workload + "/workers:" +
+                                       std::to_string(w));
+                if (m->single_worker)
+                    serial_of[workload] = cases.names.back().name;
                 cases.modes.push_back(std::move(c));
             }
         }
+    }
+    for (size_t i = 0; i < cases.modes.size(); i++) {
+        std::string compare = cases.names[i].compare;
+        auto found = serial_of.find(compare.substr(0, compare.rfind('/')));
+        if (found != serial_of.end() && found->second != cases.names[i].name)
+            cases.names[i].serial = found->second;
     }
     for (size_t i = 0; o.baselines && i < cb_baseline_count; i++) {
         auto c = std::make_unique<cb_suite_baseline>();
@@ -674,6 +721,9 @@ int main(int argc, char **argv)
     if (std::string bad = cb::check_gbench_flags(gb); !bad.empty())
         usage_error(bad);
     RunFlags run = take_run_flags(gb);
+    if (o.auto_budget_s >= 0 && o.order == cb::Order::Sequential)
+        usage_error("--rounds=auto needs --order=rounds (extra rounds of "
+                    "the undecided comparisons)");
     if (run.interleaving) {
         if (o.order_set && o.order == cb::Order::Sequential)
             usage_error("--order=sequential and "
@@ -749,6 +799,7 @@ int main(int argc, char **argv)
     cfg.benchmarks = selected;
     cfg.repetitions = run.repetitions;
     cfg.order = o.order;
+    cfg.auto_budget_s = o.auto_budget_s;
     cfg.display_aggregates_only = run.display_aggregates_only;
     cfg.report_aggregates_only = run.report_aggregates_only;
     cfg.tabular = run.tabular;

@@ -17,6 +17,7 @@
 // per iteration of each repetition.
 #include "rounds.h"
 
+#include "auto_rounds.h"
 #include "cb_config.h"
 #include "gbench.h"
 #include "steady.h"
@@ -29,6 +30,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace cb {
@@ -90,7 +92,14 @@ struct Repetition {
     Run run;
     unsigned round = 0; // 1-based; 0 in sequential order
     Boundary start, end;
+    size_t boundary = 0; // its start's index in Runner::timeline
 };
+
+// The CPU figures of a repetition are taken over at least this long, the
+// repetition and as much of its neighbours as it takes: /proc/stat counts
+// CPU time in ticks (10 ms), so over 2 ms a tick on another CPU read as 4
+// CPUs busy.
+constexpr int64_t kMinCpuWindowNs = 250000000;
 
 std::string duration(double s)
 {
@@ -214,6 +223,7 @@ struct Runner {
     std::vector<std::vector<Repetition>> reps; // by benchmark
     int64_t t0_ns;
     std::vector<double> canaries;
+    std::vector<Boundary> timeline; // every boundary, in time order
 
     explicit Runner(const RoundsConfig &c)
         : cfg(c), reps(c.benchmarks.size()), t0_ns(0)
@@ -229,6 +239,7 @@ struct Runner {
                                           exactly(cfg.benchmarks[i].name));
         Boundary end = boundary();
         canaries.push_back(end.canary);
+        timeline.push_back(end); // the start's is the one before
         Repetition r;
         if (c.got.empty()) {
             // Not matched: cannot happen with names the driver registered.
@@ -238,17 +249,91 @@ struct Runner {
         }
         r.run = c.got.front();
         r.run.repetition_index = rep;
-        r.run.repetitions = cfg.repetitions;
+        r.run.repetitions = cfg.repetitions; // the count, once all ran
         r.round = round;
         r.start = start;
         r.end = end;
+        r.boundary = timeline.size() - 2;
         reps[i].push_back(r);
         return end;
+    }
+
+    // Steal and other processes' CPU around repetition r, over at least
+    // kMinCpuWindowNs (widened evenly into the repetitions before and
+    // after, as far as the run goes).
+    void cpu_around(const Repetition &r, double *steal, double *other) const
+    {
+        size_t lo = r.boundary, hi = r.boundary + 1;
+        auto span = [&] {
+            return timeline[hi].before.wall_ns - timeline[lo].after.wall_ns;
+        };
+        while (span() < kMinCpuWindowNs && (lo > 0 || hi + 1 < timeline.size())) {
+            if (lo > 0)
+                lo--;
+            if (span() < kMinCpuWindowNs && hi + 1 < timeline.size())
+                hi++;
+        }
+        cb_cpu_between(&timeline[lo].after, &timeline[hi].before, steal,
+                       other);
     }
 
     double elapsed_s(const Boundary &b) const
     {
         return (double)(b.after.wall_ns - t0_ns) / 1e9;
+    }
+
+    // Whether a repetition ran on a disturbed machine, as scripts/compare
+    // sees it: the canary beyond kUnsteadyRange of the run's median so
+    // far, or other processes and steal above kBusyCpus.
+    bool disturbed(const Repetition &r, double typical) const
+    {
+        double speed = (r.start.canary + r.end.canary) / 2 / typical;
+        if (typical > 0 &&
+            (speed > kUnsteadyRange || speed < 1 / kUnsteadyRange))
+            return true;
+        double steal, other;
+        cpu_around(r, &steal, &other);
+        return std::max(steal, 0.0) + std::max(other, 0.0) > kBusyCpus;
+    }
+
+    // The benchmarks of the comparisons still undecided, with the serial
+    // runs they are measured against; the number of such comparisons.
+    std::vector<size_t> undecided(size_t *comparisons) const
+    {
+        double typical = median_of(canaries);
+        std::vector<Measured> all(reps.size());
+        for (size_t i = 0; i < reps.size(); i++) {
+            all[i].group = cfg.benchmarks[i].compare;
+            for (const Repetition &r : reps[i]) {
+                all[i].failed |= run_failed(r.run);
+                if (!disturbed(r, typical))
+                    all[i].clean[r.round] = r.run.GetAdjustedRealTime();
+            }
+        }
+        std::vector<std::string> groups = undecided_groups(all);
+        *comparisons = groups.size();
+        std::set<std::string> open(groups.begin(), groups.end());
+        std::set<std::string> serial;
+        for (const Selected &s : cfg.benchmarks)
+            if (open.count(s.compare) && !s.serial.empty())
+                serial.insert(s.serial);
+        std::vector<size_t> out;
+        for (size_t i = 0; i < cfg.benchmarks.size(); i++)
+            if (open.count(cfg.benchmarks[i].compare) ||
+                serial.count(cfg.benchmarks[i].name))
+                out.push_back(i);
+        return out;
+    }
+
+    // About how long one more repetition of each of these takes: its last.
+    double estimate_s(const std::vector<size_t> &which) const
+    {
+        double s = 0;
+        for (size_t i : which)
+            if (!reps[i].empty())
+                s += (double)(reps[i].back().end.before.wall_ns -
+                              reps[i].back().start.after.wall_ns) / 1e9;
+        return s;
     }
 
     // The machine's figures of every repetition, as counters.
@@ -264,8 +349,7 @@ struct Runner {
                 c["t_start_s"] = elapsed_s(r.start);
                 c["t_end_s"] = (double)(r.end.before.wall_ns - t0_ns) / 1e9;
                 double steal, other;
-                cb_cpu_between(&r.start.after, &r.end.before, &steal,
-                               &other);
+                cpu_around(r, &steal, &other);
                 if (steal >= 0)
                     c["steal_cpus"] = steal;
                 if (other >= 0)
@@ -276,6 +360,73 @@ struct Runner {
         }
     }
 };
+
+// Round k + 1 of these benchmarks (every one if which is empty): the groups
+// (kernels) in a random order, each group's benchmarks in a random order.
+Boundary one_round(Runner &r, std::mt19937 &rng,
+                   std::vector<std::string> groups,
+                   const std::map<std::string, std::vector<size_t>> &members,
+                   const std::set<size_t> &which, unsigned k, Boundary last)
+{
+    std::shuffle(groups.begin(), groups.end(), rng);
+    for (const std::string &g : groups) {
+        std::vector<size_t> order;
+        for (size_t i : members.at(g))
+            if (which.empty() || which.count(i))
+                order.push_back(i);
+        std::shuffle(order.begin(), order.end(), rng);
+        for (size_t i : order)
+            last = r.run_one(i, (unsigned)r.reps[i].size(), k + 1, last);
+    }
+    return last;
+}
+
+// --rounds=auto: more rounds of the undecided comparisons while they fit
+// in the budget, each a progress line; the last line says how it ended.
+// At most kEnoughPairs * 2 rounds in all (disturbed repetitions do not
+// count, so a machine that is never steady would go on).
+Boundary extra_rounds(const RoundsConfig &cfg, Runner &r, std::mt19937 &rng,
+                      const std::vector<std::string> &groups,
+                      const std::map<std::string, std::vector<size_t>> &members,
+                      Boundary last)
+{
+    unsigned k = cfg.repetitions, extra = 0;
+    const unsigned max_rounds = std::max(cfg.repetitions, 2 * kEnoughPairs);
+    size_t open = 0;
+    std::string why;
+    for (;;) {
+        std::vector<size_t> which = r.undecided(&open);
+        if (which.empty()) {
+            why = "every comparison decided";
+            break;
+        }
+        double elapsed = r.elapsed_s(last);
+        if (elapsed + r.estimate_s(which) > cfg.auto_budget_s) {
+            why = "the time budget is spent";
+            break;
+        }
+        if (k >= max_rounds) {
+            why = "at the most rounds, " + std::to_string(max_rounds);
+            break;
+        }
+        last = one_round(r, rng, groups, members,
+                         std::set<size_t>(which.begin(), which.end()), k,
+                         last);
+        k++, extra++;
+        std::fprintf(stderr,
+                     "concbench: extra round %u (round %u): %zu benchmarks "
+                     "of %zu undecided comparison%s, %s elapsed of %s\n",
+                     extra, k, which.size(), open, open == 1 ? "" : "s",
+                     duration(r.elapsed_s(last)).c_str(),
+                     duration(cfg.auto_budget_s).c_str());
+    }
+    std::string still = why == "every comparison decided" ? "" :
+        "; " + std::to_string(open) + " comparison" +
+        (open == 1 ? "" : "s") + " still undecided";
+    std::fprintf(stderr, "concbench: %u extra round%s: %s%s\n", extra,
+                 extra == 1 ? "" : "s", why.c_str(), still.c_str());
+    return last;
+}
 
 } // namespace
 
@@ -290,6 +441,11 @@ std::string run_rounds(const RoundsConfig &cfg)
                           std::to_string(rounds ? cfg.repetitions : 1).c_str());
     if (rounds)
         cb_gbench_add_context("order_seed", std::to_string(seed).c_str());
+    if (rounds && cfg.auto_budget_s >= 0) {
+        char budget[32];
+        std::snprintf(budget, sizeof budget, "%g", cfg.auto_budget_s);
+        cb_gbench_add_context("rounds_auto_budget_s", budget);
+    }
 
     benchmark::BenchmarkReporter::Context ctx;
     // Google Benchmark's constructor leaves it unset (1.7.1): a garbage
@@ -317,6 +473,7 @@ std::string run_rounds(const RoundsConfig &cfg)
 
     Runner r(cfg);
     Boundary last = boundary();
+    r.timeline.push_back(last);
     r.t0_ns = last.after.wall_ns;
     r.canaries.push_back(last.canary);
     auto show = [&](size_t i) {
@@ -342,13 +499,7 @@ std::string run_rounds(const RoundsConfig &cfg)
             members[g].push_back(i);
         }
         for (unsigned k = 0; k < cfg.repetitions; k++) {
-            std::shuffle(groups.begin(), groups.end(), rng);
-            for (const std::string &g : groups) {
-                std::vector<size_t> order = members[g];
-                std::shuffle(order.begin(), order.end(), rng);
-                for (size_t i : order)
-                    last = r.run_one(i, k, k + 1, last);
-            }
+            last = one_round(r, rng, groups, members, {}, k, last);
             double done = r.elapsed_s(last);
             std::fprintf(stderr,
                          "concbench: round %u of %u done: %zu benchmarks, "
@@ -358,6 +509,13 @@ std::string run_rounds(const RoundsConfig &cfg)
                          duration(done / (k + 1) * (cfg.repetitions - k - 1))
                              .c_str());
         }
+        if (cfg.auto_budget_s >= 0)
+            last = extra_rounds(cfg, r, rng, groups, members, last);
+        // With extra rounds, benchmarks have as many repetitions as their
+        // comparisons needed.
+        for (auto &list : r.reps)
+            for (Repetition &rep : list)
+                rep.run.repetitions = (int64_t)list.size();
         for (size_t i = 0; i < cfg.benchmarks.size(); i++)
             show(i);
     } else {

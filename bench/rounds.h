@@ -18,12 +18,20 @@ enum class Order {
 struct Selected {
     std::string name;  // Google Benchmark's, with "/manual_time"
     std::string group; // repetitions of one group run together in a round
+    // Its comparison (kernel, payload, tasks, workers: the strategies
+    // scripts/compare crowns a best among), "" for none (a baseline); and
+    // the name of the serial run its speedup is over ("" for none).
+    std::string compare, serial;
 };
 
 struct RoundsConfig {
     std::vector<Selected> benchmarks; // in registration order
     unsigned repetitions = 1;         // rounds, or repetitions of each
     Order order = Order::Rounds;
+    // --rounds=auto: after the rounds, extra rounds of the comparisons
+    // still undecided (auto_rounds.h) while the run's time, from its start,
+    // stays within this many seconds; < 0: no extra rounds.
+    double auto_budget_s = -1;
     bool display_aggregates_only = false; // console: aggregates only
     bool report_aggregates_only = false;  // console and JSON
     bool tabular = false;                 // console: counters as columns
@@ -31,8 +39,9 @@ struct RoundsConfig {
     bool json_display = false; // --benchmark_format=json: JSON on stdout
 };
 
-// Run every selected benchmark cfg.repetitions times. Prints progress to
-// stderr and the table to stdout; returns the JSON text of the whole run
+// Run every selected benchmark cfg.repetitions times (in rounds, plus the
+// extra rounds of --rounds=auto). Prints progress to stderr and the table
+// to stdout; returns the JSON text of the whole run
 // (context, every repetition, aggregates).
 std::string run_rounds(const RoundsConfig &cfg);
 

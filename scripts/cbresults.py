@@ -1433,11 +1433,16 @@ def steadiness_json(result, rows, best, alpha):
     other = [r["other_cpus"] for r in reps if "other_cpus" in r]
     order = result.context.get("order")
     rounds = context_count(result.context.get("rounds"))
+    # --rounds=auto: rounds beyond the context's, of undecided comparisons.
+    last_round = max((r["round"] for r in reps
+                      if is_number(r.get("round"))), default=0)
+    extra = (int(last_round) - rounds
+             if rounds and last_round > rounds else 0)
     pairings = {r["pairing"] for r in rows if r["speedup"] is not None}
     counts = {f: sum(f in r["flags"] for r in rows) for f in FLAGS}
     steady = {
         "order": order if isinstance(order, str) else None,
-        "rounds": rounds,
+        "rounds": rounds, "extra_rounds": extra,
         "pairing": (None if not pairings else pairings.pop()
                     if len(pairings) == 1 else "mixed"),
         "machine_speed": low_high(speeds, ("min", "median", "max")),
@@ -1486,13 +1491,14 @@ def advice(steady, alpha):
                     "the machine's speed changed between serial and the "
                     "strategy: rerun, in more rounds.")
     rounds = steady["rounds"]
-    if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha):
+    if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha) \
+            and not steady.get("extra_rounds"):
         need = min_pairs(alpha)
         said.append(f"With {rounds} round{'s' if rounds != 1 else ''} the "
                     "paired test cannot reach "
                     f"p < {alpha:g} (it needs {need}): "
-                    f"--benchmark_repetitions={need} or more can tell "
-                    "strategies apart.")
+                    f"--benchmark_repetitions={need} or more, or "
+                    "--rounds=auto, can tell strategies apart.")
     if not said:
         said.append("Nothing flagged: the machine was steady enough for "
                     "these figures.")

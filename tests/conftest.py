@@ -32,3 +32,9 @@ def concbench_test():
 def failfork():
     """A preload library: fork fails from its CB_FAIL_FORK_FROM-th call."""
     return _program("CB_FAILFORK")
+
+
+@pytest.fixture(scope="session")
+def wilcoxon_p():
+    """--rounds=auto's Wilcoxon p of its arguments (tests/wilcoxon_p.cc)."""
+    return _program("CB_WILCOXON_P")
