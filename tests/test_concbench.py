@@ -278,7 +278,7 @@ def test_list_and_help(concbench, concbench_test):
     assert h.returncode == 0
     for flag in ["--kernels", "--modes", "--workers", "--tasks", "--io-ms",
                  "--timeout", "--quick", "--list", "--baselines", "--chunk",
-                 "--switch-us"]:
+                 "--switch-us", "--rounds", "--order"]:
         assert flag in h.stdout
 
 
