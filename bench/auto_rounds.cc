@@ -86,16 +86,21 @@ double median(std::vector<double> v)
 bool decided(const std::vector<const Measured *> &strategies)
 {
     std::vector<std::pair<double, const Measured *>> ranked;
+    size_t ok = 0;
     for (const Measured *m : strategies) {
-        if (m->failed || m->clean.empty())
+        if (m->failed)
             continue;
+        ok++;
         std::vector<double> times;
         for (const auto &rt : m->clean)
             times.push_back(rt.second);
-        ranked.push_back({median(times), m});
+        if (!times.empty())
+            ranked.push_back({median(times), m});
     }
+    if (ok < 2)
+        return true; // nothing to compare: no round helps
     if (ranked.size() < 2)
-        return true; // nothing to compare (or all failed: no rounds help)
+        return false; // every repetition disturbed so far
     std::sort(ranked.begin(), ranked.end(),
               [](const auto &a, const auto &b) { return a.first < b.first; });
     const Measured &best = *ranked[0].second, &second = *ranked[1].second;
