@@ -195,7 +195,8 @@ void print_help()
         "  --kernel-lib=PATH load a library of kernels of your own (the\n"
         "                    interface: concbench_kernel.h); may be given\n"
         "                    more than once\n"
-        "  --modes=M,...     modes to run (default: all; see --list)\n"
+        "  --modes=M,...     modes to run (default: all but those --list\n"
+        "                    marks \"only with --modes\")\n"
         "  --workers=W,...   worker counts, 1 to %u (default: 1,2,4,8,16;\n"
         "                    serial always runs with 1)\n"
         "  --tasks=T         tasks per batch, 1 to %u (default: 16)\n"
@@ -292,9 +293,10 @@ void print_list()
     std::printf("modes (properties in brackets):\n");
     for (size_t i = 0; i < cb_mode_count; i++) {
         std::string props = mode_properties(cb_modes[i]);
-        std::printf("  %-13s %s%s\n", cb_modes[i]->name,
+        std::printf("  %-13s %s%s%s\n", cb_modes[i]->name,
                     props.empty() ? "" : ("[" + props + "] ").c_str(),
-                    cb_modes[i]->summary);
+                    cb_modes[i]->summary,
+                    cb_modes[i]->opt_in ? "; only with --modes" : "");
     }
     std::printf("baselines:\n");
     for (size_t i = 0; i < cb_baseline_count; i++)
@@ -483,7 +485,8 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     }
     if (o.modes.empty())
         for (size_t i = 0; i < cb_mode_count; i++)
-            o.modes.push_back(cb_modes[i]);
+            if (!cb_modes[i]->opt_in)
+                o.modes.push_back(cb_modes[i]);
     if (o.baselines < 0)
         o.baselines = !o.kernels_set && !o.modes_set;
     if (o.quick) {

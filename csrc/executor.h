@@ -116,6 +116,7 @@ struct cb_mode {
     bool single_worker; /* runs with W = 1 only */
     bool pool;          /* has workers that outlive a batch */
     bool per_task;      /* starts and ends a worker per task (launcher.h) */
+    bool opt_in;        /* runs only when --modes names it */
     /* What the mode may be tuned with; NULL-terminated, or NULL. */
     const struct cb_option *const *options;
     /*

@@ -254,6 +254,20 @@ def built_modes(concbench):
     return list(listed_modes(concbench))
 
 
+def default_modes(concbench):
+    """The modes a run without --modes runs: --list's, less those it marks
+    "only with --modes"."""
+    out = run(concbench, "--list").stdout.splitlines()
+    start = next(i for i, line in enumerate(out) if line.startswith("modes"))
+    modes = []
+    for line in out[start + 1:]:
+        if not line.startswith("  "):
+            break
+        if not line.endswith("; only with --modes"):
+            modes.append(line.split()[0])
+    return modes
+
+
 def modes_with(concbench, prop):
     return {m for m, props in listed_modes(concbench).items() if prop in props}
 
@@ -265,6 +279,9 @@ def test_list_and_help(concbench, concbench_test):
         assert name in r.stdout
     assert "fault_" not in r.stdout
     assert set(MODES) <= set(built_modes(concbench))
+    # Every mode runs by default but mpi_pool, which is only for --modes.
+    assert set(built_modes(concbench)) - set(default_modes(concbench)) == (
+        {"mpi_pool"} & set(built_modes(concbench)))
     assert modes_with(concbench, "chunked") == {"thread_pool", "process_pool"}
     assert modes_with(concbench, "single_worker") == {"serial"}
     # mpi_pool's master and workers are fresh images too, where MPI is.
@@ -304,7 +321,7 @@ def test_quick_names(concbench, quick):
     _, data = quick
     runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
     names = {b["run_name"] for b in runs if not b["name"].startswith("baseline/")}
-    assert names == expected_names(KERNELS, built_modes(concbench), 4,
+    assert names == expected_names(KERNELS, default_modes(concbench), 4,
                                    [1, 2, 4])
     baselines = {b["name"] for b in runs if b["name"].startswith("baseline/")}
     assert baselines == {f"baseline/{b}/tasks:4/manual_time" for b in
@@ -894,7 +911,7 @@ def test_the_example_kernel_runs_under_every_mode(concbench, tmp_path):
             f"--benchmark_out={out}")
     assert r.returncode == 0, r.stderr
     runs = {b["name"]: b for b in iterations(json.loads(out.read_text()))}
-    modes = built_modes(concbench)
+    modes = default_modes(concbench)
     assert set(runs) == {
         f"zlib_deflate/{m}/tasks:3/workers:{1 if m == 'serial' else 2}"
         "/manual_time" for m in modes}
