@@ -111,6 +111,19 @@ def test_flags_and_their_reasons_are_shown(tmp_path):
                 .replace(">", "&gt;") in text
 
 
+def test_the_steadiness_figures_are_compares(tmp_path):
+    rounds = ROOT / "docs" / "rounds-auto-vm.json"
+    out, _ = make(tmp_path, rounds)
+    text = out.read_text()
+    steady = compare_json(rounds)["summaries"][0]["steadiness"]
+    assert steady["pairs_left_out"] > 0 and steady["extra_rounds"] > 0
+    total = steady["pairs"] + steady["pairs_left_out"]
+    assert (f"<td>pairs left out</td><td>{steady['pairs_left_out']} of "
+            f"{total}</td>") in text
+    assert (f"{steady['rounds']} rounds + {steady['extra_rounds']} extra "
+            "(--rounds=auto)") in text
+
+
 def test_the_dispatch_cost_is_shown_where_mpi_pool_ran(tmp_path):
     mpi = ROOT / "docs" / "mpi-pool-vm.json"
     out, _ = make(tmp_path, mpi)
