@@ -2,8 +2,9 @@
  * The mpi_pool mode's MPI side (roles/mpi_role.c), in processes of their
  * own: concbench never initialises MPI in a process that forks later.
  *
- * The master, concbench's executable started in the role --cb-mpi with
- * two pipes, initialises MPI as a singleton and starts the W workers with
+ * The master, forked by concbench's executable started in the role
+ * --cb-mpi with two pipes (the keeper, which stays outside MPI and reaps
+ * the pool's processes), initialises MPI as a singleton and starts the W workers with
  * MPI_Comm_spawn, the same executable in the same role (which tells them
  * apart by their MPI parent). It then serves batches:
  *   fd CB_MPI_CMD_FD (from the parent): a uint32 a batch; end of file: stop.

@@ -1,6 +1,8 @@
 /*
  * The mpi_pool mode's master and workers (roles/mpi.h): one role, told
- * apart by MPI_Comm_get_parent, both in concbench's own executable.
+ * apart by MPI_Comm_get_parent, both in concbench's own executable. The
+ * process concbench starts in it forks the master and keeps it
+ * (keep_master): outside MPI, it reaps whatever the pool leaves.
  */
 #include "roles/mpi.h"
 
