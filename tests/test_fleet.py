@@ -7,6 +7,7 @@ fleet/concbench.sbatch as a job array on a one-node Slurm the test starts."""
 import json
 import os
 import pathlib
+import random
 import shutil
 import socket
 import subprocess
@@ -101,10 +102,17 @@ def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
     assert r.stderr.count("\n") == 1 and "not built on node7" in r.stderr
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(rng):
+    """A port no one listens on now: a random one, not the kernel's next
+    (two tests asking at once would be given the same one)."""
+    while True:
+        port = rng.randrange(20000, 60000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
 
 
 SLURM_CONF = """\
@@ -152,14 +160,46 @@ def slurm(tmp_path_factory):
         pytest.skip("no Slurm")
     if os.geteuid() != 0:
         pytest.skip("slurmd starts jobs as their user: it needs root")
-    tmp = tmp_path_factory.mktemp("slurm")
+    node = socket.gethostname().split(".")[0]
+    rng = random.Random()
+    logs = ""
+    # A daemon whose port was taken between the choice and its bind (by
+    # another test run) exits: then again, with other ports.
+    for _ in range(3):
+        tmp = tmp_path_factory.mktemp("slurm")
+        started = start_slurm(daemons, tmp, node, rng)
+        if isinstance(started, str):
+            logs = started
+            continue
+        env, procs = started
+        try:
+            yield env, node, tmp
+        finally:
+            stop(procs)
+        return
+    pytest.fail(f"no idle Slurm node after 3 starts:\n{logs}")
+
+
+def stop(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def start_slurm(daemons, tmp, node, rng):
+    """(env, daemons) of a cluster whose node is idle, or the daemons' logs
+    if it did not come up within 60 s or a daemon exited."""
     for sub in ("state", "spool"):
         (tmp / sub).mkdir()
-    node = socket.gethostname().split(".")[0]
     conf = tmp / "slurm.conf"
     conf.write_text(SLURM_CONF.format(
-        node=node, dir=tmp, ctld_port=free_port(), d_port=free_port(),
-        cpus=os.cpu_count()))
+        node=node, dir=tmp, ctld_port=free_port(rng),
+        d_port=free_port(rng), cpus=os.cpu_count()))
     env = dict(os.environ, SLURM_CONF=str(conf))
     procs = [subprocess.Popen([daemons[0], "-D", "-c", "-f", str(conf)],
                               env=env, stdout=subprocess.DEVNULL,
@@ -167,31 +207,19 @@ def slurm(tmp_path_factory):
              subprocess.Popen([daemons[1], "-D", "-f", str(conf), "-N", node],
                               env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        state = ""
-        while time.monotonic() < deadline:
-            r = subprocess.run(["sinfo", "-h", "-n", node, "-o", "%T"],
-                               capture_output=True, text=True, env=env,
-                               timeout=30)
-            state = r.stdout.strip()
-            if state == "idle":
-                break
-            time.sleep(0.5)
-        logs = "".join((tmp / f).read_text()[-1500:]
-                       for f in ("slurmctld.log", "slurmd.log")
-                       if (tmp / f).exists())
-        assert state == "idle", f"the node is '{state}':\n{logs}"
-        yield env, node, tmp
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and all(p.poll() is None
+                                              for p in procs):
+        r = subprocess.run(["sinfo", "-h", "-n", node, "-o", "%T"],
+                           capture_output=True, text=True, env=env,
+                           timeout=30)
+        if r.stdout.strip() == "idle":
+            return env, procs
+        time.sleep(0.5)
+    stop(procs)
+    return "".join((tmp / f).read_text()[-1500:]
+                   for f in ("slurmctld.log", "slurmd.log")
+                   if (tmp / f).exists())
 
 
 def test_the_slurm_script_as_a_job_array(slurm, concbench, tmp_path):
