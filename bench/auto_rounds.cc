@@ -82,11 +82,29 @@ double median(std::vector<double> v)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// The median of a strategy's speedups over its serial run, pair by pair
+// (its clean rounds that serial has clean too); 0 without a pair.
+double paired_speedup(const Measured &m)
+{
+    std::vector<double> ratios;
+    for (const auto &rt : m.clean) {
+        auto s = m.serial->clean.find(rt.first);
+        if (s != m.serial->clean.end() && rt.second > 0)
+            ratios.push_back(s->second / rt.second);
+    }
+    return ratios.empty() ? 0 : median(ratios);
+}
+
 // Whether the comparison of these strategies is decided.
 bool decided(const std::vector<const Measured *> &strategies)
 {
-    std::vector<std::pair<double, const Measured *>> ranked;
+    struct Ranked {
+        double median_time, speedup;
+        const Measured *m;
+    };
+    std::vector<Ranked> ranked;
     size_t ok = 0;
+    bool paired = true;
     for (const Measured *m : strategies) {
         if (m->failed)
             continue;
@@ -94,16 +112,23 @@ bool decided(const std::vector<const Measured *> &strategies)
         std::vector<double> times;
         for (const auto &rt : m->clean)
             times.push_back(rt.second);
-        if (!times.empty())
-            ranked.push_back({median(times), m});
+        if (times.empty())
+            continue;
+        double speedup = m->serial ? paired_speedup(*m) : 0;
+        paired = paired && speedup > 0;
+        ranked.push_back({median(times), speedup, m});
     }
     if (ok < 2)
         return true; // nothing to compare: no round helps
     if (ranked.size() < 2)
         return false; // every repetition disturbed so far
     std::sort(ranked.begin(), ranked.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
-    const Measured &best = *ranked[0].second, &second = *ranked[1].second;
+              [paired](const Ranked &a, const Ranked &b) {
+                  if (paired && a.speedup != b.speedup)
+                      return a.speedup > b.speedup;
+                  return a.median_time < b.median_time;
+              });
+    const Measured &best = *ranked[0].m, &second = *ranked[1].m;
     std::vector<double> d;
     for (const auto &rt : best.clean) {
         auto other = second.clean.find(rt.first);

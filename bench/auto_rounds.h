@@ -3,7 +3,9 @@
 // of one kernel, task count and worker count, as scripts/compare crowns a
 // best one among them: the best (lowest median) against the runner-up,
 // paired by round, by a Wilcoxon signed-rank test on the log time ratios.
-// It is decided once the test says p < alpha, or once it has had
+// The best and the runner-up are ranked as compare ranks them: by median
+// paired speedup over serial where every strategy has one, else by median
+// time. It is decided once the test says p < alpha, or once it has had
 // kEnoughPairs pairs (then "not distinguishable" is an honest answer, not
 // "too few repetitions"). Repetitions on a disturbed machine do not count,
 // with scripts/compare's thresholds (cbresults.py: UNSTEADY_RANGE,
@@ -27,6 +29,9 @@ struct Measured {
     std::string group;                // its comparison; "" for none
     std::map<unsigned, double> clean; // round -> time, undisturbed ones
     bool failed = false;              // an errored benchmark is no strategy
+    // The serial run its speedup is over (itself for the serial run), or
+    // null: then the comparison ranks by median time, as compare does.
+    const Measured *serial = nullptr;
 };
 
 // The two-sided p of the Wilcoxon signed-rank test of d (zeros dropped,

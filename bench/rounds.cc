@@ -302,12 +302,22 @@ struct Runner {
     {
         double typical = median_of(canaries);
         std::vector<Measured> all(reps.size());
+        std::map<std::string, size_t> by_name;
         for (size_t i = 0; i < reps.size(); i++) {
             all[i].group = cfg.benchmarks[i].compare;
+            by_name[cfg.benchmarks[i].name] = i;
             for (const Repetition &r : reps[i]) {
                 all[i].failed |= run_failed(r.run);
                 if (!disturbed(r, typical))
                     all[i].clean[r.round] = r.run.GetAdjustedRealTime();
+            }
+        }
+        // Each strategy's serial run; the serial run's is itself.
+        for (size_t i = 0; i < reps.size(); i++) {
+            auto found = by_name.find(cfg.benchmarks[i].serial);
+            if (found != by_name.end()) {
+                all[i].serial = &all[found->second];
+                all[found->second].serial = &all[found->second];
             }
         }
         std::vector<std::string> groups = undecided_groups(all);
