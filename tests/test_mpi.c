@@ -132,14 +132,9 @@ static pid_t find_worker(void)
         char *flag = n > 0 ? memchr(cmd, '\0', n) : NULL;
         if (!flag || strcmp(flag + 1, "--cb-mpi") != 0)
             continue;
-        snprintf(path, sizeof path, "/proc/%d/stat", pid);
-        f = fopen(path, "r");
-        int ppid = 0;
-        if (f && fscanf(f, "%*d %*s %*c %d", &ppid) == 1 && ppid > 0 &&
-            !runs((pid_t)ppid, self))
+        pid_t ppid = parent_of(pid);
+        if (ppid > 0 && !runs(ppid, self))
             found = pid;
-        if (f)
-            fclose(f);
     }
     if (d)
         closedir(d);

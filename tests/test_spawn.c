@@ -276,25 +276,12 @@ static void test_failed_run_cleans_up_at_once(void **state)
 /* The pid of this process's only child running this executable. */
 static pid_t only_child(void)
 {
-    char path[64], buf[512];
     pid_t found = 0;
     DIR *d = opendir("/proc");
     assert_non_null(d);
     for (struct dirent *e; (e = readdir(d));) {
         long pid = strtol(e->d_name, NULL, 10);
-        if (pid <= 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold anything but ')'. */
-        const char *p = strrchr(buf, ')');
-        int ppid;
-        if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == getpid()) {
+        if (pid > 0 && parent_of((pid_t)pid) == getpid()) {
             assert_int_equal(found, 0);
             found = (pid_t)pid;
         }

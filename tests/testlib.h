@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -147,6 +148,23 @@ static inline unsigned start_echo(struct cb_echo_server *s, unsigned io_ms)
         fail_msg("%s", err.msg);
     assert_true(s->port > 0);
     return s->port;
+}
+
+/* pid's parent, from /proc/PID/stat; 0 if pid is gone. */
+static inline pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything but ')'. */
+    const char *p = strrchr(buf, ')');
+    int ppid;
+    return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
 }
 
 /* No child of this process is left, zombie or running. */
