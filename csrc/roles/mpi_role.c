@@ -232,6 +232,15 @@ static void await(MPI_Request *req, MPI_Status *st, unsigned n,
     }
 }
 
+/* The next message with tag from any worker, into buf; st says whose. */
+static void receive(void *buf, int len, int tag, MPI_Comm workers,
+                    unsigned n, const int32_t *held, MPI_Status *st)
+{
+    MPI_Request req;
+    MPI_Irecv(buf, len, MPI_BYTE, MPI_ANY_SOURCE, tag, workers, &req);
+    await(&req, st, n, held);
+}
+
 /* Each worker's hello: which of them this master can watch. */
 static void greet(MPI_Comm workers, unsigned n)
 {
@@ -240,11 +249,8 @@ static void greet(MPI_Comm workers, unsigned n)
     MPI_Get_processor_name(here, &len);
     for (unsigned i = 0; i < n; i++) {
         struct hello h;
-        MPI_Request req;
         MPI_Status st;
-        MPI_Irecv(&h, sizeof h, MPI_BYTE, MPI_ANY_SOURCE, TAG_HELLO, workers,
-                  &req);
-        await(&req, &st, n, NULL);
+        receive(&h, sizeof h, TAG_HELLO, workers, n, NULL, &st);
         if (st.MPI_SOURCE >= 0 && (unsigned)st.MPI_SOURCE < n &&
             strncmp(h.host, here, sizeof here) == 0)
             local_pid[st.MPI_SOURCE] = (pid_t)h.pid;
@@ -266,10 +272,7 @@ static void serve_batch(const struct cb_job *job, MPI_Comm workers,
     for (unsigned done = 0; done < job->tasks; done++) {
         struct cb_task_result r;
         MPI_Status st;
-        MPI_Request req;
-        MPI_Irecv(&r, sizeof r, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, workers,
-                  &req);
-        await(&req, &st, n, held);
+        receive(&r, sizeof r, TAG_RESULT, workers, n, held, &st);
         r.collected_ns = cb_now_ns();
         if (cb_write_full(CB_MPI_RESULT_FD, &r, sizeof r) < 0)
             _exit(CB_EXIT_SEND);
