@@ -28,8 +28,7 @@ enum {
     BAD_USAGE = 2,
     /*
      * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD ECHO_PORT TASKS WORKERS
-     * TIMEOUT_MS ...
-     * PARENT
+     * TIMEOUT_MS, then OPT... ARG... PARENT (role.h)
      */
     FIXED_ARGS = 11,
     MAX_ARGV = FIXED_ARGS + CB_MAX_MODE_OPTIONS + CB_ROLE_MAX_ARGS + 1,

@@ -9,8 +9,8 @@
  *
  * The command line, the whole of what a fresh image is told:
  *
- *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS PAYLOAD TASKS WORKERS TIMEOUT_MS
- *       OPT... ARG... PARENT
+ *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS PAYLOAD ECHO_PORT TASKS WORKERS
+ *       TIMEOUT_MS OPT... ARG... PARENT
  *
  * with the mode's options (resolved) and the role's own arguments, all
  * whole numbers; the kernel goes by name, as a fresh image shares none of
