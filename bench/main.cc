@@ -639,7 +639,10 @@ struct Cases {
     std::vector<cb::Selected> names;
 };
 
-void register_benchmark(Cases &cases, const char *name, const char *group,
+// Register one benchmark, known to the suite by name, label and its buffer
+// for its first error (bench/suite.h).
+void register_benchmark(Cases &cases, const char *name, const char *label,
+                        char *failed, size_t failed_len, const char *group,
                         cb_gbench_fn fn, void *arg,
                         const std::string &compare = "")
 {
@@ -650,9 +653,16 @@ void register_benchmark(Cases &cases, const char *name, const char *group,
     }
     cb_gbench_use_manual_time(b);
     cb_gbench_set_unit(b, CB_GBENCH_MS);
-    // Manual time adds this to the name.
-    cases.names.push_back(
-        {std::string(name) + "/manual_time", group, compare, ""});
+    cb::Selected s;
+    s.name = std::string(name) + "/manual_time"; // manual time adds this
+    s.group = group;
+    s.compare = compare;
+    s.family_index = (int64_t)cases.names.size();
+    s.label = label;
+    s.failed = [name, failed, failed_len](const std::string &msg) {
+        cb_suite_note_failure(name, failed, failed_len, msg.c_str());
+    };
+    cases.names.push_back(std::move(s));
 }
 
 Cases register_cases(const Options &o)
@@ -683,7 +693,8 @@ Cases register_cases(const Options &o)
                 // its kernel, payload, tasks and workers; and its serial.
                 std::string workload = std::string(k->name) + "/payload:" +
                                        std::to_string(payload);
-                register_benchmark(cases, c->name, k->name, cb_suite_bench,
+                register_benchmark(cases, c->name, c->label, c->failed,
+                                   sizeof c->failed, k->name, cb_suite_bench,
                                    c.get(),
                                    workload + "/workers:" +
                                        std::to_string(w));
@@ -705,7 +716,8 @@ Cases register_cases(const Options &o)
         c->tasks = o.tasks;
         c->params.io_ms = o.io_ms;
         cb_suite_baseline_name(c.get());
-        register_benchmark(cases, c->name, "baseline",
+        register_benchmark(cases, c->name, c->label, c->failed,
+                           sizeof c->failed, "baseline",
                            cb_suite_baseline_bench, c.get());
         cases.baselines.push_back(std::move(c));
     }

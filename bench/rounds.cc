@@ -9,6 +9,12 @@
 // both to Google Benchmark's own console and JSON reporters, so that the
 // output keeps Google Benchmark's format.
 //
+// Each repetition is measured in a process of its own, forked from the
+// driver (csrc/isolate.h), which sends back the runs Google Benchmark
+// reported (run_codec.h): every repetition starts from the same process,
+// whatever ran before it, and the driver's size (parent_rss_bytes,
+// parent_mapped_bytes) is recorded with each.
+//
 // One difference from a single call with --benchmark_repetitions=N: Google
 // Benchmark finds the iteration count of a benchmark in its first
 // repetition and keeps it for the others; here each repetition finds its
@@ -19,14 +25,20 @@
 
 #include "auto_rounds.h"
 #include "cb_config.h"
+#include "executor.h"
 #include "gbench.h"
+#include "isolate.h"
+#include "run_codec.h"
 #include "steady.h"
+#include "sysinfo.h"
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <random>
@@ -35,17 +47,6 @@
 
 namespace cb {
 namespace {
-
-using Run = benchmark::BenchmarkReporter::Run;
-
-bool run_failed(const Run &r)
-{
-#if CB_GBENCH_RUN_SKIPPED
-    return r.skipped != benchmark::internal::NotSkipped;
-#else
-    return r.error_occurred;
-#endif
-}
 
 // Keeps what Google Benchmark reports, prints nothing.
 class Collector : public benchmark::BenchmarkReporter {
@@ -76,12 +77,16 @@ std::string exactly(const std::string &name)
 struct Boundary {
     cb_cpu_sample before, after;
     double canary; // loops per second
+    // The driver's own size as the next repetition starts: what a fork
+    // copies the page tables of.
+    unsigned long long rss_bytes, mapped_bytes;
 };
 
 Boundary boundary()
 {
     Boundary b;
     cb_cpu_sample_take(&b.before);
+    cb_self_memory(&b.rss_bytes, &b.mapped_bytes);
     b.canary = cb_canary_rate();
     cb_cpu_sample_take(&b.after);
     return b;
@@ -218,6 +223,56 @@ void report(benchmark::BenchmarkReporter &to, const std::vector<Run> &runs,
         to.ReportRuns(aggs);
 }
 
+// What the child measuring one repetition does: Google Benchmark's run of
+// that one benchmark, its runs as bytes.
+void measure_child(void *arg, char **answer, size_t *len)
+{
+    const Selected &s = *static_cast<const Selected *>(arg);
+    Collector c;
+    benchmark::RunSpecifiedBenchmarks(&c, exactly(s.name));
+    std::string bytes = encode_runs(c.got);
+    *answer = static_cast<char *>(std::malloc(bytes.size() + 1));
+    if (*answer) {
+        std::memcpy(*answer, bytes.data(), bytes.size());
+        *len = bytes.size();
+    }
+}
+
+// One repetition of s, measured in a child of this process, so that it
+// starts from the driver as every other does and a kernel that ends the
+// process ends only that measurement. A failure that the driver has not
+// heard of yet is s's from now on (its later repetitions fail at once).
+Run measure(const Selected &s)
+{
+    cb_error err{};
+    char *answer = nullptr;
+    size_t len = 0;
+    std::vector<Run> got;
+    std::string why;
+    if (cb_isolated(measure_child, const_cast<Selected *>(&s), &answer, &len,
+                    &err) < 0)
+        why = std::string("the process measuring it: ") + err.msg;
+    else if (!decode_runs(std::string(answer, len), &got) || got.empty())
+        why = "the process measuring it sent no result";
+    std::free(answer);
+    Run run;
+    if (why.empty()) {
+        run = got.front();
+    } else {
+        run.run_name.function_name = s.name;
+        run.family_index = s.family_index;
+        run.per_family_instance_index = 0;
+        run.report_label = s.label;
+        run.time_unit = benchmark::kMillisecond;
+        run.iterations = 0;
+        run.statistics = nullptr;
+        set_run_error(&run, why);
+    }
+    if (run_failed(run) && s.failed)
+        s.failed(run_error(run));
+    return run;
+}
+
 struct Runner {
     const RoundsConfig &cfg;
     std::vector<std::vector<Repetition>> reps; // by benchmark
@@ -230,24 +285,17 @@ struct Runner {
     {
     }
 
-    // Run repetition rep (0-based) of benchmark i between two boundaries.
+    // Run repetition rep (0-based) of benchmark i between two boundaries,
+    // in a process of its own (csrc/isolate.h).
     Boundary run_one(size_t i, unsigned rep, unsigned round,
                      const Boundary &start)
     {
-        Collector c;
-        benchmark::RunSpecifiedBenchmarks(&c,
-                                          exactly(cfg.benchmarks[i].name));
+        Run run = measure(cfg.benchmarks[i]);
         Boundary end = boundary();
         canaries.push_back(end.canary);
         timeline.push_back(end); // the start's is the one before
         Repetition r;
-        if (c.got.empty()) {
-            // Not matched: cannot happen with names the driver registered.
-            std::fprintf(stderr, "concbench: %s did not run\n",
-                         cfg.benchmarks[i].name.c_str());
-            return end;
-        }
-        r.run = c.got.front();
+        r.run = run;
         r.run.repetition_index = rep;
         r.run.repetitions = cfg.repetitions; // the count, once all ran
         r.round = round;
@@ -357,6 +405,10 @@ struct Runner {
                     c["machine_speed"] =
                         (r.start.canary + r.end.canary) / 2 / typical;
                 c["t_start_s"] = elapsed_s(r.start);
+                if (r.start.rss_bytes) {
+                    c["parent_rss_bytes"] = (double)r.start.rss_bytes;
+                    c["parent_mapped_bytes"] = (double)r.start.mapped_bytes;
+                }
                 c["t_end_s"] = (double)(r.end.before.wall_ns - t0_ns) / 1e9;
                 double steal, other;
                 cpu_around(r, &steal, &other);

@@ -5,6 +5,8 @@
 #ifndef CB_ROUNDS_H
 #define CB_ROUNDS_H
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,13 @@ struct Selected {
     // scripts/compare crowns a best among), "" for none (a baseline); and
     // the name of the serial run its speedup is over ("" for none).
     std::string compare, serial;
+    // For a repetition whose process ended before it reported: Google
+    // Benchmark's family index (its registration order) and the label.
+    int64_t family_index = 0;
+    std::string label;
+    // Told of a repetition that failed, with its message: a benchmark
+    // that failed stays failed (bench/suite.h).
+    std::function<void(const std::string &)> failed;
 };
 
 struct RoundsConfig {

@@ -26,15 +26,23 @@ const char *cb_suite_failure(unsigned i)
     return i < n_failures && i < MAX_FAILURES ? failures[i] : "";
 }
 
+void cb_suite_note_failure(const char *name, char *failed, size_t failed_len,
+                           const char *msg)
+{
+    if (failed[0])
+        return;
+    if (n_failures < MAX_FAILURES)
+        snprintf(failures[n_failures], sizeof failures[0], "%s: %s", name,
+                 msg);
+    n_failures++;
+    snprintf(failed, failed_len, "%s", msg);
+}
+
 /* The benchmark name failed with err: record it once, skip this run. */
 static void fail(cb_gbench_state *state, const char *name, char *failed,
                  size_t failed_len, const struct cb_error *err)
 {
-    if (n_failures < MAX_FAILURES)
-        snprintf(failures[n_failures], sizeof failures[0], "%s: %s", name,
-                 err->msg);
-    n_failures++;
-    snprintf(failed, failed_len, "%s", err->msg);
+    cb_suite_note_failure(name, failed, failed_len, err->msg);
     cb_gbench_skip_with_error(state, err->msg);
 }
 

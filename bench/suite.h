@@ -63,6 +63,14 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg);
  * failed once is not one whose figures should be trusted anyway.
  */
 
+/*
+ * Benchmark name failed with msg, unless failed (its buffer of failed_len
+ * bytes) says it had already: record it in the list below and in failed.
+ * The driver calls it for a repetition measured in another process.
+ */
+void cb_suite_note_failure(const char *name, char *failed, size_t failed_len,
+                           const char *msg);
+
 /* How many benchmarks have failed so far, and the i-th one's message. */
 unsigned cb_suite_failures(void);
 const char *cb_suite_failure(unsigned i);

@@ -47,6 +47,24 @@ static void cpu_model(char *out, size_t len)
     fclose(f);
 }
 
+int cb_self_memory(unsigned long long *rss_bytes,
+                   unsigned long long *mapped_bytes)
+{
+    *rss_bytes = *mapped_bytes = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return -1;
+    unsigned long long size, resident;
+    int n = fscanf(f, "%llu %llu", &size, &resident);
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    if (n != 2 || page <= 0)
+        return -1;
+    *rss_bytes = resident * (unsigned long long)page;
+    *mapped_bytes = size * (unsigned long long)page;
+    return 0;
+}
+
 unsigned cb_cpus_allowed(void)
 {
     cpu_set_t set;

@@ -454,6 +454,67 @@ def test_failures_are_reported_and_the_suite_goes_on(concbench_test,
     assert r.stderr.count("task 1") >= 6
 
 
+@pytest.mark.parametrize("mode", ["serial", "thread", "thread_pool", "gil",
+                                  "async"])
+def test_a_kernel_that_ends_the_process_fails_only_its_benchmark(
+        concbench_test, tmp_path, mode):
+    # In a mode that runs tasks in concbench's own process, a task that
+    # exits (even with status 0) or crashes ends the process that measures
+    # its repetition (csrc/isolate.h), not the run: that benchmark's
+    # error, the others measured, exit status 1, the JSON written.
+    out = tmp_path / "ends.json"
+    workers = "1" if mode == "serial" else "2"
+    r = run(concbench_test, "--kernels=fault_crash,fault_exit,fault_exit0,noop",
+            f"--modes={mode}", f"--workers={workers}", "--tasks=3",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 1, r.stderr
+    runs = [b for b in json.loads(out.read_text())["benchmarks"]
+            if b["run_type"] == "iteration"]
+    name = f"{{}}/{mode}/tasks:3/workers:{workers}/manual_time"
+    by_kernel = {k: [b for b in runs if b["name"] == name.format(k)]
+                 for k in ["fault_crash", "fault_exit", "fault_exit0", "noop"]}
+    assert all(len(v) == 2 for v in by_kernel.values())
+    first = {k: v[0].get("error_message") for k, v in by_kernel.items()}
+    assert first["fault_crash"] == ("the process measuring it: it was killed "
+                                    "by signal 11 (Segmentation fault)")
+    assert first["fault_exit"] == ("the process measuring it: it exited "
+                                   "with status 3")
+    assert first["fault_exit0"] == ("the process measuring it: it exited "
+                                    "with status 0 before it answered")
+    assert first["noop"] is None
+    for k in ["fault_crash", "fault_exit", "fault_exit0"]:
+        assert by_kernel[k][1]["error_message"] == \
+            first[k] + " (in an earlier repetition)"
+        assert r.stderr.count(name.format(k).removesuffix("/manual_time")
+                              + ": the process measuring it") == 1
+    assert not any(b.get("error_occurred") for b in by_kernel["noop"])
+    assert "3 benchmarks failed" in r.stderr
+
+
+def test_the_parent_does_not_grow_from_one_repetition_to_the_next(
+        concbench, tmp_path):
+    # Threads that ran gmp_pow left an allocator arena each (64 MB mapped)
+    # in the process, and every fork-based mode measured later forked from
+    # that bigger process. Each repetition now starts from the driver as
+    # it was: the size recorded with every repetition stays put.
+    out = tmp_path / "size.json"
+    r = run(concbench, "--kernels=gmp_pow,noop", "--modes=thread,process",
+            "--workers=8", "--tasks=8", "--order=sequential",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = [b for b in json.loads(out.read_text())["benchmarks"]
+            if b["run_type"] == "iteration"]
+    assert [b["name"].split("/")[0] for b in runs] == \
+        ["gmp_pow"] * 4 + ["noop"] * 4
+    mapped = [b["parent_mapped_bytes"] for b in runs]
+    rss = [b["parent_rss_bytes"] for b in runs]
+    assert all(m > 0 for m in mapped) and all(r > 0 for r in rss)
+    assert max(mapped) - min(mapped) < 16 << 20, mapped
+    assert max(rss) - min(rss) < 4 << 20, rss
+
+
 def processes_with_env(text):
     """Pids of the processes whose environment holds text."""
     found = []
