@@ -107,7 +107,7 @@ const std::set<std::string> taken_context_keys = {
     "compiler", "gmp_version", "governor", "smt", "benchmark_version",
     "build_type", "tasks", "io_ms", "timeout_s", "chunk", "switch_us",
     "modes", "cpu_quota", "order", "rounds", "order_seed", "kernel_libs",
-    "payload", "transport",
+    "payload", "transport", "margin", "rounds_auto_budget_s",
 };
 
 std::string lower(std::string s)

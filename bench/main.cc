@@ -14,6 +14,7 @@
 #include "steady.h"
 #include "suite.h"
 #include "sysinfo.h"
+#include "verdict_rules.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -75,6 +76,7 @@ struct Options {
     cb::Order order = cb::Order::Rounds;
     bool order_set = false;
     double auto_budget_s = -1; // --rounds=auto[:S]; < 0: fixed
+    double margin = cb::kMargin; // --margin: a smaller difference is a tie
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false, tasks_set = false,
@@ -217,10 +219,13 @@ void print_help()
         "  --rounds=fixed|auto[:S]\n"
         "                    fixed (the default): --benchmark_repetitions\n"
         "                    rounds; auto: then extra rounds of the\n"
-        "                    comparisons still undecided (best against\n"
-        "                    runner-up, by scripts/compare's test), while the\n"
-        "                    run stays within S seconds from its start\n"
-        "                    (default: 300)\n"
+        "                    comparisons still undecided (by\n"
+        "                    scripts/compare's verdict: docs/verdicts.md),\n"
+        "                    while the run stays within S seconds from its\n"
+        "                    start (default: 300)\n"
+        "  --margin=M        a difference smaller than M is a tie, for\n"
+        "                    --rounds=auto's decisions (0.02 or 2%%; above 0,\n"
+        "                    at most 50%%; default: 2%%)\n"
         "%s"
         "  --baselines       also run the bare loops the modes are measured\n"
         "                    against (fork+_exit+waitpid, pthread_create+join,\n"
@@ -469,6 +474,21 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
                 usage_error(flag + ": '" + value + "' is neither fixed nor "
                             "auto[:SECONDS]");
             }
+        } else if (flag == "--margin") {
+            need_value();
+            std::string n = value;
+            bool percent = !n.empty() && n.back() == '%';
+            if (percent)
+                n.pop_back();
+            char *end = nullptr;
+            errno = 0;
+            double m = std::strtod(n.c_str(), &end);
+            if (percent)
+                m /= 100;
+            if (n.empty() || *end || errno || !(m > 0) || m > cb::kMaxMargin)
+                usage_error(flag + ": '" + value + "' is not a margin above 0 "
+                            "and at most 50% (0.02 or 2%)");
+            o.margin = m;
         } else if (ModeOption *mo = find_mode_option(o, flag)) {
             need_value();
             parse_mode_option(*mo, value);
@@ -611,6 +631,9 @@ void add_context(const Options &o)
     add("tasks", std::to_string(o.tasks));
     add("io_ms", std::to_string(o.io_ms));
     add("timeout_s", std::to_string(o.timeout_s));
+    char margin[32];
+    std::snprintf(margin, sizeof margin, "%g", o.margin);
+    add("margin", margin);
     add("payload", o.payload_text);
     for (const ModeOption &mo : o.mode_options) {
         char value[16];
@@ -643,7 +666,7 @@ struct Cases {
 // for its first error (bench/suite.h).
 void register_benchmark(Cases &cases, const char *name, const char *label,
                         char *failed, size_t failed_len, const char *group,
-                        cb_gbench_fn fn, void *arg,
+                        cb_gbench_fn fn, void *arg, unsigned workers = 1,
                         const std::string &compare = "")
 {
     cb_gbench *b = cb_gbench_register(name, fn, arg);
@@ -658,6 +681,7 @@ void register_benchmark(Cases &cases, const char *name, const char *label,
     s.group = group;
     s.compare = compare;
     s.family_index = (int64_t)cases.names.size();
+    s.workers = workers;
     s.label = label;
     s.failed = [name, failed, failed_len](const std::string &msg) {
         cb_suite_note_failure(name, failed, failed_len, msg.c_str());
@@ -695,7 +719,7 @@ Cases register_cases(const Options &o)
                                        std::to_string(payload);
                 register_benchmark(cases, c->name, c->label, c->failed,
                                    sizeof c->failed, k->name, cb_suite_bench,
-                                   c.get(),
+                                   c.get(), w,
                                    workload + "/workers:" +
                                        std::to_string(w));
                 if (m->single_worker)
@@ -815,6 +839,11 @@ int main(int argc, char **argv)
     cfg.repetitions = run.repetitions;
     cfg.order = o.order;
     cfg.auto_budget_s = o.auto_budget_s;
+    cfg.margin = o.margin;
+    double quota = cb_cpu_quota();
+    cfg.cpus = cb_cpus_allowed();
+    if (quota > 0 && quota < cfg.cpus)
+        cfg.cpus = quota;
     cfg.display_aggregates_only = run.display_aggregates_only;
     cfg.report_aggregates_only = run.report_aggregates_only;
     cfg.tabular = run.tabular;

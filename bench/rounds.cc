@@ -330,37 +330,77 @@ struct Runner {
         return (double)(b.after.wall_ns - t0_ns) / 1e9;
     }
 
-    // Whether a repetition ran on a disturbed machine, as scripts/compare
-    // sees it: the canary beyond kUnsteadyRange of the run's median so
-    // far, or other processes and steal above kBusyCpus.
-    bool disturbed(const Repetition &r, double typical) const
+    // The CPUs concbench itself used over the repetition (its processes,
+    // the one measuring it and their children, all reaped by its end):
+    // what the repetition asked of the machine. -1: unknown.
+    double own_cpus(const Repetition &r) const
     {
-        double speed = (r.start.canary + r.end.canary) / 2 / typical;
-        if (typical > 0 &&
-            (speed > kUnsteadyRange || speed < 1 / kUnsteadyRange))
-            return true;
-        double steal, other;
-        cpu_around(r, &steal, &other);
-        return std::max(steal, 0.0) + std::max(other, 0.0) > kBusyCpus;
+        double wall = (double)(r.end.before.wall_ns - r.start.after.wall_ns);
+        if (r.start.after.own_s < 0 || r.end.before.own_s < 0 || wall <= 0)
+            return -1;
+        return (r.end.before.own_s - r.start.after.own_s) / (wall / 1e9);
     }
 
-    // The benchmarks of the comparisons still undecided, with the serial
-    // runs they are measured against; the number of such comparisons.
+    // The repetition's canary over the run's typical so far, and the CPUs
+    // other work and steal took around it (-1: unknown).
+    double speed_of(const Repetition &r, double typical) const
+    {
+        return typical > 0 ? (r.start.canary + r.end.canary) / 2 / typical
+                           : 0;
+    }
+
+    double load_of(const Repetition &r) const
+    {
+        double steal, other;
+        cpu_around(r, &steal, &other);
+        if (steal < 0 && other < 0)
+            return -1;
+        return std::max(steal, 0.0) + std::max(other, 0.0);
+    }
+
+    // The benchmarks worth another round: the contenders of the
+    // comparisons still undecided (auto_rounds.h), with the serial runs
+    // they are measured against; the number of such comparisons.
     std::vector<size_t> undecided(size_t *comparisons) const
     {
         double typical = median_of(canaries);
+        double cpus = cfg.cpus;
         std::vector<Measured> all(reps.size());
         std::map<std::string, size_t> by_name;
+        std::vector<std::pair<double, double>> speeds; // (time, speed)
+        std::vector<double> task_util(reps.size(), -1); // median cpu_util
         for (size_t i = 0; i < reps.size(); i++) {
-            all[i].group = cfg.benchmarks[i].compare;
+            Measured &m = all[i];
+            m.group = cfg.benchmarks[i].compare;
+            m.workers = cfg.benchmarks[i].workers;
             by_name[cfg.benchmarks[i].name] = i;
+            std::vector<double> util, tasks;
             for (const Repetition &r : reps[i]) {
-                all[i].failed |= run_failed(r.run);
-                if (!disturbed(r, typical))
-                    all[i].clean[r.round] = r.run.GetAdjustedRealTime();
+                double own = own_cpus(r);
+                auto u = r.run.counters.find("cpu_util");
+                if (u != r.run.counters.end() && !run_failed(r.run))
+                    tasks.push_back(u->second.value);
+                if (run_failed(r.run)) {
+                    m.failed = true;
+                    continue;
+                }
+                Rep rep;
+                rep.time = r.run.GetAdjustedRealTime();
+                rep.speed = speed_of(r, typical);
+                rep.load = load_of(r);
+                m.reps[r.round] = rep;
+                speeds.push_back({elapsed_s(r.start), rep.speed});
+                if (own >= 0)
+                    util.push_back(own);
             }
+            double cap = cpus > 0 ? std::min((double)m.workers, cpus)
+                                  : (double)m.workers;
+            m.demand = util.empty() ? cap : std::min(median_of(util), cap);
+            if (!tasks.empty())
+                task_util[i] = median_of(tasks);
         }
-        // Each strategy's serial run; the serial run's is itself.
+        // Each strategy's serial run; the serial run's is itself. A kernel
+        // needs a CPU when its serial run's cpu_util says so.
         for (size_t i = 0; i < reps.size(); i++) {
             auto found = by_name.find(cfg.benchmarks[i].serial);
             if (found != by_name.end()) {
@@ -368,19 +408,32 @@ struct Runner {
                 all[found->second].serial = &all[found->second];
             }
         }
-        std::vector<std::string> groups = undecided_groups(all);
-        *comparisons = groups.size();
-        std::set<std::string> open(groups.begin(), groups.end());
-        std::set<std::string> serial;
-        for (const Selected &s : cfg.benchmarks)
-            if (open.count(s.compare) && !s.serial.empty())
-                serial.insert(s.serial);
-        std::vector<size_t> out;
-        for (size_t i = 0; i < cfg.benchmarks.size(); i++)
-            if (open.count(cfg.benchmarks[i].compare) ||
-                serial.count(cfg.benchmarks[i].name))
-                out.push_back(i);
-        return out;
+        // A kernel needs a CPU when its serial run's tasks kept one busy
+        // (scripts/compare: cpu_util >= kCpuBoundUtil; unknown: it does).
+        for (Measured &m : all) {
+            if (!m.serial)
+                continue;
+            double u = task_util[(size_t)(m.serial - all.data())];
+            m.cpu_bound = u < 0 || u >= kCpuBoundUtil;
+        }
+        std::sort(speeds.begin(), speeds.end());
+        std::vector<double> in_time;
+        for (const auto &ts : speeds)
+            in_time.push_back(ts.second);
+        Machine machine;
+        machine.cpus = cpus;
+        machine.canary_limit = canary_limit(in_time);
+        std::vector<Open> open = undecided_groups(all, machine, cfg.margin);
+        *comparisons = open.size();
+        std::set<size_t> out;
+        for (const Open &o : open)
+            for (const Measured *m : o.contenders) {
+                size_t i = (size_t)(m - all.data());
+                out.insert(i);
+                if (m->serial)
+                    out.insert((size_t)(m->serial - all.data()));
+            }
+        return std::vector<size_t>(out.begin(), out.end());
     }
 
     // About how long one more repetition of each of these takes: its last.
@@ -414,6 +467,9 @@ struct Runner {
                 cpu_around(r, &steal, &other);
                 if (steal >= 0)
                     c["steal_cpus"] = steal;
+                double own = own_cpus(r);
+                if (own >= 0)
+                    c["own_cpus"] = own;
                 if (other >= 0)
                     c["other_cpus"] = other;
                 if (r.round)
@@ -453,7 +509,7 @@ Boundary extra_rounds(const RoundsConfig &cfg, Runner &r, std::mt19937 &rng,
                       Boundary last)
 {
     unsigned k = cfg.repetitions, extra = 0;
-    const unsigned max_rounds = std::max(cfg.repetitions, 2 * kEnoughPairs);
+    const unsigned max_rounds = std::max(cfg.repetitions, kMaxRounds);
     size_t open = 0;
     std::string why;
     for (;;) {

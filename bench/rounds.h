@@ -28,6 +28,7 @@ struct Selected {
     // Benchmark's family index (its registration order) and the label.
     int64_t family_index = 0;
     std::string label;
+    unsigned workers = 1; // W
     // Told of a repetition that failed, with its message: a benchmark
     // that failed stays failed (bench/suite.h).
     std::function<void(const std::string &)> failed;
@@ -41,6 +42,8 @@ struct RoundsConfig {
     // still undecided (auto_rounds.h) while the run's time, from its start,
     // stays within this many seconds; < 0: no extra rounds.
     double auto_budget_s = -1;
+    double margin = 0.02; // a smaller difference is a tie (--margin)
+    double cpus = 0;      // the run may use (for other work's effect)
     bool display_aggregates_only = false; // console: aggregates only
     bool report_aggregates_only = false;  // console and JSON
     bool tabular = false;                 // console: counters as columns

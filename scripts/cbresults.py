@@ -122,43 +122,24 @@ import stat
 import sys
 from dataclasses import dataclass, field
 
-SCHEMA = "concbench-compare/1"
+import cbanswer
+import cbrules as rules
+from cbstats import (geomean, hl_interval, median, min_pairs,  # noqa: F401
+                     order_coverage, quantile, ratio, shift_interval,
+                     wilcoxon_test)
+import cbstats
+
+SCHEMA = "concbench-compare/2"
 MIN_REPETITIONS = 4
 DEFAULT_ALPHA = 0.05
-# Confidence level of the speedup intervals (median_interval).
-CI_LEVEL = 0.95
-
-# How steady the machine was, and what a row's figures can be trusted
-# for (issue 9; README "Comparing machines and runs").  A kernel needs a
-# CPU when its serial run's median cpu_util is at least CPU_BOUND_UTIL.
-CPU_BOUND_UTIL = 0.5
-# impossible_speedup: the speedup interval's low end above min(W, CPUs)
-# x IMPOSSIBLE_LOW, or the median above min(W, CPUs) x IMPOSSIBLE_MEDIAN
-# (no interval, as in older files, or an interval that reaches down to the
-# possible).  IMPOSSIBLE_LOW leaves 2 % for what is not the machine: a W = 1
-# pool may run a task a percent faster than serial's calling thread, and
-# with 5 pairs a strategy exactly at the limit would otherwise be flagged
-# once in 32 rows.
-IMPOSSIBLE_LOW = 1.02
-IMPOSSIBLE_MEDIAN = 1.05
-# gil_speedup: one global lock gives a CPU-bound kernel no speedup; a gil
-# row whose interval's low end is above GIL_LOW, or whose median is above
-# GIL_MEDIAN, measured the machine, not the mode.
-GIL_LOW = 1.05
-GIL_MEDIAN = 1.15
-# unsteady_machine: max / min machine_speed over the row's repetitions and
-# the serial ones they are paired with above UNSTEADY_RANGE.
-UNSTEADY_RANGE = 1.10
-# busy_machine: other processes' CPU plus steal (other_cpus + steal_cpus)
-# above BUSY_CPUS of a CPU in any of those repetitions.
-BUSY_CPUS = 0.3
-# A pair whose repetition or serial partner was disturbed (busy beyond
-# BUSY_CPUS, or a canary beyond UNSTEADY_RANGE of its median either way) is
-# left out of the row's speedup, if enough pairs are left: at least
-# MIN_CLEAN_PAIRS and half of them. Else the row keeps every pair and is
-# flagged (busy_machine, unsteady_machine), so that a short disturbance
-# costs a few pairs and a long one the row's verdict.
-MIN_CLEAN_PAIRS = 3
+# The verdicts' rules, each with its why: cbrules.py, shared with the
+# driver's --rounds=auto.
+CI_LEVEL = rules.CI_LEVEL
+CPU_BOUND_UTIL = rules.CPU_BOUND_UTIL
+IMPOSSIBLE_LOW = rules.IMPOSSIBLE_LOW
+IMPOSSIBLE_MEDIAN = rules.IMPOSSIBLE_MEDIAN
+GIL_LOW = rules.GIL_LOW
+GIL_MEDIAN = rules.GIL_MEDIAN
 FLAGS = ("impossible_speedup", "gil_speedup", "unsteady_machine",
          "busy_machine")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -626,14 +607,6 @@ def add_repetition(bench, entry):
 
 # ------------------------------------------------------------- statistics
 
-def quantile(ordered, q):
-    """Quantile of sorted values by linear interpolation (numpy default)."""
-    pos = (len(ordered) - 1) * q
-    lo = math.floor(pos)
-    hi = math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-
 def describe(samples):
     ordered = sorted(samples)
     q1 = quantile(ordered, 0.25)
@@ -644,71 +617,15 @@ def describe(samples):
     return Spread(quantile(ordered, 0.5), q1, q3, len(samples), outliers)
 
 
-def median(values):
-    return quantile(sorted(values), 0.5) if values else None
-
-
 def u_test(a, b):
-    """Two-sided Mann-Whitney U test; None when it cannot be done."""
-    if min(len(a), len(b)) < MIN_REPETITIONS:
-        return None
-    from scipy.stats import mannwhitneyu
-    result = mannwhitneyu(a, b, alternative="two-sided")
-    return {"u_statistic": float(result.statistic),
-            "p_value": float(result.pvalue)}
-
-
-def order_coverage(n, k):
-    """The probability that [x_(k), x_(n+1-k)], order statistics of n
-    independent values of a continuous distribution, holds its median:
-    1 - 2 P(B <= k - 1) for B ~ Binomial(n, 1/2)."""
-    return 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+    """Two-sided Mann-Whitney U test; None with fewer than
+    MIN_REPETITIONS a side."""
+    return cbstats.u_test(a, b, MIN_REPETITIONS)
 
 
 def median_interval(values, level=CI_LEVEL):
-    """(low, high, coverage): a distribution-free confidence interval for
-    the median of values, or None for fewer than 2.
-
-    The interval is [x_(k), x_(n+1-k)] of the sorted values with the
-    largest k whose coverage (order_coverage) is at least level; when even
-    k = 1 falls short (n <= 5 at 95 %), it is [min, max] with the coverage
-    it has: 93.75 % for 5 values, 87.5 % for 4."""
-    n = len(values)
-    if n < 2:
-        return None
-    ordered = sorted(values)
-    k = 1
-    while k + 1 <= (n + 1) // 2 and order_coverage(n, k + 1) >= level:
-        k += 1
-    return ordered[k - 1], ordered[n - k], order_coverage(n, k)
-
-
-def min_pairs(alpha):
-    """The fewest pairs with which a two-sided exact Wilcoxon signed-rank
-    test can give p < alpha: its smallest p is 2 / 2^n (6 at 0.05)."""
-    n = 1
-    while 2.0 ** (1 - n) >= alpha:
-        n += 1
-    return n
-
-
-def wilcoxon_test(differences, alpha):
-    """Two-sided Wilcoxon signed-rank test of paired differences (exact
-    for small samples without ties); None with fewer than min_pairs(alpha)
-    differences, which could never reach alpha."""
-    if len(differences) < min_pairs(alpha):
-        return None
-    if all(d == 0 for d in differences):
-        return {"statistic": 0.0, "p_value": 1.0}
-    import warnings
-    from scipy.stats import wilcoxon
-    with warnings.catch_warnings():
-        # With a zero difference or ties scipy switches to the normal
-        # approximation, and says so on stderr.
-        warnings.simplefilter("ignore")
-        result = wilcoxon(differences, alternative="two-sided")
-    return {"statistic": float(result.statistic),
-            "p_value": float(result.pvalue)}
+    """cbstats.median_interval at CI_LEVEL unless told."""
+    return cbstats.median_interval(values, level)
 
 
 def verdict_of(bench_a, bench_b, test, alpha, differs):
@@ -720,22 +637,6 @@ def verdict_of(bench_a, bench_b, test, alpha, differs):
     if test["p_value"] < alpha:
         return differs
     return "no_difference"
-
-
-def ratio(new, base):
-    """new / base; None when that is no finite number (base 0, or a
-    quotient beyond the range of a float)."""
-    if base > 0:
-        r = new / base
-        return r if math.isfinite(r) else None
-    return 1.0 if new == 0 else None
-
-
-def geomean(values):
-    """Geometric mean of positive values (None for none)."""
-    if not values:
-        return None
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def spread_json(spread, bench):
@@ -864,13 +765,53 @@ def compare(results, alpha):
             rows.append(compare_bench(name, benches, alpha))
         else:
             errored.append(errored_json(name, benches))
-    geo = [geomean_json(k, rows) for k in range(1, len(results))]
+    shapes = [allowed_cpus(r.context)[0] for r in results]
+    same = len(set(shapes)) == 1 and shapes[0] is not None
+    geo = ([geomean_json(k, rows) for k in range(1, len(results))] if same
+           else [])
     only = [{"name": n,
              "present_in": [i for i, r in enumerate(results)
                             if n in r.benches]}
             for n in names if n not in common]
     return {"baseline": 0, "benchmarks": rows, "geomean": geo,
+            "geomean_left_out": None if same else (
+                "the files come from machines with different numbers of "
+                "CPUs (" + ", ".join("?" if c is None else f"{c:g}"
+                                     for c in shapes) + "): a geometric "
+                "mean of their times would mix one machine's faster cores "
+                "with another's more of them; see Machines side by side"),
             "errored": errored, "only_in_some": only}
+
+
+def machines_json(results, summaries):
+    """Several files side by side, by what differs in kind: each
+    machine's CPUs, its single-task speed against the first file's
+    (serial's median time per kernel), its fork and thread creation
+    costs, and the fastest strategy with its speedup at each kernel and
+    worker count."""
+    if len(results) < 2:
+        return None
+    machines = []
+    base = {(r["kernel"], r["tasks"]): r["median_s"]
+            for r in summaries[0]["rows"] if r["mode"] == "serial"}
+    for result, summary in zip(results, summaries):
+        serial = {(r["kernel"], r["tasks"]): r["median_s"]
+                  for r in summary["rows"] if r["mode"] == "serial"}
+        machines.append({
+            "file": summary["file"], "cpus": summary["cpus"],
+            "cpu_model": result.context.get("cpu_model"),
+            "fork_s": summary["answer"]["fork_s"],
+            "thread_s": summary["answer"]["thread_s"],
+            "single_task": [{"kernel": k, "tasks": t, "serial_s": v,
+                             "versus_first": (ratio(v, base[k, t])
+                                              if (k, t) in base else None)}
+                            for (k, t), v in serial.items()],
+            "best": [{"kernel": b["kernel"], "tasks": b["tasks"],
+                      "workers": b["workers"], "verdict": b["verdict"],
+                      "strategy": b["strategy"], "tie": b["tie"],
+                      "speedup": b["speedup"]} for b in summary["best"]]})
+    shapes = {(m["cpus"], m["cpu_model"]) for m in machines}
+    return {"differ": len(shapes) > 1, "machines": machines}
 
 
 def geomean_json(k, rows):
@@ -1139,6 +1080,144 @@ def cpu_bound(serial):
     return None if util is None else util >= CPU_BOUND_UTIL
 
 
+# --------------------------------------------- how disturbed a pair was
+
+@dataclass
+class Machine:
+    """What one file says of its machine, to judge its repetitions by
+    (cbrules.py: BUSY_STRETCH, CANARY_SIGMAS, CANARY_FLOOR)."""
+
+    cpus: float = None          # CPUs the run could use; None: unknown
+    canary_noise: float = None  # robust spread of log machine_speed
+                                # between neighbouring repetitions
+    canary_limit: float = math.log1p(rules.CANARY_FLOOR)  # a pair's
+                                # |log canary ratio| beyond this: disturbed
+    correct: bool = rules.CANARY_CORRECT    # pairs corrected by canary
+
+
+def machine_of(result, cpus):
+    """The Machine of a file: its CPUs and its canary's repeatability."""
+    reps = sorted((rep for bench in result.benches.values()
+                   if bench.ok and not bench.aggregates_only
+                   for rep in bench.reps
+                   if is_number(rep.get("machine_speed"))
+                   and rep["machine_speed"] > 0
+                   and is_number(rep.get("t_start_s"))),
+                  key=lambda rep: rep["t_start_s"])
+    steps = [abs(math.log(b["machine_speed"] / a["machine_speed"]))
+             for a, b in zip(reps, reps[1:])]
+    noise = (rules.MAD_TO_SD * median(steps)
+             if len(steps) >= rules.MIN_CANARY_NEIGHBOURS else None)
+    floor = math.log1p(rules.CANARY_FLOOR)
+    limit = floor if noise is None else max(floor,
+                                            rules.CANARY_SIGMAS * noise)
+    return Machine(cpus, noise, limit)
+
+
+@dataclass
+class Side:
+    """A run as one side of a pair: its repetitions, and the CPUs it asks
+    of the machine, which decide whether other work could have slowed
+    it."""
+
+    bench: object
+    demand: float = None
+    cpu_bound: bool = None      # its kernel needs a CPU
+
+
+def side_of(config, bench, machine, kernel_cpu_bound):
+    """The Side of a run. Its demand: the median over its repetitions of
+    the CPUs concbench used while it ran (own_cpus, concbench since issue
+    16: every process of the repetition, dispatch included); in older
+    files, min(W, CPUs) for a kernel that needs a CPU, else its tasks'
+    cpu_util; never more than min(W, CPUs)."""
+    cap = (min(config.workers, machine.cpus) if machine.cpus
+           else config.workers)
+    own = median([v for v in (rep.get("own_cpus") for rep in bench.reps)
+                  if is_number(v)])
+    if own is not None:
+        demand = min(own, cap)
+    elif kernel_cpu_bound is not False:
+        demand = cap
+    else:
+        demand = min(median(bench.counters.get("cpu_util", [])) or 0.0, cap)
+    return Side(bench, demand, kernel_cpu_bound)
+
+
+def stretch(rep, demand, cpus):
+    """How much other work (other processes and steal, in CPUs) could have
+    stretched a repetition that asks for demand CPUs of cpus: (demand +
+    load) / cpus when above 1, else 1; None without the figures."""
+    if "other_cpus" not in rep and "steal_cpus" not in rep:
+        return None
+    load = max(rep.get("other_cpus", 0), 0) + max(rep.get("steal_cpus", 0),
+                                                  0)
+    if not cpus or demand is None:
+        return 1.0
+    return max(1.0, (demand + load) / cpus)
+
+
+@dataclass
+class PairState:
+    kinds: frozenset            # "busy", "canary": what disturbed it
+    factor: float               # the most that could have moved its ratio
+    delta: float = None         # log(canary of a / canary of b)
+    stretch: float = 1.0        # the larger side's stretch
+    load: float = None          # the load beside it (max of the sides)
+
+
+def pair_state(rep_a, side_a, rep_b, side_b, machine):
+    """Whether a pair of repetitions (a's and b's, measured close in time)
+    was disturbed: either side could have been stretched by other work
+    beyond 1 + BUSY_STRETCH, or (a kernel that needs a CPU) their canaries
+    differ beyond the run's limit. factor: how far that could have moved
+    the ratio a / b either way."""
+    kinds = set()
+    most, load = 1.0, None
+    for rep, side in ((rep_a, side_a), (rep_b, side_b)):
+        s = stretch(rep, side.demand, machine.cpus)
+        if s is None:
+            continue
+        most = max(most, s)
+        here = (max(rep.get("other_cpus", 0), 0)
+                + max(rep.get("steal_cpus", 0), 0))
+        load = here if load is None else max(load, here)
+        if s > 1 + rules.BUSY_STRETCH:
+            kinds.add("busy")
+    delta = None
+    speeds = rep_a.get("machine_speed"), rep_b.get("machine_speed")
+    if (side_a.cpu_bound or side_b.cpu_bound) and all(
+            is_number(v) and v > 0 for v in speeds):
+        delta = math.log(speeds[0] / speeds[1])
+        if abs(delta) > machine.canary_limit:
+            kinds.add("canary")
+    factor = most * (math.exp(abs(delta)) if delta is not None else 1.0)
+    return PairState(frozenset(kinds), factor, delta, most, load)
+
+
+def keep_pairs(pairs, states):
+    """(pairs kept, their states, how many left out): without the
+    disturbed pairs while at least MIN_CLEAN_PAIRS and half of them are
+    left; else all of them."""
+    clean = [(p, st) for p, st in zip(pairs, states) if not st.kinds]
+    if len(clean) == len(pairs) or (len(clean) >= rules.MIN_CLEAN_PAIRS
+                                    and 2 * len(clean) >= len(pairs)):
+        return [p for p, _ in clean], [st for _, st in clean], \
+            len(pairs) - len(clean)
+    return list(pairs), list(states), 0
+
+
+def corrected(ratio_value, state, machine, cpu_bound, sign=1):
+    """A pair's time ratio a / b (sign 1; b / a with sign -1), corrected
+    for the machine's speed when the rules say so: a time measured at
+    canary c stands for t c."""
+    if machine.correct and cpu_bound and state.delta is not None:
+        return ratio_value * math.exp(sign * state.delta)
+    return ratio_value
+
+
+# ------------------------------------------------------------ speedups
+
 def machine_figures(reps):
     """(machine_speed range [min, max] or None, the most other + steal
     CPUs of a repetition or None) over repetition counter dicts."""
@@ -1150,7 +1229,7 @@ def machine_figures(reps):
             max(busy) if busy else None)
 
 
-def row_flags(mode, figures):
+def row_flags(mode, figures, machine):
     """[(code, reason)] for a speedup row's figures (see FLAGS)."""
     found = []
     speedup, ci, limit = (figures["speedup"], figures["speedup_ci"],
@@ -1179,100 +1258,100 @@ def row_flags(mode, figures):
                               f"median {speedup:.2f}x above {GIL_MEDIAN:g}:"
                               " one global lock cannot speed up a "
                               "CPU-bound kernel"))
-    speeds = figures["machine_speed_range"]
-    if speeds and speeds[1] > UNSTEADY_RANGE * speeds[0]:
+    kept = figures["disturbed_pairs"]
+    if "canary" in figures["disturbed_by"]:
         found.append(("unsteady_machine",
-                      f"canary {speeds[0]:.2f} to {speeds[1]:.2f} (max/min "
-                      f"{speeds[1] / speeds[0]:.2f} above "
-                      f"{UNSTEADY_RANGE:g})"))
-    busy = figures["busy_cpus_max"]
-    if busy is not None and busy > BUSY_CPUS:
+                      f"{kept} of {figures['pairs']} pairs measured while "
+                      "the machine's speed moved: canaries up to "
+                      f"{-math.expm1(-figures['canary_delta_max']):.0%} "
+                      "apart between a repetition and its serial partner "
+                      f"(the limit: "
+                      f"{-math.expm1(-machine.canary_limit):.0%})"))
+    if "busy" in figures["disturbed_by"]:
         found.append(("busy_machine",
-                      f"other processes and steal up to {busy:.2f} CPU "
-                      f"(above {BUSY_CPUS:g})"))
+                      f"{kept} of {figures['pairs']} pairs measured while "
+                      "other work could stretch them by up to "
+                      f"{figures['stretch_max'] - 1:.0%} (up to "
+                      f"{figures['busy_cpus_max']:.2f} CPU of it beside "
+                      f"{figures['demand_cpus']:.2f} asked of "
+                      f"{machine.cpus:g} CPUs; the limit: "
+                      f"{rules.BUSY_STRETCH:.0%})"))
     return found
 
 
-def disturbed(rep):
-    """Whether a repetition (its counters) ran on a disturbed machine:
-    other processes and steal above BUSY_CPUS, or the canary beyond
-    UNSTEADY_RANGE of the run's median."""
-    busy = rep.get("other_cpus", 0) + rep.get("steal_cpus", 0)
-    speed = rep.get("machine_speed")
-    unsteady = (speed is not None and speed > 0
-                and not 1 / UNSTEADY_RANGE <= speed <= UNSTEADY_RANGE)
-    return busy > BUSY_CPUS or unsteady
-
-
-def clean_pairs(pairs, bench, serial):
-    """(pairs kept, how many left out): the pairs of which neither side was
-    disturbed, if there are enough of them (see MIN_CLEAN_PAIRS); else all
-    of them, none left out."""
-    clean = [(i, j) for i, j in pairs
-             if not disturbed(bench.reps[i]) and not disturbed(serial.reps[j])]
-    if len(clean) == len(pairs) or (len(clean) >= MIN_CLEAN_PAIRS
-                                    and 2 * len(clean) >= len(pairs)):
-        return clean, len(pairs) - len(clean)
-    return pairs, 0
-
-
-def speedup_figures(config, bench, serial, cpus):
+def speedup_figures(config, bench, serial, machine, kernel_cpu_bound):
     """The speedup of a run over its serial run, paired in time where the
     file allows (without the pairs a disturbance spoilt, while enough are
-    left), its interval, and the flags."""
+    left), its interval, and the marks."""
+    side = side_of(config, bench, machine, kernel_cpu_bound)
     kind, pairs = pair_reps(bench, serial) if serial else ("unpaired", [])
-    pairs, left_out = clean_pairs(pairs, bench, serial)
+    serial_side = (side_of(serial.config, serial, machine, kernel_cpu_bound)
+                   if serial else None)
+    states = [pair_state(bench.reps[i], side, serial.reps[j], serial_side,
+                         machine) for i, j in pairs]
+    pairs, states, left_out = keep_pairs(pairs, states)
     unpaired = (None if serial is None else
                 ratio(describe(serial.samples).median,
                       describe(bench.samples).median))
-    ratios = [r for i, j in pairs
-              if (r := ratio(serial.samples[j], bench.samples[i]))
-              is not None]
+    ratios = []
+    for (i, j), st in zip(pairs, states):
+        # serial / run; delta is log(canary of the run / serial's).
+        r = ratio(serial.samples[j], bench.samples[i])
+        if r is not None:
+            ratios.append(corrected(r, st, machine, kernel_cpu_bound, -1))
     paired = bool(ratios)
     speedup = median(ratios) if paired else unpaired
     interval = median_interval(ratios) if paired else None
     ci = None if interval is None else [interval[0], interval[1]]
-    limit = min(config.workers, cpus) if cpus else config.workers
+    limit = min(config.workers, machine.cpus) if machine.cpus \
+        else config.workers
     partner = ([serial.reps[j] for _, j in pairs] if pairs
                else serial.reps if serial else [])
     own = [bench.reps[i] for i, _ in pairs] if pairs else bench.reps
     speeds, busy = machine_figures(own + partner)
+    disturbed = [st for st in states if st.kinds]
     figures = {
         "speedup": speedup, "speedup_unpaired": unpaired,
         "speedup_ci": ci,
         "speedup_ci_coverage": interval and interval[2],
         "paired": paired, "pairing": kind if paired else "unpaired",
         "pairs": len(ratios), "pairs_left_out": left_out,
-        "cpu_bound": cpu_bound(serial),
+        "disturbed_pairs": len(disturbed),
+        "disturbed_by": sorted({k for st in disturbed for k in st.kinds}),
+        "cpu_bound": kernel_cpu_bound,
         "cpu_limit": limit,
+        "demand_cpus": side.demand,
         "efficiency": (speedup / limit
-                       if speedup is not None and cpus else None),
-        "efficiency_ci": ([c / limit for c in ci] if ci and cpus
+                       if speedup is not None and machine.cpus else None),
+        "efficiency_ci": ([c / limit for c in ci] if ci and machine.cpus
                           else None),
-        "machine_speed_range": speeds, "busy_cpus_max": busy}
-    flags = row_flags(config.mode, figures)
+        "machine_speed_range": speeds, "busy_cpus_max": busy,
+        "canary_delta_max": max((abs(st.delta) for st in states
+                                 if st.delta is not None), default=None),
+        "stretch_max": max((st.stretch for st in states), default=None),
+        "distortion": max((st.factor for st in disturbed), default=1.0)}
+    flags = row_flags(config.mode, figures, machine)
     figures["flags"] = [code for code, _ in flags]
     figures["flag_reasons"] = [f"{code}: {why}" for code, why in flags]
     return figures
 
 
-def speedup_rows(runs, cpus):
+def speedup_rows(runs, machine):
     """One row per run: its spread, speedup over serial (same kernel and
-    tasks), efficiency over min(workers, cpus), and flags."""
+    tasks), efficiency over min(workers, cpus), and marks."""
     serial = serial_runs(runs)
     rows = []
     for config, bench in runs:
-        spread = describe(bench.samples)
+        partner = serial.get((config.workload, config.tasks))
         rows.append({"name": bench.name, "kernel": config.workload,
                      "tasks": config.tasks, "mode": config.mode,
                      "workers": config.workers, "chunk": config.chunk,
                      "payload": config.payload,
                      "transport": config.transport,
                      "strategy": config.strategy,
-                     **spread_json(spread, bench),
-                     **speedup_figures(
-                         config, bench,
-                         serial.get((config.workload, config.tasks)), cpus)})
+                     **spread_json(describe(bench.samples), bench),
+                     **speedup_figures(config, bench, partner, machine,
+                                       cpu_bound(partner))})
     return rows
 
 
@@ -1326,75 +1405,216 @@ def dispatch_rows(runs, speedups):
     return rows
 
 
-# ------------------------------------------------------ best strategy
+# -------------------------------------------------------------- verdicts
 
-def best_rows(runs, speedups, alpha):
-    """Best strategy per kernel, tasks and workers among the unflagged
-    runs, against its runner-up."""
-    groups = {}
-    for (config, bench), row in zip(runs, speedups):
-        key = (config.workload, config.tasks, config.workers)
-        groups.setdefault(key, []).append((bench, row))
-    return [best_json(kernel, tasks, workers, cands, alpha)
-            for (kernel, tasks, workers), cands in groups.items()]
+# What a strategy is against the fastest of its kernel, tasks and W.
+STATUSES = ("tied", "slower", "undecided", "faster")
+VERDICT_CODES = ("clear", "tie", "undecided", "only_strategy")
 
 
 def rank(cands):
-    """The unflagged candidates, best first: by paired speedup when every
-    one has it (the same serial run, pair by pair), else by median time."""
-    if all(row["paired"] for _, row in cands):
-        return sorted(cands, key=lambda c: (-c[1]["speedup"],
-                                            c[1]["median_s"]))
-    return sorted(cands, key=lambda c: c[1]["median_s"])
+    """Every candidate (marked ones too), fastest first: by paired speedup
+    when every one has it (the same serial run, pair by pair), else by
+    median time."""
+    if all(row["paired"] for _, _, row in cands):
+        return sorted(cands, key=lambda c: (-c[2]["speedup"],
+                                            c[2]["median_s"]))
+    return sorted(cands, key=lambda c: c[2]["median_s"])
 
 
-def best_json(kernel, tasks, workers, cands, alpha):
-    trusted = [c for c in cands if not c[1]["flags"]]
-    left_out = [{"strategy": row["strategy"], "name": row["name"],
-                 "flags": row["flags"]} for _, row in cands if row["flags"]]
-    entry = {"kernel": kernel, "tasks": tasks, "workers": workers,
-             "strategy": None, "name": None, "median_s": None,
-             "speedup": None, "speedup_ci": None, "efficiency": None,
-             "paired": False, "flags": [], "runner_up": None,
-             "runner_up_median_s": None, "margin": None,
-             "margin_paired": None, "p_value": None, "test": None,
-             "pairs": None, "left_out": left_out}
-    if not trusted:
-        flags = {code for _, row in cands for code in row["flags"]}
-        entry.update(flags=[f for f in FLAGS if f in flags],
-                     verdict="all_flagged")
+def comparison(top, other, machine, margin):
+    """How much slower other (a Side) is than top (a Side): the centre of
+    their paired time ratios other / top with its interval, rounds paired
+    as a row's speedup is (disturbed pairs left out while enough are
+    left, else kept and the interval widened by the most they could have
+    moved it), or unpaired (no rounds) from the two samples; and the
+    status that gives at this margin."""
+    kind, pairs = pair_reps(other.bench, top.bench)
+    cpu_bound = bool(other.cpu_bound or top.cpu_bound)
+    widen = 1.0
+    left_out = 0
+    if kind == "round":
+        states = [pair_state(other.bench.reps[i], other,
+                             top.bench.reps[j], top, machine)
+                  for i, j in pairs]
+        pairs, states, left_out = keep_pairs(pairs, states)
+        logs = []
+        for (i, j), st in zip(pairs, states):
+            r = ratio(other.bench.samples[i], top.bench.samples[j])
+            if r:
+                logs.append(math.log(corrected(r, st, machine, cpu_bound)))
+        found = hl_interval(logs, CI_LEVEL)
+        widen = max((st.factor for st in states if st.kinds), default=1.0)
+        disturbed = sum(bool(st.kinds) for st in states)
+        n = len(logs)
+    else:
+        kind = "unpaired"
+        a = [math.log(x) for x in other.bench.samples if x > 0]
+        b = [math.log(x) for x in top.bench.samples if x > 0]
+        found = shift_interval(a, b, CI_LEVEL)
+        disturbed, n = 0, min(len(a), len(b))
+    entry = {"pairing": kind, "pairs": n, "pairs_left_out": left_out,
+             "disturbed_pairs": disturbed, "widened_by": widen,
+             "ratio": None, "ratio_ci": None, "coverage": None,
+             "status": "undecided", "why": "too_few"}
+    if found is None:
         return entry
-    ranked = rank(trusted)
-    top_bench, top = ranked[0]
-    entry.update(strategy=top["strategy"], name=top["name"],
-                 median_s=top["median_s"], speedup=top["speedup"],
-                 speedup_ci=top["speedup_ci"], efficiency=top["efficiency"],
-                 paired=top["paired"], flags=top["flags"],
-                 verdict="only_unflagged" if left_out else "only_strategy")
+    centre, low, high, coverage = found
+    low, high = low - math.log(widen), high + math.log(widen)
+    entry.update(ratio=math.exp(centre),
+                 ratio_ci=[math.exp(low), math.exp(high)],
+                 coverage=coverage)
+    edge = math.log1p(margin)
+    if coverage < CI_LEVEL:
+        entry["why"] = "too_few"
+    elif low > edge:
+        entry.update(status="slower", why=None)
+    elif low >= -edge and high <= edge:
+        entry.update(status="tied", why=None)
+    elif high < -edge:
+        entry.update(status="faster", why="order")
+    else:
+        entry["why"] = "disturbed" if widen > 1 else "straddles"
+    return entry
+
+
+def verdict_groups(runs, rows, machine):
+    """[(kernel, tasks, workers), [(config, bench, row)]] in run order."""
+    groups = {}
+    for (config, bench), row in zip(runs, rows):
+        key = (config.workload, config.tasks, config.workers)
+        groups.setdefault(key, []).append((config, bench, row))
+    return list(groups.items())
+
+
+def best_rows(runs, speedups, alpha, machine, margin=rules.MARGIN):
+    """The verdict per kernel, tasks and workers."""
+    kernel_bound = {}
+    for row in speedups:
+        kernel_bound.setdefault((row["kernel"], row["tasks"]),
+                                row["cpu_bound"])
+    return [verdict_json(key, cands, alpha, machine, margin,
+                         kernel_bound.get(key[:2]))
+            for key, cands in verdict_groups(runs, speedups, machine)]
+
+
+def verdict_json(key, cands, alpha, machine, margin, kernel_cpu_bound):
+    """One kernel, tasks and workers: the fastest strategy, how every
+    other compares with it, and the verdict that follows (cbrules.py,
+    docs/verdicts.md):
+
+    clear: every other strategy is clearly slower (its interval above
+    1 + margin); tie: the others are tied (interval inside the margin
+    either way) or clearly slower; undecided: some are neither, or the
+    fastest row is marked (it is never replaced by the fastest unmarked
+    one); only_strategy: nothing to compare."""
+    kernel, tasks, workers = key
+    ranked = rank(cands)
+    top_config, top_bench, top = ranked[0]
+    top_side = side_of(top_config, top_bench, machine, kernel_cpu_bound)
+    entry = {"kernel": kernel, "tasks": tasks, "workers": workers,
+             "margin_rule": margin,
+             "strategy": top["strategy"], "name": top["name"],
+             "median_s": top["median_s"], "speedup": top["speedup"],
+             "speedup_ci": top["speedup_ci"],
+             "efficiency": top["efficiency"], "paired": top["paired"],
+             "flags": top["flags"], "tie": [top["strategy"]],
+             "slower": [], "undecided": [], "others": [],
+             "runner_up": None, "runner_up_median_s": None, "margin": None,
+             "margin_paired": None, "p_value": None, "test": None,
+             "pairs": None, "verdict": "only_strategy", "reason": None}
+    for config, bench, row in ranked[1:]:
+        side = side_of(config, bench, machine, kernel_cpu_bound)
+        found = comparison(top_side, side, machine, margin)
+        found.update(strategy=row["strategy"], name=row["name"],
+                     median_s=row["median_s"], speedup=row["speedup"],
+                     flags=row["flags"])
+        entry["others"].append(found)
+        status = found["status"]
+        if status == "tied":
+            entry["tie"].append(row["strategy"])
+        elif status == "slower":
+            entry["slower"].append(row["strategy"])
+        else:
+            entry["undecided"].append(row["strategy"])
     if len(ranked) > 1:
-        second_bench, second = ranked[1]
+        second_bench, second = ranked[1][1], ranked[1][2]
         entry.update(runner_up=second["strategy"],
                      runner_up_median_s=second["median_s"],
                      margin=ratio(second["median_s"], top["median_s"]))
         entry.update(versus(top_bench, second_bench, alpha))
+        if top["flags"]:
+            entry.update(verdict="undecided", reason="fastest_marked")
+        elif entry["undecided"]:
+            whys = {o["why"] for o in entry["others"]
+                    if o["status"] in ("undecided", "faster")}
+            entry.update(verdict="undecided",
+                         reason=("too_few" if whys == {"too_few"}
+                                 else "disturbed" if "disturbed" in whys
+                                 else "order" if "order" in whys
+                                 else "straddles"))
+        elif len(entry["tie"]) > 1:
+            entry["verdict"] = "tie"
+        else:
+            entry["verdict"] = "clear"
+    entry["sentence"] = verdict_sentence(entry, margin)
     return entry
+
+
+FLAG_WORDS = {
+    "impossible_speedup": "faster than the CPUs allow",
+    "gil_speedup": "faster than one lock allows",
+    "unsteady_machine": "measured while the canary moved",
+    "busy_machine": "measured while other work took CPUs",
+}
+
+
+def verdict_sentence(entry, margin):
+    """The verdict in a sentence, for people."""
+    top = entry["strategy"]
+    speed = ("" if entry["speedup"] is None
+             else f" {entry['speedup']:.2f}x")
+    verdict = entry["verdict"]
+    if verdict == "only_strategy":
+        return f"{top}{speed}: the only strategy"
+    if verdict == "clear":
+        least = min((o["ratio_ci"][0] for o in entry["others"]),
+                    default=None)
+        return (f"{top}{speed} clearly best: every other strategy at least "
+                f"{least - 1:.0%} slower" if least else
+                f"{top}{speed} clearly best")
+    if verdict == "tie":
+        return (f"tie within {margin:.0%}: " + ", ".join(entry["tie"])
+                + f" ({top}{speed} fastest)")
+    if entry["reason"] == "fastest_marked":
+        words = " and ".join(FLAG_WORDS.get(f, f) for f in entry["flags"])
+        return f"{top}{speed} fastest, {words}: rerun to confirm"
+    names = ", ".join([top] + entry["undecided"])
+    why = {"too_few": "too few rounds to tell: more rounds (--rounds=auto) "
+                      "can decide",
+           "disturbed": "measured on a disturbed machine: rerun",
+           "order": "the order differs pair by pair: more rounds can "
+                    "decide",
+           "straddles": f"the difference may be more or less than "
+                        f"{margin:.0%}: more rounds (--rounds=auto) can "
+                        "decide"}[entry["reason"]]
+    return f"undecided between {names}: {why}"
 
 
 def versus(top, second, alpha):
     """The test of the best run against the runner-up: Wilcoxon
     signed-rank on the per-round log time ratios when both ran in rounds,
-    else the Mann-Whitney U test."""
+    else the Mann-Whitney U test. Shown beside the verdict, which it does
+    not decide."""
     kind, pairs = pair_reps(second, top)
     if kind == "round":
         ratios = [second.samples[i] / top.samples[j] for i, j in pairs]
         test = wilcoxon_test([math.log(r) for r in ratios], alpha)
         return {"test": "wilcoxon", "pairs": len(pairs),
                 "margin_paired": median(ratios),
-                "p_value": test and test["p_value"],
-                "verdict": verdict_of(top, second, test, alpha, "clear")}
+                "p_value": test and test["p_value"]}
     test = u_test(top.samples, second.samples)
-    return {"test": "mann_whitney", "p_value": test and test["p_value"],
-            "verdict": verdict_of(top, second, test, alpha, "clear")}
+    return {"test": "mann_whitney", "p_value": test and test["p_value"]}
 
 
 def other_rows(result):
@@ -1422,9 +1642,9 @@ def context_count(value):
     return value if is_count(value) else None
 
 
-def steadiness_json(result, rows, best, alpha):
-    """How steady the machine was over one file, what that flagged, and
-    what to do about it."""
+def steadiness_json(result, rows, best, alpha, machine):
+    """How steady the machine was over one file, what that marked, how
+    many verdicts were decided, and what to do about it."""
     reps = [rep for bench in result.benches.values()
             if bench.ok and not bench.aggregates_only for rep in bench.reps]
     speeds = [r["machine_speed"] for r in reps
@@ -1452,8 +1672,10 @@ def steadiness_json(result, rows, best, alpha):
         "pairs": sum(r.get("pairs") or 0 for r in rows),
         "pairs_left_out": sum(r.get("pairs_left_out") or 0 for r in rows),
         "flag_counts": {f: n for f, n in counts.items() if n},
-        "groups_all_flagged": sum(b["verdict"] == "all_flagged"
-                                  for b in best)}
+        "canary_noise": machine.canary_noise,
+        "canary_limit": math.expm1(machine.canary_limit),
+        "verdicts": {code: sum(b["verdict"] == code for b in best)
+                     for code in VERDICT_CODES}}
     steady["advice"] = advice(steady, alpha)
     return steady
 
@@ -1482,25 +1704,26 @@ def advice(steady, alpha):
     if "unsteady_machine" in counts:
         speed = steady["machine_speed"]
         said.append(f"The machine's speed moved (canary {speed['min']:.2f} "
-                    f"to {speed['max']:.2f} of its median): rerun, with more"
-                    " rounds (--benchmark_repetitions=N; for ninja bench, "
-                    "meson configure build -Drepetitions=N) so that a slow "
-                    "spell sways fewer pairs.")
+                    f"to {speed['max']:.2f} of its median) between "
+                    "repetitions measured side by side: rerun, with more "
+                    "rounds (--rounds=auto, or --benchmark_repetitions=N; "
+                    "for ninja bench, meson configure build "
+                    "-Drepetitions=N) so that a slow spell sways fewer "
+                    "pairs.")
     if "impossible_speedup" in counts or "gil_speedup" in counts:
         said.append("Some speedups are more than the CPUs allow, as when "
                     "the machine's speed changed between serial and the "
                     "strategy: rerun, in more rounds.")
     rounds = steady["rounds"]
-    if steady["pairing"] == "round" and rounds and rounds < min_pairs(alpha) \
+    need = min_pairs(1 - CI_LEVEL)
+    if steady["pairing"] == "round" and rounds and rounds < need \
             and not steady.get("extra_rounds"):
-        need = min_pairs(alpha)
-        said.append(f"With {rounds} round{'s' if rounds != 1 else ''} the "
-                    "paired test cannot reach "
-                    f"p < {alpha:g} (it needs {need}): "
-                    f"--benchmark_repetitions={need} or more, or "
-                    "--rounds=auto, can tell strategies apart.")
+        said.append(f"With {rounds} round{'s' if rounds != 1 else ''} no "
+                    f"interval reaches {CI_LEVEL:.0%} (it needs {need} "
+                    f"pairs): --benchmark_repetitions={need} or more, or "
+                    "--rounds=auto, can decide the verdicts.")
     if not said:
-        said.append("Nothing flagged: the machine was steady enough for "
+        said.append("Nothing marked: the machine was steady enough for "
                     "these figures.")
     return said
 
@@ -1523,17 +1746,37 @@ def summary_notes(steady, rows):
     return notes
 
 
-def summarize(index, result, alpha):
+def file_margin(result, margin):
+    """The margin to judge a file by: the one asked for, else the one its
+    run used (the context's margin, concbench since issue 16), else
+    cbrules.MARGIN."""
+    if margin is not None:
+        return margin
+    try:
+        found = float(result.context.get("margin", ""))
+    except (TypeError, ValueError):
+        found = None
+    if found is not None and 0 < found <= rules.MAX_MARGIN:
+        return found
+    return rules.MARGIN
+
+
+def summarize(index, result, alpha, margin=None):
+    margin = file_margin(result, margin)
     cpus, source = allowed_cpus(result.context)
+    machine = machine_of(result, cpus)
     runs = concbench_runs(result)
-    speedups = speedup_rows(runs, cpus)
-    best = best_rows(runs, speedups, alpha)
-    steady = steadiness_json(result, speedups, best, alpha)
-    return {"file": index, "cpus": cpus, "cpus_source": source,
-            "steadiness": steady, "notes": summary_notes(steady, speedups),
-            "rows": speedups, "best": best,
-            "dispatch": dispatch_rows(runs, speedups),
-            "other": other_rows(result)}
+    speedups = speedup_rows(runs, machine)
+    best = best_rows(runs, speedups, alpha, machine, margin)
+    steady = steadiness_json(result, speedups, best, alpha, machine)
+    summary = {"file": index, "cpus": cpus, "cpus_source": source,
+               "margin": margin, "steadiness": steady,
+               "notes": summary_notes(steady, speedups),
+               "rows": speedups, "best": best,
+               "dispatch": dispatch_rows(runs, speedups),
+               "other": other_rows(result)}
+    summary["answer"] = cbanswer.answer(summary, margin)
+    return summary
 
 
 # ---------------------------------------------------------------- display
@@ -1560,16 +1803,19 @@ def file_json(result):
                         for b in result.benches.values() if not b.ok]}
 
 
-def build_report(results, alpha=DEFAULT_ALPHA, notes=()):
-    """Everything compare prints, as plain JSON-able data."""
-    return {"schema": SCHEMA, "alpha": alpha,
+def build_report(results, alpha=DEFAULT_ALPHA, notes=(), margin=None):
+    """Everything compare prints, as plain JSON-able data. margin: None
+    for each file's own (file_margin)."""
+    summaries = [summarize(i, r, alpha, margin)
+                 for i, r in enumerate(results)]
+    return {"schema": SCHEMA, "alpha": alpha, "margin": margin,
             "min_repetitions": MIN_REPETITIONS, "min_pairs": min_pairs(alpha),
             "notes": list(notes),
             "files": [file_json(r) for r in results],
             "context": context_report(results),
             "comparison": compare(results, alpha),
-            "summaries": [summarize(i, r, alpha)
-                          for i, r in enumerate(results)]}
+            "summaries": summaries,
+            "machines": machines_json(results, summaries)}
 
 
 def newest_json_files(directory, count):

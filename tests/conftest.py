@@ -35,6 +35,6 @@ def failfork():
 
 
 @pytest.fixture(scope="session")
-def wilcoxon_p():
-    """--rounds=auto's Wilcoxon p of its arguments (tests/wilcoxon_p.cc)."""
-    return _program("CB_WILCOXON_P")
+def hl_interval():
+    """--rounds=auto's interval of its arguments (tests/hl_interval.cc)."""
+    return _program("CB_HL_INTERVAL")

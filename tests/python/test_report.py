@@ -85,18 +85,19 @@ def test_the_page_is_self_contained_with_every_chart(tmp_path):
     assert out.read_text().count("<svg") == len(want)
 
 
-def test_the_verdicts_are_compares(tmp_path):
+def test_the_answer_is_compares(tmp_path):
     _, page = make(tmp_path, STEADY)
     text = "".join(page.verdict_text)
-    summary = compare_json(STEADY)["summaries"][0]
-    kernels = {b["kernel"] for b in summary["best"] if b["strategy"]}
-    assert kernels
-    for kernel in kernels:
-        fastest = min((b for b in summary["best"]
-                       if b["kernel"] == kernel and b["strategy"]),
-                      key=lambda b: b["median_s"])
-        assert f"{kernel} ({fastest['tasks']} tasks): " \
-               f"{fastest['strategy']} with {fastest['workers']} " in text
+    answer = compare_json(STEADY)["summaries"][0]["answer"]
+    assert answer["kernels"]
+    for k in answer["kernels"]:
+        speed = "n/a" if k["speedup"] is None else f"{k['speedup']:.2f}x"
+        assert f"{k['kernel']}" in text
+        assert f"{', '.join(k['use'])}{k['workers']}{speed}" in text
+    counts = answer["verdicts"]
+    assert (f"Verdicts over {counts['total']} kernel and worker counts: "
+            f"{counts['clear']} clearly best, {counts['tie']} ties, "
+            f"{counts['undecided']} undecided") in text
 
 
 def test_flags_and_their_reasons_are_shown(tmp_path):
@@ -107,8 +108,7 @@ def test_flags_and_their_reasons_are_shown(tmp_path):
     assert flagged, "the fixture has flagged runs"
     for r in flagged:
         for reason in r["flag_reasons"]:
-            assert reason.replace("&", "&amp;").replace("<", "&lt;") \
-                .replace(">", "&gt;") in text
+            assert html.escape(reason, quote=True) in text
 
 
 def test_the_steadiness_figures_are_compares(tmp_path):
@@ -193,15 +193,19 @@ def test_the_page_in_chromium(tmp_path, browser):
     from selenium.webdriver.common.by import By
     out, page = make(tmp_path, *FILES)
     browser.get(out.as_uri())
-    verdicts = browser.find_elements(By.CSS_SELECTOR, "div.verdict li")
-    assert len(verdicts) >= len(FILES)
-    assert all(v.is_displayed() and v.text for v in verdicts)
+    answers = browser.find_elements(By.CSS_SELECTOR,
+                                    "div.verdict tbody tr")
+    assert len(answers) >= len(FILES)
+    assert all(a.is_displayed() and a.text for a in answers)
     figures = browser.find_elements(By.CSS_SELECTOR, "figure svg")
     assert len(figures) == len(page.figures)
     assert all(f.size["width"] > 200 and f.size["height"] > 100
                for f in figures)
     # Sorting: a click on "median" orders the first runs table by it.
-    runs = browser.find_elements(By.CSS_SELECTOR, "table.sortable")[1]
+    runs = next(t for t in browser.find_elements(By.CSS_SELECTOR,
+                                                 "table.sortable")
+                if [th.text for th in t.find_elements(By.TAG_NAME, "th")][
+                    :4] == ["kernel", "strategy", "workers", "median"])
     header = runs.find_elements(By.TAG_NAME, "th")[3]
     assert header.text.startswith("median")
     header.click()
