@@ -151,7 +151,7 @@ Status versus(const Measured &top, const Measured &other,
     }
     *n = logs.size();
     Interval iv;
-    if (!hl_interval(logs, kCiLevel, &iv) || iv.coverage < kCiLevel)
+    if (!hl_interval(logs, kVerdictLevel, &iv) || iv.coverage < kVerdictLevel)
         return Status::Undecided;
     double low = iv.low - std::log(widen), high = iv.high + std::log(widen);
     double edge = std::log1p(margin);

@@ -135,6 +135,7 @@ DEFAULT_ALPHA = 0.05
 # The verdicts' rules, each with its why: cbrules.py, shared with the
 # driver's --rounds=auto.
 CI_LEVEL = rules.CI_LEVEL
+VERDICT_LEVEL = rules.VERDICT_LEVEL
 CPU_BOUND_UTIL = rules.CPU_BOUND_UTIL
 IMPOSSIBLE_LOW = rules.IMPOSSIBLE_LOW
 IMPOSSIBLE_MEDIAN = rules.IMPOSSIBLE_MEDIAN
@@ -1443,7 +1444,7 @@ def comparison(top, other, machine, margin):
             r = ratio(other.bench.samples[i], top.bench.samples[j])
             if r:
                 logs.append(math.log(corrected(r, st, machine, cpu_bound)))
-        found = hl_interval(logs, CI_LEVEL)
+        found = hl_interval(logs, VERDICT_LEVEL)
         widen = max((st.factor for st in states if st.kinds), default=1.0)
         disturbed = sum(bool(st.kinds) for st in states)
         n = len(logs)
@@ -1451,7 +1452,7 @@ def comparison(top, other, machine, margin):
         kind = "unpaired"
         a = [math.log(x) for x in other.bench.samples if x > 0]
         b = [math.log(x) for x in top.bench.samples if x > 0]
-        found = shift_interval(a, b, CI_LEVEL)
+        found = shift_interval(a, b, VERDICT_LEVEL)
         disturbed, n = 0, min(len(a), len(b))
     entry = {"pairing": kind, "pairs": n, "pairs_left_out": left_out,
              "disturbed_pairs": disturbed, "widened_by": widen,
@@ -1465,7 +1466,7 @@ def comparison(top, other, machine, margin):
                  ratio_ci=[math.exp(low), math.exp(high)],
                  coverage=coverage)
     edge = math.log1p(margin)
-    if coverage < CI_LEVEL:
+    if coverage < VERDICT_LEVEL:
         entry["why"] = "too_few"
     elif low > edge:
         entry.update(status="slower", why=None)
@@ -1715,11 +1716,12 @@ def advice(steady, alpha):
                     "the machine's speed changed between serial and the "
                     "strategy: rerun, in more rounds.")
     rounds = steady["rounds"]
-    need = min_pairs(1 - CI_LEVEL)
+    need = min_pairs(1 - VERDICT_LEVEL)
     if steady["pairing"] == "round" and rounds and rounds < need \
             and not steady.get("extra_rounds"):
         said.append(f"With {rounds} round{'s' if rounds != 1 else ''} no "
-                    f"interval reaches {CI_LEVEL:.0%} (it needs {need} "
+                    f"verdict's interval reaches {VERDICT_LEVEL:.0%} (it "
+                    f"needs {need} "
                     f"pairs): --benchmark_repetitions={need} or more, or "
                     "--rounds=auto, can decide the verdicts.")
     if not said:

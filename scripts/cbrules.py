@@ -23,8 +23,16 @@ MARGIN = 0.02
 # Largest --margin / compare --margin accepted: a margin of 50 % would call
 # a strategy twice as slow "tied".
 MAX_MARGIN = 0.5
-# Confidence level of every interval (speedups, paired ratios).
+# Confidence level of the speedup intervals.
 CI_LEVEL = 0.95
+# Confidence level of the interval a verdict reads (the ratio of a
+# strategy's time to the fastest's): 90 %, so that each of its ends is a
+# one-sided test at 5 %: "tied" is the two one-sided tests of equivalence
+# (TOST: the 90 % interval inside the margin), "clearly slower" a one-sided
+# test that the ratio is above 1 + MARGIN. It needs 5 pairs (a 95 %
+# interval needs 6), which lets ninja bench spend a sixth less on its fixed
+# rounds and the rest on the comparisons still undecided.
+VERDICT_LEVEL = 0.90
 
 # ------------------------------------------------------ physical bounds
 
@@ -95,6 +103,7 @@ HEADER = (
     ("kMargin", "MARGIN"),
     ("kMaxMargin", "MAX_MARGIN"),
     ("kCiLevel", "CI_LEVEL"),
+    ("kVerdictLevel", "VERDICT_LEVEL"),
     ("kCpuBoundUtil", "CPU_BOUND_UTIL"),
     ("kImpossibleLow", "IMPOSSIBLE_LOW"),
     ("kBusyStretch", "BUSY_STRETCH"),

@@ -1,5 +1,5 @@
 // --rounds=auto's interval (bench/auto_rounds.h: hl_interval) of the
-// numbers given, at 95 %, for tests/test_rounds_auto.py to check against
+// numbers given, at the verdicts' level (90 %), for tests/test_rounds_auto.py to check against
 // the definition and scripts/cbstats.py: usage: hl_interval D...
 // prints "centre low high coverage", or "none" for fewer than 2.
 #include "auto_rounds.h"
@@ -14,7 +14,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         d.push_back(std::strtod(argv[i], nullptr));
     cb::Interval iv;
-    if (!cb::hl_interval(d, cb::kCiLevel, &iv)) {
+    if (!cb::hl_interval(d, cb::kVerdictLevel, &iv)) {
         std::printf("none\n");
         return 0;
     }

@@ -92,6 +92,17 @@ def median(values):
     return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
 
 
+def hl90(ratios):
+    """The verdicts' interval of six ratios, from its definition: the 3rd
+    to the 19th of the 21 Walsh averages of their logs (the exact
+    signed-rank test with 6 pairs: P(T <= 2) = 3 / 64 <= 5 % each side)."""
+    logs = [math.log(r) for r in ratios]
+    assert len(logs) == 6
+    walsh = sorted((logs[i] + logs[j]) / 2 for i in range(6)
+                   for j in range(i, 6))
+    return [math.exp(walsh[2]), math.exp(walsh[18])]
+
+
 def written(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -394,8 +405,7 @@ def test_a_difference_of_one_to_five_percent_is_undecided(compare, capsys):
     [other] = w2["others"]
     assert (other["strategy"], other["status"], other["pairs"]) == (
         "thread", "undecided", 6)
-    # Six pairs: the interval is [min, max] of the ratios.
-    assert other["ratio_ci"] == pytest.approx([min(ratios), max(ratios)])
+    assert other["ratio_ci"] == pytest.approx(hl90(ratios))
     assert (w2["test"], w2["pairs"]) == ("wilcoxon", 6)
     assert w2["p_value"] == pytest.approx(2 / 64)
     assert w2["margin_paired"] == pytest.approx(median(ratios))
@@ -415,7 +425,7 @@ def test_within_the_margin_is_a_tie(compare, capsys):
         wilcoxon([math.log(r) for r in ratios]).pvalue)
     assert (w1["verdict"], w1["tie"]) == ("tie", ["serial", "thread"])
     [other] = w1["others"]
-    assert other["ratio_ci"] == pytest.approx([min(ratios), max(ratios)])
+    assert other["ratio_ci"] == pytest.approx(hl90(ratios))
     assert w1["sentence"].startswith("tie within 2%: serial, thread")
 
 
@@ -433,12 +443,13 @@ def test_without_rounds_the_interval_is_from_the_two_samples(compare,
         "thread", "thread_pool", "mann_whitney")
     assert w2["p_value"] == pytest.approx(2 / 70)     # separated, 4 + 4
     [other] = w2["others"]
-    # 4 and 4 repetitions: the Moses interval at 95 % is the least to the
-    # greatest of the 16 ratios (the next order statistics would cover
-    # less), coverage 1 - 2 / 70.
+    # 4 and 4 repetitions: the Moses interval at 90 % is the 2nd to 15th
+    # of the 16 ratios (P(U <= 1) = 2 / 70 <= 5 % each side), coverage
+    # 1 - 4 / 70.
+    ratios = sorted(p / t for p in (60, 61, 59, 62) for t in (50, 51, 49, 52))
     assert other["pairing"] == "unpaired"
-    assert other["ratio_ci"] == pytest.approx([59 / 52, 62 / 49])
-    assert other["coverage"] == pytest.approx(1 - 2 / 70)
+    assert other["ratio_ci"] == pytest.approx([ratios[1], ratios[14]])
+    assert other["coverage"] == pytest.approx(1 - 4 / 70)
     assert (other["status"], w2["verdict"]) == ("slower", "clear")
 
 
@@ -555,7 +566,8 @@ def test_real_run_on_a_busy_vm(compare, capsys):
         assert r["flags"] == ["busy_machine"]
     w2 = best(summary, "gmp_pow", 2)
     assert (w2["verdict"], w2["reason"]) == ("undecided", "fastest_marked")
-    assert any("With 5 rounds" in a for a in summary["steadiness"]["advice"])
+    # 5 rounds are enough for a verdict's 90 % interval.
+    assert not any("rounds no" in a for a in summary["steadiness"]["advice"])
 
 
 # ------------------------------------------------------------- contract

@@ -90,7 +90,7 @@ def test_clearly_best(compare, capsys, tmp_path):
     assert (v["verdict"], v["strategy"], v["slower"]) == (
         "clear", "thread", ["process"])
     assert v["sentence"].startswith("thread 2.00x clearly best: every other "
-                                    "strategy at least 19% slower")
+                                    "strategy at least 20% slower")
 
 
 def test_a_significant_fifth_of_a_percent_is_a_tie(compare, capsys,
@@ -122,10 +122,10 @@ def test_a_difference_that_may_be_above_or_below_the_margin_is_undecided(
 
 
 def test_too_few_rounds_decide_nothing(compare, capsys, tmp_path):
-    # 5 rounds: no interval reaches 95 %, however far apart.
+    # 4 rounds: no interval reaches 90 %, however far apart.
     path = result_file(tmp_path, "few", {
         ("k", "serial", 1): 100, ("k", "thread", 2): 50,
-        ("k", "process", 2): 90}, rounds=5)
+        ("k", "process", 2): 90}, rounds=4)
     v = verdict(summary(compare, capsys, path), "k", 2)
     assert (v["verdict"], v["reason"]) == ("undecided", "too_few")
 
