@@ -79,9 +79,7 @@ def best_workers(entries, margin):
 
 def kernel_answer(kernel, tasks, entries, rows, costs, margin):
     entry = best_workers(entries, margin)
-    use = entry["tie"] if entry["verdict"] == "tie" else (
-        [entry["strategy"]] + entry["undecided"]
-        if entry["verdict"] == "undecided" else [entry["strategy"]])
+    use = entry["tie"] if entry["verdict"] == "tie" else [entry["strategy"]]
     serial = [r for r in rows if r["mode"] == "serial"]
     task_s = serial[0]["median_s"] / tasks if serial else None
     cpu_bound = rows[0]["cpu_bound"] if rows else None
@@ -89,7 +87,7 @@ def kernel_answer(kernel, tasks, entries, rows, costs, margin):
     # lowest median time), against the answer's median time.
     best_of = {}
     for r in rows:
-        if r["strategy"] in use:
+        if r["strategy"] in use or r["strategy"] in entry["undecided"]:
             continue
         have = best_of.get(r["strategy"])
         key = (r["speedup"] if r["speedup"] is not None
@@ -111,6 +109,7 @@ def kernel_answer(kernel, tasks, entries, rows, costs, margin):
             "cpu_bound": cpu_bound, "workers": entry["workers"],
             "verdict": entry["verdict"], "reason": entry["reason"],
             "sentence": entry["sentence"], "use": use,
+            "undecided": entry["undecided"],
             "strategy": entry["strategy"], "speedup": entry["speedup"],
             "speedup_ci": entry["speedup_ci"],
             "median_s": entry["median_s"], "flags": entry["flags"],

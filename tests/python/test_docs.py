@@ -1,0 +1,44 @@
+"""scripts/docs: every generated block of the README and docs/ is what its
+command prints from the kept data now (a table edited by hand, or data
+changed without regenerating, fails here), and the machinery itself."""
+
+import subprocess
+import sys
+
+from cbscripts import ROOT, SCRIPTS, load_script
+
+
+def test_every_generated_block_is_up_to_date():
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "docs"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_block_that_differs_is_found_and_filled(tmp_path):
+    docs = load_script("docs")
+    page = tmp_path / "page.md"
+    page.write_text("intro\n<!-- cbrules.py --markdown -->\n| stale |\n"
+                    "<!-- end -->\nafter\n")
+    new, changed = docs.regenerate(page)
+    assert changed == ["cbrules.py --markdown"]
+    table = subprocess.run([sys.executable, str(SCRIPTS / "cbrules.py"),
+                            "--markdown"], capture_output=True,
+                           text=True).stdout
+    assert new == ("intro\n<!-- cbrules.py --markdown -->\n" + table
+                   + "<!-- end -->\nafter\n")
+    page.write_text(new)
+    assert docs.regenerate(page) == (new, [])
+
+
+def test_only_programs_in_scripts_run(tmp_path):
+    docs = load_script("docs")
+    page = tmp_path / "page.md"
+    for cmd in ("../bin/true", "rm -rf /tmp/x", "nonesuch"):
+        page.write_text(f"<!-- {cmd} -->\n<!-- end -->\n")
+        try:
+            docs.regenerate(page)
+        except SystemExit as e:
+            assert "is not a program in scripts/" in str(e)
+        else:
+            raise AssertionError(cmd)
