@@ -1280,6 +1280,20 @@ def row_flags(mode, figures, machine):
     return found
 
 
+def left_out_because(states):
+    """Why the pairs left out of a row were: "other work could stretch
+    them by up to 50%", "canaries up to 12% apart"; [] for none."""
+    why = []
+    busy = [st.stretch for st in states if "busy" in st.kinds]
+    if busy:
+        why.append(f"other work could stretch them by up to "
+                   f"{max(busy) - 1:.0%}")
+    apart = [abs(st.delta) for st in states if "canary" in st.kinds]
+    if apart:
+        why.append(f"canaries up to {-math.expm1(-max(apart)):.0%} apart")
+    return why
+
+
 def speedup_figures(config, bench, serial, machine, kernel_cpu_bound):
     """The speedup of a run over its serial run, paired in time where the
     file allows (without the pairs a disturbance spoilt, while enough are
@@ -1290,7 +1304,9 @@ def speedup_figures(config, bench, serial, machine, kernel_cpu_bound):
                    if serial else None)
     states = [pair_state(bench.reps[i], side, serial.reps[j], serial_side,
                          machine) for i, j in pairs]
+    all_states = states
     pairs, states, left_out = keep_pairs(pairs, states)
+    gone = [st for st in all_states if st.kinds] if left_out else []
     unpaired = (None if serial is None else
                 ratio(describe(serial.samples).median,
                       describe(bench.samples).median))
@@ -1330,7 +1346,8 @@ def speedup_figures(config, bench, serial, machine, kernel_cpu_bound):
         "canary_delta_max": max((abs(st.delta) for st in states
                                  if st.delta is not None), default=None),
         "stretch_max": max((st.stretch for st in states), default=None),
-        "distortion": max((st.factor for st in disturbed), default=1.0)}
+        "distortion": max((st.factor for st in disturbed), default=1.0),
+        "left_out_because": left_out_because(gone)}
     flags = row_flags(config.mode, figures, machine)
     figures["flags"] = [code for code, _ in flags]
     figures["flag_reasons"] = [f"{code}: {why}" for code, why in flags]
