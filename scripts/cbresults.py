@@ -242,9 +242,17 @@ class InputError(Exception):
     """A bad input file: reported as ``PROG: PATH: PROBLEM``, exit 2."""
 
     def __init__(self, path, problem):
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{shown_path(path)}: {problem}")
         self.path = path
         self.problem = problem
+
+
+def shown_path(path):
+    """path as it is shown in a one-line message: a control character in a
+    file's name (a newline) is shown escaped (\\n), not as itself."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]",
+                  lambda m: m.group().encode("unicode_escape").decode(),
+                  str(path))
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -453,11 +461,20 @@ def read_json(path):
     except RecursionError:      # deeper than the parser can go
         raise InputError(path, TOO_DEEP) from None
     except json.JSONDecodeError as e:
-        raise InputError(path, f"not JSON ({e.msg} at line {e.lineno} "
-                               f"column {e.colno})") from None
+        raise InputError(path, json_problem(e)) from None
     if too_deep(data, MAX_DEPTH):
         raise InputError(path, TOO_DEEP)
     return data
+
+
+def json_problem(error):
+    """The one-line problem of a json.JSONDecodeError: an empty file says
+    so, and json's messages that end in "at" ("Unterminated string starting
+    at", "Invalid control character at") do not say it twice."""
+    if not error.doc.strip():
+        return "empty file (not JSON)"
+    msg = error.msg.removesuffix(" at")
+    return f"not JSON ({msg} at line {error.lineno} column {error.colno})"
 
 
 class OutOfRange(Exception):

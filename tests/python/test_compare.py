@@ -326,6 +326,17 @@ def test_unusable_input_fails_on_one_line(tmp_path, case):
     assert line == f"compare: {path}: {problem}"
 
 
+def test_a_file_name_with_a_newline_is_one_line(tmp_path):
+    """The name is shown escaped: the message stays one line."""
+    path = tmp_path / "two\nlines.json"
+    path.write_text("{")
+    proc = run_script("compare", path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (f"compare: {tmp_path}/two\\nlines.json: not JSON "
+                           "(Expecting property name enclosed in double "
+                           "quotes at line 1 column 2)\n")
+
+
 def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
     """The open does not block and the file is checked again once open."""
     fifo = tmp_path / "swapped.json"
