@@ -53,7 +53,14 @@ Benchmark output; when any number in it is beyond the range of a float
 its benchmark list is empty; or when an entry has no name, a repetition
 count below 1, or a time that is missing, NaN, infinite or negative, a zero
 ``real_time`` in a repetition (not in an errored entry nor, say, a stddev),
-or an unknown ``time_unit``.
+or an unknown ``time_unit``; and when one measurement is in it twice (the
+same name and ``repetition_index``, or aggregate, or an entry without
+either that is the same entry again: a file with its benchmark list
+appended again, or two runs joined).  Such a file is refused rather than
+deduplicated with a warning: which copy is the measurement cannot be told
+when the copies differ, a warning among the tables is easily missed, and
+counted twice, 3 repetitions would pass for 6 and turn "too few
+repetitions to tell" into a verdict.
 
 Statistics
 ----------
@@ -423,6 +430,7 @@ def load(path, label):
         raise InputError(path, "empty benchmark list")
     entries = [check_entry(path, i, e)
                for i, e in enumerate(data["benchmarks"])]
+    check_unique(path, entries)
     benches = group_entries(e for e in entries if e is not None)
     if not benches:
         raise InputError(path, "no usable benchmark entries")
@@ -588,6 +596,39 @@ def check_time(path, name, entry):
         raise InputError(path, f"benchmark {name!r}: " + (
             "zero real_time" if entry["real_time"] == 0 else
             f"real_time {entry['real_time']} {entry['time_unit']} is 0 s"))
+
+
+def measurement_key(entry):
+    """What tells one measurement of a file from another: a repetition by
+    its name and repetition_index, an aggregate by its name and
+    aggregate_name; an entry without either (Google Benchmark before 1.5)
+    by everything it holds."""
+    if entry.get("run_type") == "aggregate":
+        return ("aggregate", entry["name"], str(entry.get("aggregate_name")))
+    index = entry.get("repetition_index")
+    if is_number(index):
+        return ("repetition", entry["name"], index)
+    return ("entry", repr(sorted(entry.items(), key=lambda kv: kv[0])))
+
+
+def check_unique(path, entries):
+    """Refuse a file in which one measurement is twice (a result file with
+    its benchmark list appended again, or two runs joined): which copy
+    to keep cannot be told, and counting both would make a difference
+    look detectable that is not (n = 6 where 3 were measured)."""
+    seen = {}
+    for index, entry in enumerate(entries):
+        if entry is None:
+            continue
+        key = measurement_key(entry)
+        first = seen.setdefault(key, index)
+        if first != index:
+            what = (f"{key[0]} {key[2]}" if key[0] != "entry"
+                    else "the same entry")
+            raise InputError(path, f"benchmark {entry['name']!r}: {what} "
+                                   f"twice (benchmarks[{first}] and "
+                                   f"benchmarks[{index}]): a file with "
+                                   "duplicated entries is refused")
 
 
 def may_be_sample(entry):

@@ -326,6 +326,63 @@ def test_unusable_input_fails_on_one_line(tmp_path, case):
     assert line == f"compare: {path}: {problem}"
 
 
+def doubled(tmp_path, strip_index=False):
+    """base.json with its benchmark list appended again (as two runs
+    joined by hand would be), the repetition_index left out with
+    strip_index (Google Benchmark before 1.5)."""
+    data = json.loads(BASE.read_text())
+    if strip_index:
+        for entry in data["benchmarks"]:
+            entry.pop("repetition_index", None)
+    data["benchmarks"] += data["benchmarks"]
+    path = tmp_path / "doubled.json"
+    path.write_text(json.dumps(data))
+    return path, len(data["benchmarks"]) // 2
+
+
+@pytest.mark.parametrize("script", ["compare", "plot", "report",
+                                    "overhead"])
+def test_a_file_with_its_entries_twice_is_refused(tmp_path, script):
+    """Counted twice, 3 repetitions would be 6: enough for a U test and a
+    verdict that 3 cannot give. The file is refused, naming the first
+    measurement found twice."""
+    path, half = doubled(tmp_path)
+    args = ["-o", tmp_path / "out"] if script in ("plot", "report") else []
+    line = one_line_error(run_script(script, *args, path), path)
+    assert line == (f"{script}: {path}: benchmark {K_SERIAL!r}: repetition "
+                    f"0 twice (benchmarks[0] and benchmarks[{half}]): a "
+                    "file with duplicated entries is refused")
+    assert not (tmp_path / "out").exists()
+
+
+def test_entries_without_a_repetition_index_twice_are_refused(tmp_path):
+    path, half = doubled(tmp_path, strip_index=True)
+    line = one_line_error(run_script("compare", path), path)
+    assert line.endswith(f": benchmark {K_SERIAL!r}: the same entry twice "
+                         f"(benchmarks[0] and benchmarks[{half}]): a file "
+                         "with duplicated entries is refused")
+
+
+def test_equal_repetitions_are_not_duplicates(compare, capsys, tmp_path):
+    """Two repetitions with the same time (the index tells them apart),
+    and entries without an index that differ, are measurements of their
+    own."""
+    data = json.loads(BASE.read_text())
+    for entry in data["benchmarks"]:
+        if entry.get("run_name") == K_SERIAL and "aggregate_name" not in entry:
+            entry["real_time"] = 100
+    path = tmp_path / "equal.json"
+    path.write_text(json.dumps(data))
+    assert bench(report_of(compare, capsys, path, NEW), K_SERIAL)[
+        "files"][0]["n"] == 5
+    path, _ = doubled(tmp_path, strip_index=True)
+    data = json.loads(path.read_text())
+    data["benchmarks"] = data["benchmarks"][:len(data["benchmarks"]) // 2]
+    path.write_text(json.dumps(data))
+    assert bench(report_of(compare, capsys, path, NEW), K_SERIAL)[
+        "files"][0]["n"] == 5
+
+
 def test_a_file_name_with_a_newline_is_one_line(tmp_path):
     """The name is shown escaped: the message stays one line."""
     path = tmp_path / "two\nlines.json"
