@@ -26,6 +26,7 @@ a "modes" list, in which process comes before thread (unlike MODE_ORDER).
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -278,6 +279,84 @@ def test_markdown_tables_are_well_formed(compare, capsys):
     best_table = tables[-1]
     assert best_table[0] == ["kernel", "tasks", "workers", "base", "new"]
     assert ["k", "4", "2", "thread (2.00x)", "thread (2.20x)"] in best_table
+
+
+HOSTILE_NAME = "k/thr\nead <b>bold</b> `x` *em* [a](http://x) | y"
+HOSTILE_ERROR = ("boom\n| a | b |\n|---|---|\n# gotcha <img src=x "
+                 "onerror=alert(1)>")
+
+
+def hostile_files(tmp_path):
+    """base.json and new.json with Markdown and HTML in what comes from
+    the files: a host name with a pipe and a heading after a newline, a
+    benchmark name with a newline, tags, backticks, emphasis and a link,
+    an error message with a table and a heading, and a file name (so a
+    label) with a backtick, a pipe and a tag."""
+    data = json.loads(BASE.read_text())
+    data["context"]["host_name"] = "host|x\n# H1 injected"
+    data["context"]["cpu_model"] = "<script>alert(1)</script>\r\n> quote"
+    for entry in data["benchmarks"]:
+        if entry.get("run_name", "").startswith("k/thread/tasks:4/workers:2"):
+            for key in ("name", "run_name"):
+                entry[key] = entry[key].replace("k/thread", HOSTILE_NAME)
+        if entry.get("run_name", "").startswith("few/"):
+            entry.update(error_occurred=True, error_message=HOSTILE_ERROR)
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(data))
+    new = tmp_path / "n`e|w<i>x.json"
+    new.write_text(NEW.read_text())
+    return base, new
+
+
+def code_spans_removed(line):
+    """line without its code spans (a run of backticks to the next run of
+    the same length; one escaped with a backslash opens none)."""
+    return re.sub(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)", "CODE", line)
+
+
+def test_markdown_escapes_what_comes_from_the_files(compare, capsys,
+                                                    tmp_path):
+    """Nothing from the files starts a line, a heading, a row or a cell of
+    its own, nor shows as HTML, a code span or emphasis: every line is
+    the title, a heading compare writes, a bullet, a paragraph or a row
+    with as many cells as its table's header."""
+    base, new = hostile_files(tmp_path)
+    status, out = run_main(compare, capsys, "--format", "markdown",
+                           "--details", base, new)
+    assert status == 0
+    lines = out.splitlines()
+    headings = ("Context", "Comparison with ", "Counters: ", "Errored",
+                "Present in only some files", "Steadiness: ",
+                "Speedup over serial: ", "Best strategy per kernel",
+                "Every run: ", "Other benchmarks: ", "Dispatch cost: ")
+    cells = None
+    for line in lines:
+        if line.startswith("|"):
+            n = len(re.split(r"(?<!\\)\|", line)) - 2
+            assert n == (cells if cells is not None else n), line
+            cells = n
+            continue
+        cells = None
+        if line.startswith("#"):
+            assert line.startswith("# concbench comparison") or (
+                line.startswith("## ") and line[3:].startswith(headings)), \
+                line
+        else:
+            assert not re.match(r" {0,3}([>+*=]|[0-9]+[.)]|-(?! ))", line), \
+                line
+    for line in lines:
+        text = code_spans_removed(line)
+        assert not re.search(r"<[A-Za-z/!?]", text), line
+        assert not re.search(r"(?<!\\)`", text), line
+        assert not re.search(r"(?<![\\ ])\*|\*(?! )", text.replace(
+            "\\*", "")), line
+        assert not re.search(r"(?<!\\)\[", text), line
+    # Shown as themselves, a line break as its escape.
+    assert "| host_name | host\\|x\\n# H1 injected | beta | * |" in lines
+    assert ("boom\\n\\| a \\| b \\|\\n\\|---\\|---\\|\\n# gotcha "
+            "&lt;img src=x onerror=alert(1)>") in out
+    assert "&lt;script>alert(1)&lt;/script>\\r\\n> quote" in out
+    assert "``n`e\\|w<i>x`` |" in out          # the label, in code
 
 
 def test_json_format_is_strict_json(compare, capsys):
