@@ -1652,3 +1652,49 @@ def newest_json_files(directory, count):
     if not stamps:
         raise InputError(directory, "no *.json files")
     return sorted(stamps, key=lambda p: (stamps[p], p))[-count:]
+
+
+# ---------------------------------------------------------------- signals
+
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived (see raise_on_signals): raised
+    where the program was, so that its clean-up (a temporary file's
+    removal) runs as on any error."""
+
+    def __init__(self, signum):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def raise_on_signals():
+    """From now on, SIGINT, SIGTERM and SIGHUP raise Interrupted (those
+    the program was started with ignored stay ignored, as nohup meant);
+    the first one ignores the others, so the clean-up it starts is not
+    cut short by a second."""
+    import signal
+
+    def interrupted(signum, frame):
+        for name in SIGNALS:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise Interrupted(signum)
+    for name in SIGNALS:
+        signum = getattr(signal, name)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, interrupted)
+
+
+def die_of(interrupted):
+    """End the program as the signal of an Interrupted would have, once
+    the clean-up is done: its status is the signal's, as a shell expects
+    of a program it interrupted."""
+    import signal
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    signal.signal(interrupted.signum, signal.SIG_DFL)
+    os.kill(os.getpid(), interrupted.signum)
+    os._exit(128 + interrupted.signum)     # not reached
