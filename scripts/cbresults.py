@@ -128,6 +128,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 SCHEMA = "concbench-compare/1"
 MIN_REPETITIONS = 4
@@ -393,12 +394,13 @@ def load_paths(paths, newest=None):
 
 def host_of(result):
     """The host a result file is from: the context's fleet_host (the name
-    in a fleet's inventory, which fleet/concbench.yml adds), else its
+    in a fleet's inventory, which fleet/concbench.yml adds percent-encoded,
+    as concbench's --benchmark_context cannot carry a ',' or '='), else its
     host_name, else the file's label."""
     for key in ("fleet_host", "host_name"):
         value = result.context.get(key)
         if isinstance(value, str) and value:
-            return value
+            return unquote(value) if key == "fleet_host" else value
     return result.label
 
 
