@@ -239,6 +239,26 @@ def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
     assert r.stderr.count("\n") == 1 and "not built on node7" in r.stderr
 
 
+@pytest.mark.parametrize("node", ["../../up", "/abs", ".hidden", "a,b",
+                                  "k=v", "line\nbreak"])
+def test_the_slurm_script_refuses_a_node_name_it_cannot_use(concbench,
+                                                             tmp_path, node):
+    """A node's name goes into a path and into --benchmark_context: one
+    that would leave the results folder, or break the context, is refused
+    in one line before anything runs, and nothing is written."""
+    env = dict(os.environ, SLURMD_NODENAME=node, SLURM_ARRAY_JOB_ID="42",
+               SLURM_ARRAY_TASK_ID="3", CONCBENCH_BIN=concbench,
+               CONCBENCH_RESULTS=str(tmp_path / "a" / "slurm"),
+               CONCBENCH_ARGS="--kernels=noop --modes=serial --tasks=2")
+    r = subprocess.run(["bash", str(ROOT / "fleet" / "concbench.sbatch")],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(
+        "concbench.sbatch: node name ")
+    assert "not a name for a result file" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def free_port(rng):
     """A port no one listens on now: a random one, not the kernel's next
     (two tests asking at once would be given the same one)."""
