@@ -462,7 +462,8 @@ def read_json(path):
     if len(raw) > MAX_BYTES:    # it grew since the fstat
         raise InputError(path, TOO_BIG)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_int=json_int,
+        # An editor's byte order mark is no reason to refuse a file.
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=json_int,
                           parse_float=json_float)
     except UnicodeDecodeError:
         raise InputError(path, "not JSON (not UTF-8 text)") from None

@@ -462,6 +462,14 @@ def test_equal_repetitions_are_not_duplicates(compare, capsys, tmp_path):
         "files"][0]["n"] == 5
 
 
+def test_a_byte_order_mark_is_read_past(compare, capsys, tmp_path):
+    """An editor's UTF-8 byte order mark: json's message for it was
+    "not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig) at ...)"."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.read_bytes())
+    assert report_of(compare, capsys, path)["files"][0]["benchmarks"] == 8
+
+
 def test_a_file_name_with_a_newline_is_one_line(tmp_path):
     """The name is shown escaped: the message stays one line."""
     path = tmp_path / "two\nlines.json"
