@@ -84,6 +84,44 @@ def test_plot_refuses_more_runs_than_it_draws(plot, tmp_path):
                     "190): plot fewer files, or a file of fewer kernels")
 
 
+def two_run_kernels(path, kernels):
+    """A file of kernels with a serial and a thread run each: a panel
+    each, few runs."""
+    data = {"context": bigresults.context("h", "2026-12-01T00:00:00+00:00",
+                                          16, ("serial", "thread")),
+            "benchmarks": [e for k in range(kernels) for e in
+                           bigresults.entries(k, 16, ("serial", "thread"),
+                                              (2,), 3)]}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_plot_refuses_more_panels_than_it_draws(plot, tmp_path):
+    """Each kernel and task count is a time chart and a speedup panel:
+    a file of many kernels with few runs is refused too, and so are files
+    whose panels side by side are too many together."""
+    kernels = plot.MAX_PANELS + 1
+    path = two_run_kernels(tmp_path / "many.json", kernels)
+    line = one_line_error(run_script("plot", "-o", tmp_path / "out", path),
+                          path)
+    assert line == (f"plot: {path}: {kernels} panels to draw, more than "
+                    f"{plot.MAX_PANELS} (a full suite run has about 4): "
+                    "plot fewer files, or a file of fewer kernels")
+    half = two_run_kernels(tmp_path / "half.json", kernels // 2 + 1)
+    line = one_line_error(run_script("plot", "-o", tmp_path / "out", half,
+                                     half), half)
+    assert f"{kernels // 2 + 1} panels to draw ({2 * (kernels // 2 + 1)} " \
+           "with the files before it)" in line
+    assert not (tmp_path / "out").exists()
+    # report draws each file alone: the same file twice is twice the
+    # panels on its page.
+    page = tmp_path / "page.html"
+    proc = run_script("report", "-o", page, half, path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{kernels // 2 + 1 + kernels} panels" in page.read_text()
+    assert figures(page.read_text()) == 0
+
+
 def figures(page):
     return page.count("<figure")
 
@@ -101,8 +139,10 @@ def test_report_leaves_the_charts_out_past_plots_limit(plot, tmp_path):
     assert proc.returncode == 0, proc.stderr
     page = out.read_text()
     note = (f"Charts left out: the files on this page have {files * 14} "
-            f"runs, more than the {plot.MAX_RUNS} that one page draws (a "
-            "full suite run has about 190).")
+            f"runs in {files * 2} panels (a kernel and task count in a "
+            f"file), more than the {plot.MAX_RUNS} runs or "
+            f"{plot.MAX_PANELS} panels that one page draws (a full suite "
+            "run has about 190 runs in 4 panels).")
     assert note in page and figures(page) == 0
     assert page.count("Charts left out: see the note at the top of the "
                       "page.") == files
