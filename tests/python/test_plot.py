@@ -136,6 +136,26 @@ def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
     png_size(tmp_path / "other.png")
 
 
+def test_other_chart_shows_its_first_benchmarks_and_says_so(plot,
+                                                             tmp_path):
+    """Past plot.MAX_OTHER other benchmarks (2000 made a chart taller
+    than a PNG can be, and a traceback) the chart has the first ones and
+    its title says how many there are."""
+    count = plot.MAX_OTHER + 50
+    entries = [{"name": f"BM_x/{i}", "run_type": "iteration",
+                "repetitions": 1, "repetition_index": 0, "iterations": 1,
+                "real_time": 100 + i, "cpu_time": 100, "time_unit": "ns"}
+               for i in range(count)]
+    path = tmp_path / "many_others.json"
+    path.write_text(json.dumps({"context": {}, "benchmarks": entries}))
+    figure = charts_of(plot, path)["other.png"]
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        f"BM_x/{i}" for i in range(plot.MAX_OTHER)]
+    assert ax.get_title().endswith(
+        f"(the first {plot.MAX_OTHER} of {count})")
+
+
 def test_absurd_worker_count_is_drawn_as_another_benchmark(plot, tmp_path):
     path = tmp_path / "absurd.json"
     path.write_text(BASE.read_text().replace(
