@@ -89,10 +89,14 @@ HOSTILE = ["../../escaped", "/abs/olute", ".hidden", "a,b=c%d", "line\nbreak",
 
 
 def ansible_env(tmp):
+    """Ansible's environment, with every folder it makes in tmp (ssh's
+    control sockets too)."""
     return dict(os.environ, ANSIBLE_NOCOLOR="1",
                 ANSIBLE_RETRY_FILES_ENABLED="0",
+                ANSIBLE_HOME=str(tmp / "ansible-home"),
                 ANSIBLE_LOCAL_TEMP=str(tmp / "ansible-local"),
-                ANSIBLE_REMOTE_TEMP=str(tmp / "ansible-remote"))
+                ANSIBLE_REMOTE_TEMP=str(tmp / "ansible-remote"),
+                ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp / "ansible-cp"))
 
 
 @pytest.fixture(scope="module")
