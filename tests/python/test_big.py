@@ -126,6 +126,11 @@ def figures(page):
     return page.count("<figure")
 
 
+def sections(page):
+    """The page's file sections (each under its host's heading)."""
+    return page.count('<h2 id="') - page.count('<h2 id="context">')
+
+
 def test_report_leaves_the_charts_out_past_plots_limit(plot, tmp_path):
     """A folder whose files have more runs than plot draws: the page has
     every file's verdict and runs, no chart, and says why at the top and
@@ -146,8 +151,7 @@ def test_report_leaves_the_charts_out_past_plots_limit(plot, tmp_path):
     assert note in page and figures(page) == 0
     assert page.count("Charts left out: see the note at the top of the "
                       "page.") == files
-    assert page.count("<h3>Verdict</h3>") == files
-    assert page.count('<div class="verdict">') == files
+    assert sections(page) == files
     two = tmp_path / "two"
     bigresults.big_folder(two, 2)
     proc = run_script("report", "-o", out, two)
@@ -169,7 +173,9 @@ def test_a_file_of_100000_benchmarks(plot, tmp_path):
     assert seconds < LIMIT_S and peak < LIMIT_BYTES, (seconds, peak)
     page = out.read_text()
     assert figures(page) == 0 and "Charts left out" in page
-    assert page.count("<li><b>k") == kernels        # a verdict a kernel
+    assert sections(page) == 1
+    for k in range(kernels):                        # every kernel is there
+        assert f">k{k}<" in page
     proc, seconds, peak = measured(tmp_path, "plot", "-o", tmp_path / "c",
                                    path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
@@ -191,7 +197,7 @@ def test_a_folder_of_10000_files(plot, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert seconds < LIMIT_S and peak < LIMIT_BYTES, (seconds, peak)
     page = out.read_text()
-    assert figures(page) == 0 and page.count("<h3>Verdict</h3>") == 10_000
+    assert figures(page) == 0 and sections(page) == 10_000
     proc, seconds, peak = measured(tmp_path, "plot", "-o", tmp_path / "c",
                                    "--newest", "10000", folder)
     assert proc.returncode == 2 and "more than 16 files side by side" in \
