@@ -213,17 +213,18 @@ def test_no_partial_png_when_writing_fails(plot, tmp_path):
 def test_killed_while_writing_leaves_no_file(tmp_path, signame):
     """plot killed once its first temporary file is there (12 kernels: 13
     charts to write) removes what it wrote and dies of the signal, with
-    nothing on stderr (no traceback): no chart, no temporary file."""
+    nothing on stderr (no traceback): no chart, no temporary file, not the
+    folder it made."""
     path = tmp_path / "twelve.json"
     bigresults.big_file(path, 12 * 370)
-    out = tmp_path / "charts"
-    out.mkdir()
+    out = tmp_path / "charts" / "new"     # made by plot, and removed
     proc = subprocess.Popen([sys.executable, str(SCRIPTS / "plot"), "-o",
                              str(out), str(path)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 100
-        while not any(out.iterdir()) and proc.poll() is None:
+        while (not out.is_dir() or not any(out.iterdir())) \
+                and proc.poll() is None:
             assert time.monotonic() < deadline, "no temporary file"
             time.sleep(0.005)
         assert proc.poll() is None, "plot ended before it was killed"
@@ -235,7 +236,7 @@ def test_killed_while_writing_leaves_no_file(tmp_path, signame):
             proc.wait()
     assert proc.returncode == -getattr(signal, signame)
     assert (stdout, stderr) == ("", "")
-    assert list(out.iterdir()) == []
+    assert list((tmp_path / "charts").iterdir()) == []
 
 
 def test_charts_are_drawn_and_written_one_at_a_time(plot, tmp_path):
