@@ -162,6 +162,9 @@ def test_host_names_never_escape_the_result_folders(hostile):
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,90}-"
                             r"[0-9]{8}T[0-9]{6}Z\.json", name), name
     assert "plain" in {n.rsplit("-", 1)[0] for n in came}   # kept as it is
+    # Every host has concbench_bin: the checkout is not packed (into /tmp).
+    assert re.search(r"TASK \[Pack this checkout's HEAD\] \**\nskipping: ",
+                     out), out[:3000]
 
 
 def test_every_host_name_reaches_the_context_whole(hostile):
