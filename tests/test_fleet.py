@@ -210,14 +210,15 @@ def test_a_failed_run_still_brings_its_result_back(hostile):
                for b in runs)
     assert any(not b.get("error_occurred") and "noop" in b["name"]
                for b in runs)
-    fatal = [ln for ln in out.splitlines() if ln.startswith("fatal: ")
-             and "FAILED!" in ln]
-    assert len(fatal) == 2, out[-3000:]
-    assert fatal[0].startswith("fatal: [failing]: FAILED! => ")
+    # One line a host, in the order the hosts got there.
+    fatal = dict(re.findall(r"^fatal: \[(.+?)\]: FAILED! => (.*)$", out,
+                            re.M))
+    assert sorted(fatal) == ["failing", "gone"], out[-3000:]
+    assert out.count("]: FAILED! => ") == 2, out[-3000:]
     assert ("concbench exited with status 1; its result came back as "
-            f"{failing[0].name}") in fatal[0]
-    assert fatal[1].startswith("fatal: [gone]: FAILED! => ")
-    assert "unreachable: " in fatal[1] and "no result came back" in fatal[1]
+            f"{failing[0].name}") in fatal["failing"]
+    assert "unreachable: " in fatal["gone"]
+    assert "no result came back" in fatal["gone"]
     recap = out[out.index("PLAY RECAP"):]
     assert re.search(r"^failing +: .* failed=1 ", recap, re.M)
     assert re.search(r"^gone +: .* failed=1 ", recap, re.M)
