@@ -53,7 +53,14 @@ Benchmark output; when any number in it is beyond the range of a float
 its benchmark list is empty; or when an entry has no name, a repetition
 count below 1, or a time that is missing, NaN, infinite or negative, a zero
 ``real_time`` in a repetition (not in an errored entry nor, say, a stddev),
-or an unknown ``time_unit``.
+or an unknown ``time_unit``; and when one measurement is in it twice (the
+same name and ``repetition_index``, or aggregate, or an entry without
+either that is the same entry again: a file with its benchmark list
+appended again, or two runs joined).  Such a file is refused rather than
+deduplicated with a warning: which copy is the measurement cannot be told
+when the copies differ, a warning among the tables is easily missed, and
+counted twice, 3 repetitions would pass for 6 and turn "too few
+repetitions to tell" into a verdict.
 
 Statistics
 ----------
@@ -121,6 +128,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import cbanswer
 import cbrules as rules
@@ -224,9 +232,17 @@ class InputError(Exception):
     """A bad input file: reported as ``PROG: PATH: PROBLEM``, exit 2."""
 
     def __init__(self, path, problem):
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{shown_path(path)}: {problem}")
         self.path = path
         self.problem = problem
+
+
+def shown_path(path):
+    """path as it is shown in a one-line message: a control character in a
+    file's name (a newline) is shown escaped (\\n), not as itself."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]",
+                  lambda m: m.group().encode("unicode_escape").decode(),
+                  str(path))
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -360,12 +376,13 @@ def load_paths(paths, newest=None):
 
 def host_of(result):
     """The host a result file is from: the context's fleet_host (the name
-    in a fleet's inventory, which fleet/concbench.yml adds), else its
+    in a fleet's inventory, which fleet/concbench.yml adds percent-encoded,
+    as concbench's --benchmark_context cannot carry a ',' or '='), else its
     host_name, else the file's label."""
     for key in ("fleet_host", "host_name"):
         value = result.context.get(key)
         if isinstance(value, str) and value:
-            return value
+            return unquote(value) if key == "fleet_host" else value
     return result.label
 
 
@@ -397,6 +414,7 @@ def load(path, label):
         raise InputError(path, "empty benchmark list")
     entries = [check_entry(path, i, e)
                for i, e in enumerate(data["benchmarks"])]
+    check_unique(path, entries)
     benches = group_entries(e for e in entries if e is not None)
     if not benches:
         raise InputError(path, "no usable benchmark entries")
@@ -426,7 +444,8 @@ def read_json(path):
     if len(raw) > MAX_BYTES:    # it grew since the fstat
         raise InputError(path, TOO_BIG)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_int=json_int,
+        # An editor's byte order mark is no reason to refuse a file.
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=json_int,
                           parse_float=json_float)
     except UnicodeDecodeError:
         raise InputError(path, "not JSON (not UTF-8 text)") from None
@@ -435,11 +454,20 @@ def read_json(path):
     except RecursionError:      # deeper than the parser can go
         raise InputError(path, TOO_DEEP) from None
     except json.JSONDecodeError as e:
-        raise InputError(path, f"not JSON ({e.msg} at line {e.lineno} "
-                               f"column {e.colno})") from None
+        raise InputError(path, json_problem(e)) from None
     if too_deep(data, MAX_DEPTH):
         raise InputError(path, TOO_DEEP)
     return data
+
+
+def json_problem(error):
+    """The one-line problem of a json.JSONDecodeError: an empty file says
+    so, and json's messages that end in "at" ("Unterminated string starting
+    at", "Invalid control character at") do not say it twice."""
+    if not error.doc.strip():
+        return "empty file (not JSON)"
+    msg = error.msg.removesuffix(" at")
+    return f"not JSON ({msg} at line {error.lineno} column {error.colno})"
 
 
 class OutOfRange(Exception):
@@ -553,6 +581,39 @@ def check_time(path, name, entry):
         raise InputError(path, f"benchmark {name!r}: " + (
             "zero real_time" if entry["real_time"] == 0 else
             f"real_time {entry['real_time']} {entry['time_unit']} is 0 s"))
+
+
+def measurement_key(entry):
+    """What tells one measurement of a file from another: a repetition by
+    its name and repetition_index, an aggregate by its name and
+    aggregate_name; an entry without either (Google Benchmark before 1.5)
+    by everything it holds."""
+    if entry.get("run_type") == "aggregate":
+        return ("aggregate", entry["name"], str(entry.get("aggregate_name")))
+    index = entry.get("repetition_index")
+    if is_number(index):
+        return ("repetition", entry["name"], index)
+    return ("entry", repr(sorted(entry.items(), key=lambda kv: kv[0])))
+
+
+def check_unique(path, entries):
+    """Refuse a file in which one measurement is twice (a result file with
+    its benchmark list appended again, or two runs joined): which copy
+    to keep cannot be told, and counting both would make a difference
+    look detectable that is not (n = 6 where 3 were measured)."""
+    seen = {}
+    for index, entry in enumerate(entries):
+        if entry is None:
+            continue
+        key = measurement_key(entry)
+        first = seen.setdefault(key, index)
+        if first != index:
+            what = (f"{key[0]} {key[2]}" if key[0] != "entry"
+                    else "the same entry")
+            raise InputError(path, f"benchmark {entry['name']!r}: {what} "
+                                   f"twice (benchmarks[{first}] and "
+                                   f"benchmarks[{index}]): a file with "
+                                   "duplicated entries is refused")
 
 
 def may_be_sample(entry):
@@ -1859,3 +1920,49 @@ def newest_json_files(directory, count):
     if not stamps:
         raise InputError(directory, "no *.json files")
     return sorted(stamps, key=lambda p: (stamps[p], p))[-count:]
+
+
+# ---------------------------------------------------------------- signals
+
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived (see raise_on_signals): raised
+    where the program was, so that its clean-up (a temporary file's
+    removal) runs as on any error."""
+
+    def __init__(self, signum):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def raise_on_signals():
+    """From now on, SIGINT, SIGTERM and SIGHUP raise Interrupted (those
+    the program was started with ignored stay ignored, as nohup meant);
+    the first one ignores the others, so the clean-up it starts is not
+    cut short by a second."""
+    import signal
+
+    def interrupted(signum, frame):
+        for name in SIGNALS:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise Interrupted(signum)
+    for name in SIGNALS:
+        signum = getattr(signal, name)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, interrupted)
+
+
+def die_of(interrupted):
+    """End the program as the signal of an Interrupted would have, once
+    the clean-up is done: its status is the signal's, as a shell expects
+    of a program it interrupted."""
+    import signal
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    signal.signal(interrupted.signum, signal.SIG_DFL)
+    os.kill(os.getpid(), interrupted.signum)
+    os._exit(128 + interrupted.signum)     # not reached

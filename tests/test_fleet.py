@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -80,6 +81,150 @@ def test_compare_and_report_take_the_folder(collected, tmp_path):
         assert f"<h2 id=\"{host}-" in text
 
 
+# Inventory names that are someone else's input (an inventory made from
+# cloud tags), as YAML (a newline and a NUL in a name): each must give a
+# result file inside the folders, under a name of its own.
+HOSTILE = ["../../escaped", "/abs/olute", ".hidden", "a,b=c%d", "line\nbreak",
+           "nul\0byte", "x" * 300, "plain"]
+
+
+def ansible_env(tmp):
+    """Ansible's environment, with every folder it makes in tmp (ssh's
+    control sockets too)."""
+    return dict(os.environ, ANSIBLE_NOCOLOR="1",
+                ANSIBLE_RETRY_FILES_ENABLED="0",
+                ANSIBLE_HOME=str(tmp / "ansible-home"),
+                ANSIBLE_LOCAL_TEMP=str(tmp / "ansible-local"),
+                ANSIBLE_REMOTE_TEMP=str(tmp / "ansible-remote"),
+                ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp / "ansible-cp"))
+
+
+@pytest.fixture(scope="module")
+def hostile(concbench_test, tmp_path_factory):
+    """The playbook with the hostile names, a host whose run has a
+    failing benchmark (fault_crash in process mode: concbench exits 1
+    with its JSON written) and one that cannot be reached (ssh to a port
+    no one listens on). The folders are two levels down, so that
+    '../../' from either would still be inside the test's folder.
+    (ansible-playbook's status, its output, the test's folder, the
+    folder deep down)."""
+    if not shutil.which("ansible-playbook"):
+        if os.environ.get("CI"):
+            pytest.fail("no ansible-playbook: run scripts/setup")
+        pytest.skip("no ansible-playbook")
+    tmp = tmp_path_factory.mktemp("hostile")
+    deep = tmp / "a" / "b"
+    deep.mkdir(parents=True)
+    local = {"ansible_connection": "local",
+             "ansible_python_interpreter": sys.executable}
+    hosts = {name: dict(local) for name in HOSTILE}
+    hosts["failing"] = dict(local, test_kernels="fault_crash,noop")
+    hosts["gone"] = {"ansible_connection": "ssh",
+                     "ansible_host": "127.0.0.1",
+                     "ansible_port": free_port(random.Random()),
+                     "ansible_ssh_common_args": "-o BatchMode=yes"}
+    inventory = deep / "hosts.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))  # YAML too
+    # Per host through a template in the extra vars (they take precedence
+    # over the inventory's): only "failing" runs fault_crash.
+    extra = {"concbench_bin": concbench_test,
+             "concbench_dir": str(deep / "run"),
+             "collect": str(deep / "collected"),
+             "concbench_args": ["--kernels={{ test_kernels | default('noop') "
+                                "}}", "--modes=process", "--workers=2",
+                                "--tasks=2", "--timeout=5",
+                                "--benchmark_min_time=0.001"]}
+    r = subprocess.run(["ansible-playbook", "-i", str(inventory),
+                        str(ROOT / "fleet" / "concbench.yml"),
+                        "-e", json.dumps(extra)],
+                       capture_output=True, text=True, timeout=300,
+                       env=ansible_env(tmp))
+    return r.returncode, r.stdout + r.stderr, tmp, deep
+
+
+def test_host_names_never_escape_the_result_folders(hostile):
+    """Every result file is in the host's results folder and in the
+    collection folder, under a name of its own (no '/', no leading dot,
+    no control character), one per host that ran; nothing else was
+    written anywhere in the test's folder."""
+    status, out, tmp, deep = hostile
+    written = sorted(p.relative_to(tmp) for p in tmp.rglob("*")
+                     if p.is_file() and "ansible-" not in str(p))
+    run = sorted(p.name for p in (deep / "run" / "results").iterdir())
+    came = sorted(p.name for p in (deep / "collected").iterdir())
+    assert run == came, out[-3000:]
+    assert len(came) == len(HOSTILE) + 1, out[-3000:]     # and "failing"
+    assert written == sorted(
+        [(deep / "hosts.yml").relative_to(tmp)]
+        + [(deep / "run" / "results" / n).relative_to(tmp) for n in run]
+        + [(deep / "collected" / n).relative_to(tmp) for n in came])
+    for name in came:
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,90}-"
+                            r"[0-9]{8}T[0-9]{6}Z\.json", name), name
+    assert "plain" in {n.rsplit("-", 1)[0] for n in came}   # kept as it is
+    # Every host has concbench_bin: the checkout is not packed (into /tmp).
+    assert re.search(r"TASK \[Pack this checkout's HEAD\] \**\nskipping: ",
+                     out), out[:3000]
+
+
+def test_every_host_name_reaches_the_context_whole(hostile):
+    """fleet_host carries the inventory name (percent-encoded: a comma
+    broke --benchmark_context), and compare and report decode it."""
+    status, out, tmp, deep = hostile
+    files = sorted((deep / "collected").iterdir())
+    contexts = {cb_host(json.loads(f.read_text())["context"]): f
+                for f in files}
+    assert sorted(contexts) == sorted(HOSTILE + ["failing"])
+    c = script("compare", "--format", "json", deep / "collected")
+    assert c.returncode == 0, c.stderr
+    page = deep.parent / "fleet.html"
+    r = script("report", "-o", page, deep / "collected")
+    assert r.returncode == 0, r.stderr
+    text = page.read_text()
+    assert "<h2 id=\"" in text and "a,b=c%d: " in text
+    assert "../../escaped: _.._escaped-" in text
+    page.unlink()
+
+
+def cb_host(context):
+    """The host compare and report see in a context (cbresults.host_of)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import cbresults
+    finally:
+        sys.path.pop(0)
+    return cbresults.host_of(cbresults.Result("f", "f", context, {}))
+
+
+def test_a_failed_run_still_brings_its_result_back(hostile):
+    """concbench exited 1 on "failing" with its JSON written: the JSON
+    came back with the failed benchmark's error, and the host is named,
+    as is the one that could not be reached; the playbook fails."""
+    status, out, tmp, deep = hostile
+    assert status == 2, out[-3000:]
+    failing = [f for f in (deep / "collected").iterdir()
+               if f.name.startswith("failing-")]
+    assert len(failing) == 1, out[-3000:]
+    runs = json.loads(failing[0].read_text())["benchmarks"]
+    assert any(b.get("error_occurred") and "fault_crash" in b["name"]
+               for b in runs)
+    assert any(not b.get("error_occurred") and "noop" in b["name"]
+               for b in runs)
+    # One line a host, in the order the hosts got there.
+    fatal = dict(re.findall(r"^fatal: \[(.+?)\]: FAILED! => (.*)$", out,
+                            re.M))
+    assert sorted(fatal) == ["failing", "gone"], out[-3000:]
+    assert out.count("]: FAILED! => ") == 2, out[-3000:]
+    assert ("concbench exited with status 1; its result came back as "
+            f"{failing[0].name}") in fatal["failing"]
+    assert "unreachable: " in fatal["gone"]
+    assert "no result came back" in fatal["gone"]
+    recap = out[out.index("PLAY RECAP"):]
+    assert re.search(r"^failing +: .* failed=1 ", recap, re.M)
+    assert re.search(r"^gone +: .* failed=1 ", recap, re.M)
+    assert re.search(r"^plain +: .* failed=0 ", recap, re.M)
+
+
 def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
     """fleet/concbench.sbatch run as Slurm would run an array task (its
     environment set by hand): one result file named
@@ -100,6 +245,26 @@ def test_the_slurm_script_names_its_file_by_node(concbench, tmp_path):
                        capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "not built on node7" in r.stderr
+
+
+@pytest.mark.parametrize("node", ["../../up", "/abs", ".hidden", "a,b",
+                                  "k=v", "line\nbreak"])
+def test_the_slurm_script_refuses_a_node_name_it_cannot_use(concbench,
+                                                             tmp_path, node):
+    """A node's name goes into a path and into --benchmark_context: one
+    that would leave the results folder, or break the context, is refused
+    in one line before anything runs, and nothing is written."""
+    env = dict(os.environ, SLURMD_NODENAME=node, SLURM_ARRAY_JOB_ID="42",
+               SLURM_ARRAY_TASK_ID="3", CONCBENCH_BIN=concbench,
+               CONCBENCH_RESULTS=str(tmp_path / "a" / "slurm"),
+               CONCBENCH_ARGS="--kernels=noop --modes=serial --tasks=2")
+    r = subprocess.run(["bash", str(ROOT / "fleet" / "concbench.sbatch")],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(
+        "concbench.sbatch: node name ")
+    assert "not a name for a result file" in r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def free_port(rng):

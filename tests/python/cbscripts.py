@@ -64,6 +64,14 @@ UNUSABLE = {
                      f"benchmark {FIRST_NAME!r}: real_time 5e-324 ns is 0 s"),
     "not_utf8": (BASE_TEXT.replace("alpha", "\xe9").encode("latin-1"),
                  "not JSON (not UTF-8 text)"),
+    # json's own message ends in "at": said once (it said "at at").
+    "unterminated_string": ('{"context": {"host_name": "vm',
+                            "not JSON (Unterminated string starting at "
+                            "line 1 column 27)"),
+    "control_character": ('{"context": {"host_name": "v\nm"}}',
+                          "not JSON (Invalid control character at line 1 "
+                          "column 29)"),
+    "empty": ("", "empty file (not JSON)"),
     "fifo": ("fifo", "is a FIFO, not a JSON file"),
     "too_big": ("sparse", "too big (more than 256 MiB)"),
 }

@@ -26,6 +26,7 @@ a "modes" list, in which process comes before thread (unlike MODE_ORDER).
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -287,6 +288,84 @@ def test_markdown_tables_are_well_formed(compare, capsys):
     assert ["k", "4", "2", "thread (2.00x)", "thread (2.20x)"] in best_table
 
 
+HOSTILE_NAME = "k/thr\nead <b>bold</b> `x` *em* [a](http://x) | y"
+HOSTILE_ERROR = ("boom\n| a | b |\n|---|---|\n# gotcha <img src=x "
+                 "onerror=alert(1)>")
+
+
+def hostile_files(tmp_path):
+    """base.json and new.json with Markdown and HTML in what comes from
+    the files: a host name with a pipe and a heading after a newline, a
+    benchmark name with a newline, tags, backticks, emphasis and a link,
+    an error message with a table and a heading, and a file name (so a
+    label) with a backtick, a pipe and a tag."""
+    data = json.loads(BASE.read_text())
+    data["context"]["host_name"] = "host|x\n# H1 injected"
+    data["context"]["cpu_model"] = "<script>alert(1)</script>\r\n> quote"
+    for entry in data["benchmarks"]:
+        if entry.get("run_name", "").startswith("k/thread/tasks:4/workers:2"):
+            for key in ("name", "run_name"):
+                entry[key] = entry[key].replace("k/thread", HOSTILE_NAME)
+        if entry.get("run_name", "").startswith("few/"):
+            entry.update(error_occurred=True, error_message=HOSTILE_ERROR)
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(data))
+    new = tmp_path / "n`e|w<i>x.json"
+    new.write_text(NEW.read_text())
+    return base, new
+
+
+def code_spans_removed(line):
+    """line without its code spans (a run of backticks to the next run of
+    the same length; one escaped with a backslash opens none)."""
+    return re.sub(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)", "CODE", line)
+
+
+def test_markdown_escapes_what_comes_from_the_files(compare, capsys,
+                                                    tmp_path):
+    """Nothing from the files starts a line, a heading, a row or a cell of
+    its own, nor shows as HTML, a code span or emphasis: every line is
+    the title, a heading compare writes, a bullet, a paragraph or a row
+    with as many cells as its table's header."""
+    base, new = hostile_files(tmp_path)
+    status, out = run_main(compare, capsys, "--format", "markdown",
+                           "--details", base, new)
+    assert status == 0
+    lines = out.splitlines()
+    headings = ("Context", "Comparison with ", "Counters: ", "Errored",
+                "Present in only some files", "Steadiness: ",
+                "Speedup over serial: ", "Best strategy per kernel",
+                "Every run: ", "Other benchmarks: ", "Dispatch cost: ")
+    cells = None
+    for line in lines:
+        if line.startswith("|"):
+            n = len(re.split(r"(?<!\\)\|", line)) - 2
+            assert n == (cells if cells is not None else n), line
+            cells = n
+            continue
+        cells = None
+        if line.startswith("#"):
+            assert line.startswith("# concbench comparison") or (
+                line.startswith("## ") and line[3:].startswith(headings)), \
+                line
+        else:
+            assert not re.match(r" {0,3}([>+*=]|[0-9]+[.)]|-(?! ))", line), \
+                line
+    for line in lines:
+        text = code_spans_removed(line)
+        assert not re.search(r"<[A-Za-z/!?]", text), line
+        assert not re.search(r"(?<!\\)`", text), line
+        assert not re.search(r"(?<![\\ ])\*|\*(?! )", text.replace(
+            "\\*", "")), line
+        assert not re.search(r"(?<!\\)\[", text), line
+    # Shown as themselves, a line break as its escape.
+    assert "| host_name | host\\|x\\n# H1 injected | beta | * |" in lines
+    assert ("boom\\n\\| a \\| b \\|\\n\\|---\\|---\\|\\n# gotcha "
+            "&lt;img src=x onerror=alert(1)>") in out
+    assert "&lt;script>alert(1)&lt;/script>\\r\\n> quote" in out
+    assert "``n`e\\|w<i>x`` |" in out          # the label, in code
+
+
 def test_json_format_is_strict_json(compare, capsys):
     status, out = run_main(compare, capsys, "--format", "json", BASE, NEW)
     report = json.loads(out, parse_constant=pytest.fail)  # no NaN/Infinity
@@ -332,6 +411,82 @@ def test_unusable_input_fails_on_one_line(tmp_path, case):
     path, problem = make_unusable(tmp_path, case)
     line = one_line_error(run_script("compare", BASE, path), path)
     assert line == f"compare: {path}: {problem}"
+
+
+def doubled(tmp_path, strip_index=False):
+    """base.json with its benchmark list appended again (as two runs
+    joined by hand would be), the repetition_index left out with
+    strip_index (Google Benchmark before 1.5)."""
+    data = json.loads(BASE.read_text())
+    if strip_index:
+        for entry in data["benchmarks"]:
+            entry.pop("repetition_index", None)
+    data["benchmarks"] += data["benchmarks"]
+    path = tmp_path / "doubled.json"
+    path.write_text(json.dumps(data))
+    return path, len(data["benchmarks"]) // 2
+
+
+@pytest.mark.parametrize("script", ["compare", "plot", "report",
+                                    "overhead"])
+def test_a_file_with_its_entries_twice_is_refused(tmp_path, script):
+    """Counted twice, 3 repetitions would be 6: enough for a U test and a
+    verdict that 3 cannot give. The file is refused, naming the first
+    measurement found twice."""
+    path, half = doubled(tmp_path)
+    args = ["-o", tmp_path / "out"] if script in ("plot", "report") else []
+    line = one_line_error(run_script(script, *args, path), path)
+    assert line == (f"{script}: {path}: benchmark {K_SERIAL!r}: repetition "
+                    f"0 twice (benchmarks[0] and benchmarks[{half}]): a "
+                    "file with duplicated entries is refused")
+    assert not (tmp_path / "out").exists()
+
+
+def test_entries_without_a_repetition_index_twice_are_refused(tmp_path):
+    path, half = doubled(tmp_path, strip_index=True)
+    line = one_line_error(run_script("compare", path), path)
+    assert line.endswith(f": benchmark {K_SERIAL!r}: the same entry twice "
+                         f"(benchmarks[0] and benchmarks[{half}]): a file "
+                         "with duplicated entries is refused")
+
+
+def test_equal_repetitions_are_not_duplicates(compare, capsys, tmp_path):
+    """Two repetitions with the same time (the index tells them apart),
+    and entries without an index that differ, are measurements of their
+    own."""
+    data = json.loads(BASE.read_text())
+    for entry in data["benchmarks"]:
+        if entry.get("run_name") == K_SERIAL and "aggregate_name" not in entry:
+            entry["real_time"] = 100
+    path = tmp_path / "equal.json"
+    path.write_text(json.dumps(data))
+    assert bench(report_of(compare, capsys, path, NEW), K_SERIAL)[
+        "files"][0]["n"] == 5
+    path, _ = doubled(tmp_path, strip_index=True)
+    data = json.loads(path.read_text())
+    data["benchmarks"] = data["benchmarks"][:len(data["benchmarks"]) // 2]
+    path.write_text(json.dumps(data))
+    assert bench(report_of(compare, capsys, path, NEW), K_SERIAL)[
+        "files"][0]["n"] == 5
+
+
+def test_a_byte_order_mark_is_read_past(compare, capsys, tmp_path):
+    """An editor's UTF-8 byte order mark: json's message for it was
+    "not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig) at ...)"."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.read_bytes())
+    assert report_of(compare, capsys, path)["files"][0]["benchmarks"] == 8
+
+
+def test_a_file_name_with_a_newline_is_one_line(tmp_path):
+    """The name is shown escaped: the message stays one line."""
+    path = tmp_path / "two\nlines.json"
+    path.write_text("{")
+    proc = run_script("compare", path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (f"compare: {tmp_path}/two\\nlines.json: not JSON "
+                           "(Expecting property name enclosed in double "
+                           "quotes at line 1 column 2)\n")
 
 
 def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):

@@ -6,13 +6,18 @@ plot.build_charts (panels, bars, lines and their values).
 """
 
 import json
+import signal
 import struct
+import subprocess
+import sys
+import time
 
 import pytest
 from matplotlib.container import BarContainer
 
-from cbscripts import (BAD_FIXTURES, FIXTURES, UNUSABLE, make_unusable,
-                       one_line_error, run_script)
+import bigresults
+from cbscripts import (BAD_FIXTURES, FIXTURES, SCRIPTS, UNUSABLE,
+                       make_unusable, one_line_error, run_script)
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -131,6 +136,26 @@ def test_other_program_gets_a_chart_of_its_benchmarks(plot, tmp_path):
     png_size(tmp_path / "other.png")
 
 
+def test_other_chart_shows_its_first_benchmarks_and_says_so(plot,
+                                                             tmp_path):
+    """Past plot.MAX_OTHER other benchmarks (2000 made a chart taller
+    than a PNG can be, and a traceback) the chart has the first ones and
+    its title says how many there are."""
+    count = plot.MAX_OTHER + 50
+    entries = [{"name": f"BM_x/{i}", "run_type": "iteration",
+                "repetitions": 1, "repetition_index": 0, "iterations": 1,
+                "real_time": 100 + i, "cpu_time": 100, "time_unit": "ns"}
+               for i in range(count)]
+    path = tmp_path / "many_others.json"
+    path.write_text(json.dumps({"context": {}, "benchmarks": entries}))
+    figure = charts_of(plot, path)["other.png"]
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        f"BM_x/{i}" for i in range(plot.MAX_OTHER)]
+    assert ax.get_title().endswith(
+        f"(the first {plot.MAX_OTHER} of {count})")
+
+
 def test_absurd_worker_count_is_drawn_as_another_benchmark(plot, tmp_path):
     path = tmp_path / "absurd.json"
     path.write_text(BASE.read_text().replace(
@@ -181,6 +206,53 @@ def test_no_partial_png_when_writing_fails(plot, tmp_path):
     charts[2].figure.savefig = fail_halfway
     with pytest.raises(OSError):
         plot.write_charts(charts, str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_killed_while_writing_leaves_no_file(tmp_path, signame):
+    """plot killed once its first temporary file is there (12 kernels: 13
+    charts to write) removes what it wrote and dies of the signal, with
+    nothing on stderr (no traceback): no chart, no temporary file, not the
+    folder it made."""
+    path = tmp_path / "twelve.json"
+    bigresults.big_file(path, 12 * 370)
+    out = tmp_path / "charts" / "new"     # made by plot, and removed
+    proc = subprocess.Popen([sys.executable, str(SCRIPTS / "plot"), "-o",
+                             str(out), str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 100
+        while (not out.is_dir() or not any(out.iterdir())) \
+                and proc.poll() is None:
+            assert time.monotonic() < deadline, "no temporary file"
+            time.sleep(0.005)
+        assert proc.poll() is None, "plot ended before it was killed"
+        proc.send_signal(getattr(signal, signame))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -getattr(signal, signame)
+    assert (stdout, stderr) == ("", "")
+    assert list((tmp_path / "charts").iterdir()) == []
+
+
+def test_charts_are_drawn_and_written_one_at_a_time(plot, tmp_path):
+    """write_charts takes plot's charts as they are drawn: a failure while
+    drawing the third, after two were written to temporary files, leaves
+    nothing."""
+    drawn = plot.iter_charts(plot.cb.load_all([str(BASE)]))
+
+    def fail_at_the_third():
+        for i, chart in enumerate(drawn):
+            if i == 2:
+                assert len(list(tmp_path.iterdir())) == 2
+                raise MemoryError
+            yield chart
+    with pytest.raises(MemoryError):
+        plot.write_charts(fail_at_the_third(), str(tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
