@@ -333,9 +333,10 @@ def test_markdown_escapes_what_comes_from_the_files(compare, capsys,
     assert status == 0
     lines = out.splitlines()
     headings = ("Context", "Comparison with ", "Counters: ", "Errored",
-                "Present in only some files", "Steadiness: ",
-                "Speedup over serial: ", "Best strategy per kernel",
-                "Every run: ", "Other benchmarks: ", "Dispatch cost: ")
+                "Present in only some files", "Steadiness and verdicts: ",
+                "Speedup over serial: ", "Verdict per kernel",
+                "Every run: ", "Other benchmarks: ", "Dispatch cost: ",
+                "Machines side by side", "Answer for ")
     cells = None
     for line in lines:
         if line.startswith("|"):
