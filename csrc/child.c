@@ -34,12 +34,17 @@ static bool have_pidfds(void)
     return have;
 }
 
-int cb_child_fork(struct cb_child *c, bool exit_fd)
+int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call)
 {
+    const char *unused;
+    if (!call)
+        call = &unused;
     bool pidfds = exit_fd && have_pidfds();
     int hup[2] = {-1, -1};
-    if (exit_fd && !pidfds && pipe2(hup, O_CLOEXEC) < 0)
+    if (exit_fd && !pidfds && pipe2(hup, O_CLOEXEC) < 0) {
+        *call = "pipe";
         return -1;
+    }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -49,6 +54,7 @@ int cb_child_fork(struct cb_child *c, bool exit_fd)
             close(hup[1]);
         }
         errno = e;
+        *call = "fork";
         return -1;
     }
     if (pid == 0) {
@@ -62,6 +68,7 @@ int cb_child_fork(struct cb_child *c, bool exit_fd)
             int e = errno;
             cb_children_kill(c, 1);
             errno = e;
+            *call = "pidfd_open";
             return -1;
         }
     } else if (hup[1] >= 0) {
@@ -73,6 +80,8 @@ int cb_child_fork(struct cb_child *c, bool exit_fd)
 int cb_child_reap(struct cb_child *c)
 {
     int status = 0;
+    if (c->pid <= 0) /* waitpid(0) would take any child of the group */
+        return status;
     while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (c->fd >= 0)

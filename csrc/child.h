@@ -45,9 +45,11 @@ void cb_child_init(pid_t parent);
  * parent 1 with c->pid set and, with exit_fd, c->fd an fd that becomes
  * readable (or hangs up) once the child has exited: a pidfd, or where there
  * are none (Linux before 5.3, valgrind) a pipe whose only write end the
- * child holds; else c->fd = -1. Returns -1 with errno set if it failed.
+ * child holds; else c->fd = -1. Returns -1 with errno set if it failed,
+ * and *call (if call is not NULL) the call that failed: "fork", or the
+ * exit fd's "pipe" or "pidfd_open".
  */
-int cb_child_fork(struct cb_child *c, bool exit_fd);
+int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call);
 
 /* Reap c (waiting for it), close its fd, free the slot; its wait status. */
 int cb_child_reap(struct cb_child *c);

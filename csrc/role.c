@@ -69,8 +69,10 @@ static size_t n_options(const struct cb_mode *mode)
  * posix_spawn EXE with argv (argv[0] is filled in here) and fds[i] as fd
  * CB_ROLE_FD + i. Returns 0 or an errno value.
  */
-static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
+static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid,
+                      const char **call)
 {
+    *call = "posix_spawn";
     char path[PATH_MAX];
     argv[0] = (char *)self_exe(path, sizeof path);
 
@@ -114,6 +116,7 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
             fd = fcntl(fd, F_DUPFD_CLOEXEC, above);
             if (fd < 0) {
                 rc = errno;
+                *call = "fcntl";
                 break;
             }
             copies[n_copies++] = fd;
@@ -135,7 +138,8 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
 }
 
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, unsigned nfds, pid_t *pid)
+                  const int *fds, unsigned nfds, pid_t *pid,
+                  const char **call)
 {
     const struct cb_role *role = ex->mode->role;
     char nums[MAX_ARGV][16];
@@ -163,7 +167,7 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
     argv[n] = NULL;
     return spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
-                      pid);
+                      pid, call);
 }
 
 /* A role's bad command line: only a person typing one gets here. */

@@ -83,10 +83,12 @@ int cb_role_check_kernel(const struct cb_executor *ex, struct cb_error *err);
  * fds[0..nfds) as its fds from CB_ROLE_FD on (nfds at most the role's
  * n_fds). The new process gets no
  * other fd above stderr, an empty signal mask and default SIGCHLD and
- * SIGPIPE handling. Returns 0 with *pid set, or an errno value.
+ * SIGPIPE handling. Returns 0 with *pid set, or an errno value with *call
+ * the call that failed ("posix_spawn", or "fcntl" moving an fd).
  */
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, unsigned nfds, pid_t *pid);
+                  const int *fds, unsigned nfds, pid_t *pid,
+                  const char **call);
 
 #ifdef __cplusplus
 }

@@ -491,7 +491,8 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
     } else if (ex->job.data) {
         fds[nfds++] = ex->job.data->fd; /* the server maps the area */
     }
-    int rc = cb_role_spawn(ex, NULL, fds, nfds, &fs->server.pid);
+    const char *call;
+    int rc = cb_role_spawn(ex, NULL, fds, nfds, &fs->server.pid, &call);
     close(req[1]);
     close(status[1]);
     close(result[1]);
@@ -499,7 +500,7 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
         close(out_w[s]);
     if (rc) {
         fs->server.pid = 0;
-        cb_error_set(err, "forkserver: posix_spawn: %s", strerror(rc));
+        cb_error_set(err, "forkserver: %s: %s", call, strerror(rc));
         return -1;
     }
     return await_ready(fs, err);

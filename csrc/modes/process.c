@@ -73,14 +73,15 @@ static int launch(void *ctx, unsigned slot, unsigned task,
         cb_error_set(err, "task %u: pipe: %s", task, strerror(errno));
         return -1;
     }
-    int rc = cb_child_fork(c, !b->pipe_out);
+    const char *call;
+    int rc = cb_child_fork(c, !b->pipe_out, &call);
     if (rc < 0) {
         int e = errno;
         if (p[0] >= 0) {
             close(p[0]);
             close(p[1]);
         }
-        cb_error_set(err, "task %u: fork: %s", task, strerror(e));
+        cb_error_set(err, "task %u: %s: %s", task, call, strerror(e));
         return -1;
     }
     if (rc == 0)

@@ -152,8 +152,9 @@ static int launch(void *ctx, unsigned slot, unsigned task,
     int fds[2] = {p[1], b->pipes ? data[1] : b->ex->job.data ?
                                               b->ex->job.data->fd : -1};
     pid_t pid;
+    const char *call;
     int rc = cb_role_spawn(b->ex, (const unsigned[]){task, slot}, fds,
-                           fds[1] >= 0 ? 2 : 1, &pid);
+                           fds[1] >= 0 ? 2 : 1, &pid, &call);
     close(p[1]);
     if (data[1] >= 0)
         close(data[1]);
@@ -161,7 +162,7 @@ static int launch(void *ctx, unsigned slot, unsigned task,
         close(p[0]);
         if (data[0] >= 0)
             close(data[0]);
-        cb_error_set(err, "task %u: posix_spawn: %s", task, strerror(rc));
+        cb_error_set(err, "task %u: %s: %s", task, call, strerror(rc));
         return -1;
     }
     atomic_fetch_add(&spawned, 1);
