@@ -4,6 +4,7 @@
 // body is C (bench/suite.c), and both reach Google Benchmark through the
 // shim (bench/gbench.h).
 #include "cb_config.h"
+#include "child.h"
 #include "echo.h"
 #include "gbench.h"
 #include "gbflags.h"
@@ -717,6 +718,12 @@ Cases register_cases(const Options &o)
 int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
+    // What the tasks leave running comes here and ends with their batch.
+    if (cb_children_adopt() < 0) {
+        std::fprintf(stderr, "concbench: cannot become a subreaper: %s\n",
+                     std::strerror(errno));
+        return 1;
+    }
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
     // Google Benchmark's flags are checked first (bench/gbflags.cc), then

@@ -6,6 +6,8 @@
  */
 #include "batch.h"
 
+#include "child.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +98,8 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
     int64_t t0 = cb_now_ns();
     int rc = ex->mode->run(ex, results, err);
     int64_t t1 = cb_now_ns();
+    /* What the batch's tasks left running ends with it (child.h). */
+    cb_children_sweep();
     if (rc < 0)
         return -1;
 

@@ -4,14 +4,77 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/*
+ * The children this process started and has not reaped (cb_child_own): a
+ * fixed table, so that a signal handler may read it (without the lock: the
+ * process is dying then). Slots [0, own_used) are scanned; a free one has
+ * pid 0. A full table turns the sweep off rather than guess.
+ */
+enum { OWN_MAX = 4 * CB_MAX_WORKERS + 64 };
+static struct {
+    _Atomic pid_t pid;
+    _Atomic bool keeper;
+} own[OWN_MAX];
+static _Atomic unsigned own_used;
+static atomic_bool own_full, adopting;
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cb_child_own(pid_t pid, bool keeper)
+{
+    pthread_mutex_lock(&own_lock);
+    unsigned used = atomic_load(&own_used), i = 0;
+    while (i < used && atomic_load(&own[i].pid) != 0)
+        i++;
+    if (i == OWN_MAX) {
+        atomic_store(&own_full, true);
+    } else {
+        atomic_store(&own[i].keeper, keeper);
+        atomic_store(&own[i].pid, pid);
+        if (i == used)
+            atomic_store(&own_used, used + 1);
+    }
+    pthread_mutex_unlock(&own_lock);
+}
+
+static void child_forget(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    pthread_mutex_lock(&own_lock);
+    unsigned used = atomic_load(&own_used);
+    for (unsigned i = 0; i < used; i++) {
+        if (atomic_load(&own[i].pid) == pid) {
+            atomic_store(&own[i].pid, 0);
+            break;
+        }
+    }
+    while (used > 0 && atomic_load(&own[used - 1].pid) == 0)
+        used--;
+    atomic_store(&own_used, used);
+    pthread_mutex_unlock(&own_lock);
+}
+
+/* 1 if pid is an own child that is a keeper, 0 if own, -1 if not own. */
+static int own_kind(pid_t pid)
+{
+    unsigned used = atomic_load(&own_used);
+    for (unsigned i = 0; i < used; i++)
+        if (atomic_load(&own[i].pid) == pid)
+            return atomic_load(&own[i].keeper) ? 1 : 0;
+    return -1;
+}
 
 void cb_child_init(pid_t parent)
 {
@@ -32,6 +95,13 @@ static bool have_pidfds(void)
             close(fd);
     }
     return have;
+}
+
+int cb_pidfd_open(pid_t pid)
+{
+    if (!have_pidfds())
+        return -1;
+    return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call)
@@ -61,6 +131,7 @@ int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call)
         cb_child_init(parent);
         return 0;
     }
+    cb_child_own(pid, false);
     *c = (struct cb_child){.pid = pid, .fd = hup[0]};
     if (pidfds) {
         c->fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -84,6 +155,7 @@ int cb_child_reap(struct cb_child *c)
         return status;
     while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    child_forget(c->pid);
     if (c->fd >= 0)
         close(c->fd);
     *c = (struct cb_child){.pid = 0, .fd = -1};
@@ -105,6 +177,7 @@ int cb_child_end(struct cb_child *c, int64_t deadline_ns)
         }
         usleep(1000);
     }
+    child_forget(c->pid);
     if (c->fd >= 0)
         close(c->fd);
     *c = (struct cb_child){.pid = 0, .fd = -1};
@@ -293,4 +366,142 @@ int cb_poll_until(struct pollfd *pfds, unsigned n, int64_t deadline_ns,
             return -1;
         }
     }
+}
+
+/* ---- Adopting and sweeping what tasks leave behind ---- */
+
+/* "/proc/<pid>/task" (pid 0: self) into buf; async-signal-safe. */
+static char *proc_path(char *buf, size_t len, pid_t pid, const char *tid,
+                       const char *tail)
+{
+    char num[16];
+    size_t n = 0, k = 0;
+    if (pid == 0) {
+        memcpy(num, "self", 5);
+    } else {
+        char rev[16];
+        for (unsigned v = (unsigned)pid; v && k < sizeof rev; v /= 10)
+            rev[k++] = (char)('0' + v % 10);
+        while (k)
+            num[n++] = rev[--k];
+        num[n] = '\0';
+    }
+    const char *parts[] = {"/proc/", num, "/task", tid ? "/" : "",
+                           tid ? tid : "", tail ? tail : ""};
+    n = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (const char *c = parts[i]; *c && n + 1 < len; c++)
+            buf[n++] = *c;
+    buf[n] = '\0';
+    return buf;
+}
+
+/*
+ * The children of every thread of process pid (0: this one), at most max,
+ * from /proc/PID/task/TID/children; async-signal-safe (no stdio, no
+ * allocation).
+ */
+static unsigned children_of(pid_t pid, pid_t *out, unsigned max)
+{
+    char path[96];
+    int dir = open(proc_path(path, sizeof path, pid, NULL, NULL),
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return 0;
+    unsigned n = 0;
+    char ents[1024];
+    long got;
+    while (n < max &&
+           (got = syscall(SYS_getdents64, dir, ents, sizeof ents)) > 0) {
+        for (long at = 0; at < got && n < max;) {
+            /* struct linux_dirent64: ino, off, reclen, type, name */
+            unsigned short reclen;
+            memcpy(&reclen, ents + at + 16, sizeof reclen);
+            const char *name = ents + at + 19;
+            at += reclen;
+            if (name[0] < '0' || name[0] > '9')
+                continue;
+            int fd = open(proc_path(path, sizeof path, pid, name,
+                                    "/children"),
+                          O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            char buf[4096];
+            long v = -1;
+            ssize_t r;
+            /* Space-separated pids; a number cut between reads carries. */
+            while (n < max && (r = read(fd, buf, sizeof buf)) > 0) {
+                for (ssize_t i = 0; i < r && n < max; i++) {
+                    if (buf[i] >= '0' && buf[i] <= '9') {
+                        v = (v < 0 ? 0 : v * 10) + (buf[i] - '0');
+                    } else if (v >= 0) {
+                        out[n++] = (pid_t)v;
+                        v = -1;
+                    }
+                }
+            }
+            if (v >= 0 && n < max)
+                out[n++] = (pid_t)v;
+            close(fd);
+        }
+    }
+    close(dir);
+    return n;
+}
+
+enum { SWEEP_MAX = 1024, SWEEP_PASSES = 64 };
+
+int cb_children_adopt(void)
+{
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        return -1;
+    atomic_store(&adopting, true);
+    return 0;
+}
+
+/* Whether this process has a child at all (one syscall). */
+static bool any_child(void)
+{
+    siginfo_t si;
+    return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 ||
+           errno != ECHILD;
+}
+
+/*
+ * SIGKILL the children this process did not start, and the children of
+ * those it did but keepers; reap the former if reap. Returns how many of
+ * the former there were.
+ */
+static unsigned kill_leftovers(bool reap, bool below_own)
+{
+    pid_t kids[SWEEP_MAX], below[SWEEP_MAX];
+    unsigned n = children_of(0, kids, SWEEP_MAX), strays = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int kind = own_kind(kids[i]);
+        if (kind < 0) {
+            kill(kids[i], SIGKILL);
+            while (reap && waitpid(kids[i], NULL, __WALL) < 0 &&
+                   errno == EINTR)
+                ;
+            strays++;
+        } else if (kind == 0 && below_own) {
+            unsigned m = children_of(kids[i], below, SWEEP_MAX);
+            for (unsigned j = 0; j < m; j++)
+                kill(below[j], SIGKILL);
+        }
+    }
+    return strays;
+}
+
+void cb_children_sweep(void)
+{
+    if (!atomic_load(&adopting) || atomic_load(&own_full))
+        return;
+    /*
+     * Killing a leftover gives its children to this process: again until
+     * a pass finds none.
+     */
+    for (unsigned pass = 0; pass < SWEEP_PASSES && any_child(); pass++)
+        if (kill_leftovers(true, pass == 0) == 0)
+            break;
 }

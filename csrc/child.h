@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Exit statuses a worker uses for its own failures, so that the error a
  * user sees says which (cb_describe_exit); a task's own exit status is
@@ -50,6 +54,37 @@ void cb_child_init(pid_t parent);
  * exit fd's "pipe" or "pidfd_open".
  */
 int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call);
+
+/* A pidfd of pid (which becomes readable once it has exited), or -1. */
+int cb_pidfd_open(pid_t pid);
+
+/*
+ * Children this process started and will reap itself, told apart from the
+ * processes it adopts as a subreaper (cb_children_adopt): cb_child_fork
+ * and cb_role_spawn note each (keeper: it has children of its own, which it
+ * reaps, and stops when asked with SIGTERM: the MPI keeper), cb_child_reap
+ * and cb_child_end forget it.
+ */
+void cb_child_own(pid_t pid, bool keeper);
+
+/*
+ * Make this process the subreaper of every process below it
+ * (PR_SET_CHILD_SUBREAPER): what a task leaves behind (a child its kernel
+ * forked, and the children of that) comes to it when its parent ends,
+ * instead of to init; and turn on cb_children_sweep. For the driver, once,
+ * before any batch. Returns 0, or -1 with errno set.
+ */
+int cb_children_adopt(void);
+
+/*
+ * After a batch (batch.c) and an executor's stop (executor.c), in a
+ * process that called cb_children_adopt: kill (SIGKILL) and reap every
+ * child of this process it did not start (cb_child_own), and kill the
+ * children of those it did but keepers (a pool worker's leftovers, reaped
+ * when the worker ends and they come here). A task's leftovers so end
+ * with its batch, in every mode; nothing that is the mode's is touched.
+ */
+void cb_children_sweep(void);
 
 /* Reap c (waiting for it), close its fd, free the slot; its wait status. */
 int cb_child_reap(struct cb_child *c);
@@ -133,5 +168,9 @@ int cb_poll_ms_until(int64_t deadline_ns);
 struct pollfd;
 int cb_poll_until(struct pollfd *pfds, unsigned n, int64_t deadline_ns,
                   struct cb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,8 @@
  */
 #include "executor.h"
 
+#include "child.h"
+
 #include <stdlib.h>
 
 bool cb_mode_has_option(const struct cb_mode *mode,
@@ -85,5 +87,7 @@ void cb_executor_stop(struct cb_executor *ex)
     if (!ex)
         return;
     bool state_free = !ex->mode->stop || ex->mode->stop(ex);
+    /* A pool worker's leftovers come here once it has ended (child.h). */
+    cb_children_sweep();
     executor_free(ex, state_free);
 }

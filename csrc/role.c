@@ -11,6 +11,7 @@
  */
 #include "role.h"
 
+#include "child.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -166,8 +167,11 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
         snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", args[i]);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
     argv[n] = NULL;
-    return spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
-                      pid, call);
+    int rc = spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
+                        pid, call);
+    if (rc == 0)
+        cb_child_own(*pid, role->keeper);
+    return rc;
 }
 
 /* A role's bad command line: only a person typing one gets here. */

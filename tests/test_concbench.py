@@ -1070,3 +1070,53 @@ def test_the_echo_server_dies_with_concbench(concbench, tmp_path):
     p.kill()
     p.wait(timeout=30)
     assert wait_for_no_leftovers(concbench) == []
+
+
+# ---- Hostile kernel libraries (issue 17): tests/hostile_kernels.c ----
+
+def hostile():
+    return kernel_lib("hostile")
+
+
+def processes_named(mark):
+    """Pids of the processes whose argv[0] is mark."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[0] == mark.encode():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_what_a_task_leaves_running_ends_with_its_batch(concbench,
+                                                         tmp_path):
+    # Every task starts a `sleep 47` and leaves it: concbench, their
+    # subreaper, kills and reaps them after each batch, in every mode,
+    # and spawn's worker is done when it exits, though the sleep holds
+    # its result pipe.
+    mark = f"cb-left-{os.getpid()}-{time.monotonic_ns()}"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.json"
+    modes = built_modes(concbench)     # mpi_pool too, where built
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=hostile_fork", f"--modes={','.join(modes)}",
+                        "--workers=2", "--tasks=3", "--timeout=20",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, timeout=120,
+                       env=dict(os.environ, CB_HOSTILE_MARK=mark,
+                                TMPDIR=str(tmp)))
+    left = processes_named(mark)
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)
+    assert left == [], r.stderr
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert len(runs) == len(modes)
+    assert not any(b.get("error_occurred") for b in runs), runs
+    assert list(tmp.iterdir()) == []

@@ -40,6 +40,7 @@ static const struct cb_role master_role = {
     .flag = "--cb-mpi",
     .n_fds = CB_MPI_FDS,
     .main = cb_mpi_role,
+    .keeper = true, /* the process spawned keeps the master (mpi_role.c) */
 };
 
 struct pool {

@@ -283,6 +283,20 @@ static void serve_batch(const struct cb_job *job, MPI_Comm workers,
             send_task(workers, rank, (int32_t)next++);
         }
     }
+    /*
+     * What the batch's tasks left running on this host ends with it, as
+     * concbench's sweep ends it in every other mode (child.h): a worker
+     * has no children of its own. Killed, they are reaped by the keeper
+     * once their worker ends and they come to it.
+     */
+    for (unsigned i = 0; i < n; i++) {
+        pid_t left[CB_MAX_WORKERS];
+        unsigned k = local_pid[i] > 0
+                         ? children_of(local_pid[i], left, CB_MAX_WORKERS)
+                         : 0;
+        while (k > 0)
+            kill(left[--k], SIGKILL);
+    }
 }
 
 __attribute__((noreturn)) static void master(const struct cb_role_call *call)
