@@ -4,10 +4,10 @@
 // body is C (bench/suite.c), and both reach Google Benchmark through the
 // shim (bench/gbench.h).
 #include "cb_config.h"
-#include "child.h"
 #include "echo.h"
 #include "gbench.h"
 #include "gbflags.h"
+#include "guard.h"
 #include "output.h"
 #include "parse.h"
 #include "role.h"
@@ -501,18 +501,6 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     return o;
 }
 
-// A crash or a signal while the file is written leaves nothing behind
-// (bench/output.cc); until then there is no file to leave.
-pid_t main_pid;
-
-extern "C" void remove_partial_and_die(int sig)
-{
-    if (getpid() == main_pid)
-        cb::remove_partial_output();
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-}
-
 // The Google Benchmark flags the driver handles itself, taken out of gb
 // once bench/gbflags.cc has checked them: the run loop is the driver's
 // (bench/rounds.cc), and so is the output file.
@@ -718,9 +706,10 @@ Cases register_cases(const Options &o)
 int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
-    // What the tasks leave running comes here and ends with their batch.
-    if (cb_children_adopt() < 0) {
-        std::fprintf(stderr, "concbench: cannot become a subreaper: %s\n",
+    // Before a kernel library is loaded, its init the first kernel code
+    // (csrc/guard.h).
+    if (cb_guard_start(cb::remove_partial_output) < 0) {
+        std::fprintf(stderr, "concbench: cannot guard the run: %s\n",
                      std::strerror(errno));
         return 1;
     }
@@ -779,9 +768,10 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "concbench: a sanitizer's allocator: glibc's is "
                              "not tuned, timings are not comparable\n");
 
-    main_pid = getpid();
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
-        std::signal(sig, remove_partial_and_die);
+    // A crash or a signal while the file is written leaves nothing behind
+    // (bench/output.cc); a kernel that ends the run says so (csrc/guard.h).
+    cb_guard_output(run.out.empty() ? nullptr : run.out.c_str());
+    cb_guard_arm();
     // net_echo's server, before the benchmarks, if one of them needs it;
     // it dies with this process however that ends (csrc/echo.h).
     cb_echo_server echo{};

@@ -505,3 +505,27 @@ void cb_children_sweep(void)
         if (kill_leftovers(true, pass == 0) == 0)
             break;
 }
+
+void cb_children_dying(void)
+{
+    if (!atomic_load(&adopting) || atomic_load(&own_full))
+        return;
+    kill_leftovers(false, true);
+    unsigned used = atomic_load(&own_used);
+    for (unsigned i = 0; i < used; i++) {
+        pid_t pid = atomic_load(&own[i].pid);
+        if (pid <= 0 || !atomic_load(&own[i].keeper))
+            continue;
+        kill(pid, SIGTERM);
+        const struct timespec pause = {0, 10000000};
+        bool ended = false;
+        for (unsigned k = 0; !ended && k < CB_KEEPER_STOP_S * 100; k++) {
+            pid_t r = waitpid(pid, NULL, WNOHANG);
+            ended = r == pid || (r < 0 && errno != EINTR);
+            if (!ended)
+                nanosleep(&pause, NULL);
+        }
+        if (!ended)
+            kill(pid, SIGKILL);
+    }
+}

@@ -86,6 +86,16 @@ int cb_children_adopt(void);
  */
 void cb_children_sweep(void);
 
+/*
+ * For a signal that ends this process (async-signal-safe): kill what
+ * cb_children_sweep would kill, then ask each keeper to stop (SIGTERM) and
+ * wait for it, up to CB_KEEPER_STOP_S seconds, so that what it keeps (Open
+ * MPI's processes, its session folder) is gone before this process is.
+ */
+void cb_children_dying(void);
+
+enum { CB_KEEPER_STOP_S = 15 };
+
 /* Reap c (waiting for it), close its fd, free the slot; its wait status. */
 int cb_child_reap(struct cb_child *c);
 

@@ -4,6 +4,8 @@
  */
 #include "kernels.h"
 
+#include "guard.h"
+
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -63,7 +65,18 @@ static bool well_formed(const char *name)
     return n >= 1 && n <= 31;
 }
 
+static int lib_load(const char *path, char *why, size_t why_len);
+
+/* Its constructors and inits under the guard (guard.h). */
 int cb_kernel_lib_load(const char *path, char *why, size_t why_len)
+{
+    cb_guard_library(path);
+    int rc = lib_load(path, why, why_len);
+    cb_guard_library(NULL);
+    return rc;
+}
+
+static int lib_load(const char *path, char *why, size_t why_len)
 {
     /*
      * A path without a slash would be looked for on the library path, not

@@ -1074,8 +1074,85 @@ def test_the_echo_server_dies_with_concbench(concbench, tmp_path):
 
 # ---- Hostile kernel libraries (issue 17): tests/hostile_kernels.c ----
 
+IN_PROCESS = ["serial", "thread", "thread_pool", "gil", "async", "openmp"]
+
+
 def hostile():
     return kernel_lib("hostile")
+
+
+def in_process_mode(concbench, mode):
+    if mode not in built_modes(concbench):
+        pytest.skip(f"built without {mode}")
+
+
+def lines_with(text, stderr):
+    return [line for line in stderr.splitlines() if text in line]
+
+
+@pytest.mark.parametrize("mode", IN_PROCESS)
+@pytest.mark.parametrize("status", ["0", "3"])
+def test_a_kernel_that_calls_exit_ends_the_run(concbench, tmp_path, mode,
+                                               status):
+    in_process_mode(concbench, mode)
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    r = run(concbench, f"--kernel-lib={hostile()}", "--kernels=hostile_exit",
+            f"--modes={mode}", "--workers=2", "--tasks=3",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}",
+            env={"CB_HOSTILE_STATUS": status})
+    assert r.returncode == 1, r.stderr
+    [line] = lines_with("hostile_exit", r.stderr)
+    assert line == (f"concbench: kernel hostile_exit called exit({status}) "
+                    f"in mode {mode}, which ends concbench: no result "
+                    f"written to {out}")
+    # The earlier file is left as it was, and the line says it is not
+    # this run's.
+    assert out.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+@pytest.mark.parametrize("mode", IN_PROCESS)
+@pytest.mark.parametrize("kernel, sig", [("hostile_crash", signal.SIGSEGV),
+                                         ("hostile_abort", signal.SIGABRT)])
+def test_a_kernel_that_crashes_in_process_is_named(concbench, tmp_path, mode,
+                                                   kernel, sig):
+    in_process_mode(concbench, mode)
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        f"--kernels={kernel}", f"--modes={mode}",
+                        "--workers=2", "--tasks=3",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       preexec_fn=no_core_file)
+    assert r.returncode == -sig, r.stderr
+    [line] = lines_with(kernel, r.stderr)
+    assert line == (f"concbench: killed by signal {int(sig)} "
+                    f"({signal.strsignal(sig)}) while kernel {kernel} ran "
+                    f"in mode {mode}: no result written to {out}")
+    assert out.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+@pytest.mark.parametrize("init, what", [
+    ("crash", "its init was killed by signal 11 (Segmentation fault)"),
+    ("exit", "its init called exit(0)"),
+])
+def test_a_library_whose_init_crashes_or_exits_is_refused(concbench,
+                                                          tmp_path, init,
+                                                          what):
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=noop", f"--benchmark_out={tmp_path}/o.json"],
+                       capture_output=True, text=True, timeout=60,
+                       preexec_fn=no_core_file,
+                       env=dict(os.environ, CB_HOSTILE_INIT=init))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [
+        f"concbench: --kernel-lib: {hostile()}: {what}"]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def processes_named(mark):
