@@ -1155,6 +1155,30 @@ def test_a_library_whose_init_crashes_or_exits_is_refused(concbench,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_init_that_ignores_sigchld_hides_no_crash(concbench, tmp_path):
+    # With SIGCHLD ignored, children reap themselves: a crash was "exited
+    # with status 0" or "exited without sending a result". The dispositions
+    # the suite relies on are put back after the library is loaded.
+    out = tmp_path / "out.json"
+    modes = ["process", "process_pool", "spawn", "forkserver"]
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=hostile_crash", f"--modes={','.join(modes)}",
+                        "--workers=2", "--tasks=3", "--timeout=20",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, CB_HOSTILE_INIT="sigchld"))
+    assert r.returncode == 1, r.stderr
+    runs = {b["run_name"].split("/")[1]: b
+            for b in iterations(json.loads(out.read_text()))}
+    assert sorted(runs) == sorted(modes)
+    for mode, b in runs.items():
+        assert b["error_occurred"], mode
+        assert b["error_message"].startswith("task 1: worker"), b
+        assert "killed by signal 11 (Segmentation fault)" in \
+            b["error_message"], b
+
+
 def processes_named(mark):
     """Pids of the processes whose argv[0] is mark."""
     found = []
