@@ -501,6 +501,39 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     return o;
 }
 
+// The paths of the command line, --benchmark_out's and --kernel-lib's,
+// made absolute before any kernel code runs: a kernel library's init or a
+// kernel may change the working directory, and spawn and forkserver load
+// a library again in a fresh image, wherever it then is.
+void make_paths_absolute(int argc, char **argv)
+{
+    static std::vector<std::string> kept; // what argv points to now
+    kept.reserve((size_t)argc);
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i], flag, path;
+        for (const char *f : {"--benchmark_out=", "--kernel-lib="})
+            if (arg.rfind(f, 0) == 0)
+                flag = f, path = arg.substr(std::strlen(f));
+        if (arg == "--kernel-lib" && i + 1 < argc)
+            path = argv[++i];
+        if (path.empty() || path[0] == '/')
+            continue;
+        std::string cwd;
+        for (size_t len = 4096; cwd.empty(); len *= 2) {
+            std::vector<char> buf(len);
+            if (getcwd(buf.data(), len))
+                cwd = buf.data();
+            else if (errno != ERANGE)
+                usage_error((flag.empty() ? "--kernel-lib"
+                                          : flag.substr(0, flag.size() - 1)) +
+                            ": " + path + ": the working directory: " +
+                            std::strerror(errno));
+        }
+        kept.push_back(flag + cwd + (cwd == "/" ? "" : "/") + path);
+        argv[i] = kept.back().data();
+    }
+}
+
 // The Google Benchmark flags the driver handles itself, taken out of gb
 // once bench/gbflags.cc has checked them: the run loop is the driver's
 // (bench/rounds.cc), and so is the output file.
@@ -706,8 +739,9 @@ Cases register_cases(const Options &o)
 int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
-    // Before a kernel library is loaded, its init the first kernel code
-    // (csrc/guard.h).
+    // Before a kernel library is loaded, its init the first kernel code:
+    // paths fixed, the guard up (csrc/guard.h).
+    make_paths_absolute(argc, argv);
     if (cb_guard_start(cb::remove_partial_output) < 0) {
         std::fprintf(stderr, "concbench: cannot guard the run: %s\n",
                      std::strerror(errno));

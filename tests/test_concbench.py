@@ -1090,6 +1090,31 @@ def lines_with(text, stderr):
     return [line for line in stderr.splitlines() if text in line]
 
 
+def test_a_kernel_that_changes_directory_moves_nothing(concbench, tmp_path):
+    # The library and the result file given relative to the directory
+    # concbench starts in; its init and its tasks change to another.
+    work, other = tmp_path / "work", tmp_path / "other"
+    (work / "lib").mkdir(parents=True)
+    other.mkdir()
+    shutil.copy(hostile(), work / "lib" / "libhostile.so")
+    r = subprocess.run(
+        [concbench, "--kernel-lib=lib/libhostile.so",
+         "--kernels=hostile_chdir",
+         "--modes=serial,thread,process,spawn,forkserver", "--workers=2",
+         "--tasks=3", "--benchmark_min_time=0.001",
+         "--benchmark_out=rel.json"],
+        cwd=work, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, CB_HOSTILE_INIT="chdir",
+                 CB_HOSTILE_DIR=str(other)))
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads((work / "rel.json").read_text()))
+    assert len(runs) == 5
+    assert not any(b.get("error_occurred") for b in runs), runs
+    assert f"concbench: wrote {work}/rel.json" in r.stderr
+    assert list(other.iterdir()) == []
+    assert sorted(p.name for p in work.iterdir()) == ["lib", "rel.json"]
+
+
 @pytest.mark.parametrize("mode", IN_PROCESS)
 @pytest.mark.parametrize("status", ["0", "3"])
 def test_a_kernel_that_calls_exit_ends_the_run(concbench, tmp_path, mode,
