@@ -1246,3 +1246,75 @@ def test_what_a_task_leaves_running_ends_with_its_batch(concbench,
     assert len(runs) == len(modes)
     assert not any(b.get("error_occurred") for b in runs), runs
     assert list(tmp.iterdir()) == []
+
+
+def wait_until(condition, limit_s=30):
+    """Poll condition until it holds or limit_s pass; its last value."""
+    deadline = time.monotonic() + limit_s
+    while not (held := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return held
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM,
+                                 signal.SIGHUP])
+@pytest.mark.parametrize("to", ["concbench", "its process group"])
+@pytest.mark.parametrize("when", ["folder made", "Open MPI in it"])
+def test_a_signal_during_mpi_pool_leaves_nothing(concbench, tmp_path, sig,
+                                                  to, when):
+    # Its session folder ($TMPDIR/concbench-mpi-*) and Open MPI's processes
+    # (orted, the workers) go before concbench has died of the signal,
+    # sent to it alone or, as a terminal's Ctrl-C is, to its whole group.
+    if "mpi_pool" not in built_modes(concbench):
+        pytest.skip("built without MPI (-Dmpi)")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.Popen([concbench, "--kernels=noop,io_sleep",
+                          "--modes=mpi_pool,process_pool", "--workers=2",
+                          "--tasks=3", "--io-ms=20",
+                          "--benchmark_repetitions=100",
+                          "--benchmark_min_time=0.001"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, TMPDIR=str(tmp)),
+                         start_new_session=True)
+    try:
+        pattern = "concbench-mpi-*" + ("/*" if when == "Open MPI in it"
+                                       else "")
+        assert wait_until(lambda: any(tmp.glob(pattern)), 60), \
+            "mpi_pool did not start"
+        if to == "concbench":
+            p.send_signal(sig)
+        else:
+            os.killpg(p.pid, sig)
+        assert p.wait(timeout=60) == -sig
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert list(tmp.iterdir()) == []
+    assert processes_with_env(f"TMPDIR={tmp}") == []
+
+
+def test_mpi_pool_cleans_up_after_a_sigkilled_concbench(concbench,
+                                                        tmp_path):
+    # Nothing can run in concbench then: its keeper, told by its parent's
+    # death (SIGTERM), still ends the pool and removes the folder.
+    if "mpi_pool" not in built_modes(concbench):
+        pytest.skip("built without MPI (-Dmpi)")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.Popen([concbench, "--kernels=noop", "--modes=mpi_pool",
+                          "--workers=2", "--tasks=3",
+                          "--benchmark_repetitions=100",
+                          "--benchmark_min_time=0.001"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, TMPDIR=str(tmp)))
+    try:
+        assert wait_until(lambda: any(tmp.glob("concbench-mpi-*/*")), 60)
+    finally:
+        p.kill()
+        p.wait()
+
+    def left():
+        return list(tmp.iterdir()), processes_with_env(f"TMPDIR={tmp}")
+    assert wait_until(lambda: left() == ([], [])), left()
