@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -361,6 +362,14 @@ int cb_poll_until(struct pollfd *pfds, unsigned n, int64_t deadline_ns,
         int ready = poll(pfds, n, cb_poll_ms_until(deadline_ns));
         if (ready >= 0)
             return ready;
+        struct rlimit files;
+        if (errno == EINVAL && getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+            n > files.rlim_cur) {
+            cb_error_set(err, "poll of %u fds: more than the open-file "
+                         "limit (%llu)", n,
+                         (unsigned long long)files.rlim_cur);
+            return -1;
+        }
         if (errno != EINTR) {
             cb_error_set(err, "poll: %s", strerror(errno));
             return -1;

@@ -1318,3 +1318,35 @@ def test_mpi_pool_cleans_up_after_a_sigkilled_concbench(concbench,
     def left():
         return list(tmp.iterdir()), processes_with_env(f"TMPDIR={tmp}")
     assert wait_until(lambda: left() == ([], [])), left()
+
+
+def test_out_of_files_names_the_call_that_failed(concbench, tmp_path):
+    # 24 open files for 64 workers: forkserver polled one entry a slot,
+    # unused ones too, and poll refuses more than the limit ('poll:
+    # Invalid argument'); process said 'fork' where pidfd_open had failed
+    # after it.
+    out = tmp_path / "out.json"
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+    r = subprocess.run([concbench, "--kernels=noop",
+                        "--modes=process,forkserver", "--workers=64",
+                        "--tasks=64", "--payload=0,1K",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       preexec_fn=few_files)
+    assert r.returncode == 1, r.stderr
+    errors = {b["run_name"].split("/", 1)[1].removesuffix("/manual_time"):
+              b.get("error_message", "")
+              for b in iterations(json.loads(out.read_text()))}
+    assert errors["forkserver/tasks:64/workers:64"] == ""
+    assert errors["forkserver/tasks:64/workers:64/payload:1K"] == \
+        "forkserver: pipe: Too many open files"
+    no_payload = errors["process/tasks:64/workers:64"]
+    assert no_payload.startswith("task ")
+    # pidfd_open where the system has pidfds, else the exit pipe.
+    assert no_payload.endswith((": pidfd_open: Too many open files",
+                                ": pipe: Too many open files"))
+    assert errors["process/tasks:64/workers:64/payload:1K"].endswith(
+        ": pipe: Too many open files")
