@@ -14,14 +14,18 @@
  *   hostile_abort  task 1 calls abort()
  *   hostile_fork   every task starts `sleep 47`, named CB_HOSTILE_MARK
  *                  (argv[0]), and leaves it running
+ *   hostile_wait   every task makes the file CB_HOSTILE_READY, then
+ *                  waits until the file CB_HOSTILE_GO exists
  */
 #include "concbench_kernel.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static int check(uint64_t value, const struct concbench_task *t, char *why,
@@ -107,6 +111,19 @@ static uint64_t fork_run(const struct concbench_task *t)
     return pid < 0;
 }
 
+static uint64_t wait_run(const struct concbench_task *t)
+{
+    (void)t;
+    const char *ready = getenv("CB_HOSTILE_READY");
+    const char *go = getenv("CB_HOSTILE_GO");
+    int fd = ready ? open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (fd >= 0)
+        close(fd);
+    while (go && access(go, F_OK) != 0)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    return 0;
+}
+
 static const struct concbench_kernel kernels[] = {
     {.name = "hostile_chdir", .summary = "every task changes directory",
      .run = chdir_run, .check = check, .init = init},
@@ -118,6 +135,8 @@ static const struct concbench_kernel kernels[] = {
      .run = abort_run, .check = check, .init = init},
     {.name = "hostile_fork", .summary = "every task leaves a sleep running",
      .run = fork_run, .check = check, .init = init},
+    {.name = "hostile_wait", .summary = "every task waits for a file",
+     .run = wait_run, .check = check, .init = init},
 };
 
 CONCBENCH_EXPORT const struct concbench_kernel_table CONCBENCH_KERNEL_TABLE = {

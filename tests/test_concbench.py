@@ -1350,3 +1350,78 @@ def test_out_of_files_names_the_call_that_failed(concbench, tmp_path):
                                 ": pipe: Too many open files"))
     assert errors["process/tasks:64/workers:64/payload:1K"].endswith(
         ": pipe: Too many open files")
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o000])
+def test_a_read_only_result_file_is_not_replaced(concbench, tmp_path, mode):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    out.chmod(mode)
+    r = small_run(concbench, out)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [
+        f"concbench: --benchmark_out: {out}: is read-only (mode "
+        f"{mode:04o}): concbench does not replace it (see --help)"]
+    assert out.stat().st_mode & 0o7777 == mode
+    out.chmod(0o644)
+    assert out.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_a_replaced_result_file_keeps_its_mode_and_owner(concbench,
+                                                        tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    out.chmod(0o640)
+    owner = (65534, 65534) if os.geteuid() == 0 else (os.geteuid(),
+                                                      os.getegid())
+    os.chown(out, *owner)
+    r = small_run(concbench, out)
+    assert r.returncode == 0, r.stderr
+    st = out.stat()
+    assert (st.st_mode & 0o7777, st.st_uid, st.st_gid) == (0o640, *owner)
+    assert len(iterations(json.loads(out.read_text()))) == 3
+
+
+@pytest.mark.parametrize("earlier", [True, False])
+def test_two_runs_writing_one_file_lose_neither(concbench, tmp_path,
+                                                earlier):
+    # A runs until B has written the file: A's result goes beside it,
+    # and A says so and fails; B's stays. Neither is lost, and only B
+    # says "wrote".
+    res, ctl = tmp_path / "res", tmp_path / "ctl"
+    res.mkdir()
+    ctl.mkdir()
+    out = res / "out.json"
+    if earlier:
+        out.write_text(EARLIER)
+    a = subprocess.Popen([concbench, f"--kernel-lib={hostile()}",
+                          "--kernels=hostile_wait", "--modes=serial",
+                          "--tasks=1", "--benchmark_min_time=0.001",
+                          f"--benchmark_out={out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True,
+                         env=dict(os.environ,
+                                  CB_HOSTILE_READY=str(ctl / "ready"),
+                                  CB_HOSTILE_GO=str(ctl / "go")))
+    try:
+        assert wait_until(lambda: (ctl / "ready").exists(), 60)
+        b = small_run(concbench, out)
+        assert b.returncode == 0, b.stderr
+        assert f"concbench: wrote {out}" in b.stderr
+    finally:
+        (ctl / "go").touch()
+        _, a_err = a.communicate(timeout=120)
+    assert a.returncode == 1, a_err
+    alt = res / f"out.{a.pid}.json"
+    assert lines_with("written by another program", a_err) == [
+        f"concbench: {out}: written by another program while this run "
+        f"ran: this run's result is in {alt}"]
+    assert "wrote" not in a_err
+    assert sorted(p.name for p in res.iterdir()) == sorted(
+        ["out.json", alt.name])
+    assert {b["run_name"].split("/")[0]
+            for b in iterations(json.loads(out.read_text()))} == {"noop"}
+    assert {b["run_name"].split("/")[0]
+            for b in iterations(json.loads(alt.read_text()))} == \
+        {"hostile_wait"}
