@@ -460,12 +460,27 @@ static unsigned children_of(pid_t pid, pid_t *out, unsigned max)
 
 enum { SWEEP_MAX = 1024, SWEEP_PASSES = 64 };
 
+/* /proc/sys/kernel/ns_last_pid, open once adopting; -1 where none. */
+static int last_pid_fd = -1;
+
 int cb_children_adopt(void)
 {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         return -1;
+    last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
     atomic_store(&adopting, true);
     return 0;
+}
+
+long cb_children_mark(void)
+{
+    char buf[24];
+    ssize_t n = last_pid_fd >= 0 ? pread(last_pid_fd, buf, sizeof buf - 1, 0)
+                                 : -1;
+    if (n <= 0)
+        return CB_SWEEP_ALWAYS;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
 }
 
 /* Whether this process has a child at all (one syscall). */
@@ -502,10 +517,12 @@ static unsigned kill_leftovers(bool reap, bool below_own)
     return strays;
 }
 
-void cb_children_sweep(void)
+void cb_children_sweep(long since)
 {
     if (!atomic_load(&adopting) || atomic_load(&own_full))
         return;
+    if (since != CB_SWEEP_ALWAYS && cb_children_mark() == since)
+        return; /* nothing made since: nothing new left */
     /*
      * Killing a leftover gives its children to this process: again until
      * a pass finds none.

@@ -83,8 +83,19 @@ int cb_children_adopt(void);
  * children of those it did but keepers (a pool worker's leftovers, reaped
  * when the worker ends and they come here). A task's leftovers so end
  * with its batch, in every mode; nothing that is the mode's is touched.
+ *
+ * since is cb_children_mark() from before the batch: when no process or
+ * thread at all has been made since (the system's last pid is the same),
+ * there is nothing new to sweep, and the sweep reads nothing from /proc
+ * (a pool's batch of noop tasks takes some 60 us; reading every worker's
+ * children took more). CB_SWEEP_ALWAYS sweeps anyway.
  */
-void cb_children_sweep(void);
+void cb_children_sweep(long since);
+
+/* The pid last handed out in this pid namespace, or CB_SWEEP_ALWAYS. */
+long cb_children_mark(void);
+
+#define CB_SWEEP_ALWAYS (-1L)
 
 /*
  * For a signal that ends this process (async-signal-safe): kill what

@@ -94,6 +94,6 @@ void cb_executor_stop(struct cb_executor *ex)
     bool state_free = !ex->mode->stop || ex->mode->stop(ex);
     cb_guard_running(NULL, NULL);
     /* A pool worker's leftovers come here once it has ended (child.h). */
-    cb_children_sweep();
+    cb_children_sweep(CB_SWEEP_ALWAYS);
     executor_free(ex, state_free);
 }
