@@ -7,6 +7,7 @@
 
 #include "child.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -147,18 +148,23 @@ static void on_exit_called(int status, void *arg)
     _exit(lib ? EXIT_LIBRARY : EXIT_KERNEL);
 }
 
-/* Die of sig, as if there were no handler. */
-static void die_of(int sig)
+/*
+ * Die of sig, as if there were no handler: pending until the handler
+ * returns, then fatal. errno as it was, which a handler must not change.
+ */
+static void die_of(int sig, int saved_errno)
 {
     signal(sig, SIG_DFL);
-    raise(sig); /* pending until the handler returns, then fatal */
+    raise(sig);
+    errno = saved_errno;
 }
 
 static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
+    int saved_errno = errno;
     if (guard_pid == 0 || getpid() != guard_pid) {
-        die_of(sig);
+        die_of(sig, saved_errno);
         return;
     }
     first_to_end();
@@ -185,16 +191,17 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
         say();
     }
     tidy();
-    die_of(sig);
+    die_of(sig, saved_errno);
 }
 
 static void on_stop(int sig)
 {
+    int saved_errno = errno;
     if (guard_pid != 0 && getpid() == guard_pid) {
         first_to_end();
         tidy();
     }
-    die_of(sig);
+    die_of(sig, saved_errno);
 }
 
 static void install(void)
