@@ -26,13 +26,13 @@
 enum { OWN_MAX = 4 * CB_MAX_WORKERS + 64 };
 static struct {
     _Atomic pid_t pid;
-    _Atomic bool keeper;
+    _Atomic int kind; /* enum cb_own_kind */
 } own[OWN_MAX];
 static _Atomic unsigned own_used;
 static atomic_bool own_full, adopting;
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void cb_child_own(pid_t pid, bool keeper)
+void cb_child_own(pid_t pid, enum cb_own_kind kind)
 {
     pthread_mutex_lock(&own_lock);
     unsigned used = atomic_load(&own_used), i = 0;
@@ -41,7 +41,7 @@ void cb_child_own(pid_t pid, bool keeper)
     if (i == OWN_MAX) {
         atomic_store(&own_full, true);
     } else {
-        atomic_store(&own[i].keeper, keeper);
+        atomic_store(&own[i].kind, (int)kind);
         atomic_store(&own[i].pid, pid);
         if (i == used)
             atomic_store(&own_used, used + 1);
@@ -67,13 +67,13 @@ static void child_forget(pid_t pid)
     pthread_mutex_unlock(&own_lock);
 }
 
-/* 1 if pid is an own child that is a keeper, 0 if own, -1 if not own. */
+/* The kind of own child pid is (enum cb_own_kind), or -1: not own. */
 static int own_kind(pid_t pid)
 {
     unsigned used = atomic_load(&own_used);
     for (unsigned i = 0; i < used; i++)
         if (atomic_load(&own[i].pid) == pid)
-            return atomic_load(&own[i].keeper) ? 1 : 0;
+            return atomic_load(&own[i].kind);
     return -1;
 }
 
@@ -132,7 +132,7 @@ int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call)
         cb_child_init(parent);
         return 0;
     }
-    cb_child_own(pid, false);
+    cb_child_own(pid, CB_OWN_FORK);
     *c = (struct cb_child){.pid = pid, .fd = hup[0]};
     if (pidfds) {
         c->fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -491,10 +491,19 @@ static bool any_child(void)
            errno != ECHILD;
 }
 
+void cb_children_own_strays(void)
+{
+    pid_t kids[SWEEP_MAX];
+    unsigned n = children_of(0, kids, SWEEP_MAX);
+    for (unsigned i = 0; i < n; i++)
+        if (own_kind(kids[i]) < 0)
+            cb_child_own(kids[i], CB_OWN_LIBRARY);
+}
+
 /*
  * SIGKILL the children this process did not start, and the children of
- * those it did but keepers; reap the former if reap. Returns how many of
- * the former there were.
+ * its forks (below_own); reap the former, and a library's helper that
+ * has ended, if reap. Returns how many of the former there were.
  */
 static unsigned kill_leftovers(bool reap, bool below_own)
 {
@@ -508,10 +517,13 @@ static unsigned kill_leftovers(bool reap, bool below_own)
                    errno == EINTR)
                 ;
             strays++;
-        } else if (kind == 0 && below_own) {
+        } else if (kind == CB_OWN_FORK && below_own) {
             unsigned m = children_of(kids[i], below, SWEEP_MAX);
             for (unsigned j = 0; j < m; j++)
                 kill(below[j], SIGKILL);
+        } else if (kind == CB_OWN_LIBRARY && reap &&
+                   waitpid(kids[i], NULL, WNOHANG | __WALL) == kids[i]) {
+            child_forget(kids[i]);
         }
     }
     return strays;
@@ -540,7 +552,7 @@ void cb_children_dying(void)
     unsigned used = atomic_load(&own_used);
     for (unsigned i = 0; i < used; i++) {
         pid_t pid = atomic_load(&own[i].pid);
-        if (pid <= 0 || !atomic_load(&own[i].keeper))
+        if (pid <= 0 || atomic_load(&own[i].kind) != CB_OWN_KEEPER)
             continue;
         kill(pid, SIGTERM);
         const struct timespec pause = {0, 10000000};

@@ -61,11 +61,28 @@ int cb_pidfd_open(pid_t pid);
 /*
  * Children this process started and will reap itself, told apart from the
  * processes it adopts as a subreaper (cb_children_adopt): cb_child_fork
- * and cb_role_spawn note each (keeper: it has children of its own, which it
- * reaps, and stops when asked with SIGTERM: the MPI keeper), cb_child_reap
- * and cb_child_end forget it.
+ * and cb_role_spawn note each, cb_child_reap and cb_child_end forget it.
+ * What is below one is a task's leftover or its own, by its kind.
  */
-void cb_child_own(pid_t pid, bool keeper);
+enum cb_own_kind {
+    CB_OWN_FORK,  /* a fork of this process: what it starts is a task's */
+    CB_OWN_IMAGE, /* a fresh image (role.h): what it starts is its own */
+    /* A fresh image that reaps its own and stops on SIGTERM (the MPI keeper). */
+    CB_OWN_KEEPER,
+    /*
+     * A child of a kernel library's init (cb_children_own_strays): left
+     * running, with what it starts, and reaped by the sweep once it ends.
+     */
+    CB_OWN_LIBRARY,
+};
+void cb_child_own(pid_t pid, enum cb_own_kind kind);
+
+/*
+ * Note every child this process has now and did not start as a kernel
+ * library's (CB_OWN_LIBRARY): kernel.c, after a library's inits, which may
+ * start helpers that its kernels need for the whole run.
+ */
+void cb_children_own_strays(void);
 
 /*
  * Make this process the subreaper of every process below it
@@ -81,8 +98,9 @@ int cb_children_adopt(void);
  * process that called cb_children_adopt: kill (SIGKILL) and reap every
  * child of this process it did not start (cb_child_own), and kill the
  * children of those it did but keepers (a pool worker's leftovers, reaped
- * when the worker ends and they come here). A task's leftovers so end
- * with its batch, in every mode; nothing that is the mode's is touched.
+ * when the worker ends and they come here; what is below a fresh image or
+ * a library's helper is theirs). A task's leftovers so end with its batch,
+ * in every mode; nothing that is the mode's or a library's is touched.
  *
  * since is cb_children_mark() from before the batch: when no process or
  * thread at all has been made since (the system's last pid is the same),

@@ -4,6 +4,7 @@
  */
 #include "kernels.h"
 
+#include "child.h"
 #include "guard.h"
 
 #include <dlfcn.h>
@@ -88,6 +89,8 @@ int cb_kernel_lib_load(const char *path, char *why, size_t why_len)
     cb_guard_library(path);
     int rc = lib_load(path, why, why_len);
     cb_guard_library(NULL);
+    /* Helpers its inits started are its, not a task's leftovers. */
+    cb_children_own_strays();
     sigaction(SIGCHLD, &chld, NULL);
     pthread_sigmask(SIG_SETMASK, &mask, NULL);
     return rc;

@@ -170,7 +170,7 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
     int rc = spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
                         pid, call);
     if (rc == 0)
-        cb_child_own(*pid, role->keeper);
+        cb_child_own(*pid, role->keeper ? CB_OWN_KEEPER : CB_OWN_IMAGE);
     return rc;
 }
 

@@ -58,7 +58,8 @@ struct cb_role {
     __attribute__((noreturn)) void (*main)(const struct cb_role_call *call);
     /*
      * The role's process reaps processes of its own below it and stops
-     * them when sent SIGTERM (the MPI keeper): cb_child_own's keeper.
+     * them when sent SIGTERM (the MPI keeper): CB_OWN_KEEPER, not
+     * CB_OWN_IMAGE (child.h).
      */
     bool keeper;
 };

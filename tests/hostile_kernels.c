@@ -7,6 +7,8 @@
  *   exit     calls exit(0)
  *   sigchld  sets SIGCHLD to SIG_IGN (children then reap themselves)
  *   chdir    changes to the directory CB_HOSTILE_DIR
+ *   helper   starts a `sleep 47` named CB_HOSTILE_MARK that its kernels
+ *            need (a server of the library's, say), once a process
  * and nothing when it is unset. Its kernels, each like noop otherwise:
  *   hostile_chdir  every task changes to CB_HOSTILE_DIR
  *   hostile_exit   task 1 calls exit(CB_HOSTILE_STATUS, default 0)
@@ -16,6 +18,8 @@
  *                  (argv[0]), and leaves it running
  *   hostile_wait   every task makes the file CB_HOSTILE_READY, then
  *                  waits until the file CB_HOSTILE_GO exists
+ *   hostile_helper every task's value is 0 only while the init's helper
+ *                  runs
  */
 #include "concbench_kernel.h"
 
@@ -36,6 +40,19 @@ static int check(uint64_t value, const struct concbench_task *t, char *why,
         return 1;
     snprintf(why, len, "value %llu, expected 0", (unsigned long long)value);
     return 0;
+}
+
+static pid_t helper; /* the init's, in this process or the one forked */
+
+static pid_t start_sleep(void)
+{
+    const char *mark = getenv("CB_HOSTILE_MARK");
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("sleep", mark ? mark : "sleep", "47", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
 }
 
 static void no_core_file(void)
@@ -61,6 +78,11 @@ static int init(char *why, size_t len)
         exit(0);
     else if (strcmp(what, "sigchld") == 0)
         signal(SIGCHLD, SIG_IGN);
+    else if (strcmp(what, "helper") == 0 && helper == 0 &&
+             (helper = start_sleep()) < 0) {
+        snprintf(why, len, "fork failed");
+        return -1;
+    }
     else if (strcmp(what, "chdir") == 0 && dir && chdir(dir) != 0) {
         snprintf(why, len, "chdir %s failed", dir);
         return -1;
@@ -102,13 +124,22 @@ static uint64_t abort_run(const struct concbench_task *t)
 static uint64_t fork_run(const struct concbench_task *t)
 {
     (void)t;
-    const char *mark = getenv("CB_HOSTILE_MARK");
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("sleep", mark ? mark : "sleep", "47", (char *)NULL);
-        _exit(127);
+    return start_sleep() < 0;
+}
+
+/* Running, not a zombie: its /proc/PID/stat's state. */
+static uint64_t helper_run(const struct concbench_task *t)
+{
+    (void)t;
+    char path[64], state = 'X';
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)helper);
+    FILE *f = helper > 0 ? fopen(path, "re") : NULL;
+    if (f) {
+        if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+            state = 'X';
+        fclose(f);
     }
-    return pid < 0;
+    return state == 'Z' || state == 'X';
 }
 
 static uint64_t wait_run(const struct concbench_task *t)
@@ -137,6 +168,8 @@ static const struct concbench_kernel kernels[] = {
      .run = fork_run, .check = check, .init = init},
     {.name = "hostile_wait", .summary = "every task waits for a file",
      .run = wait_run, .check = check, .init = init},
+    {.name = "hostile_helper", .summary = "every task needs the init's helper",
+     .run = helper_run, .check = check, .init = init},
 };
 
 CONCBENCH_EXPORT const struct concbench_kernel_table CONCBENCH_KERNEL_TABLE = {

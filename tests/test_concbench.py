@@ -1425,3 +1425,35 @@ def test_two_runs_writing_one_file_lose_neither(concbench, tmp_path,
     assert {b["run_name"].split("/")[0]
             for b in iterations(json.loads(alt.read_text()))} == \
         {"hostile_wait"}
+
+
+def test_a_helper_of_a_librarys_init_is_left_running(concbench, tmp_path):
+    # The sweep ends what tasks leave, not what a library's init starts
+    # for its kernels (in concbench, in a forkserver's server, in each
+    # spawn worker): every task finds its helper running, in every mode,
+    # benchmark after benchmark.
+    mark = f"cb-helper-{os.getpid()}-{time.monotonic_ns()}"
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    try:
+        # Not a pipe: the helper holds concbench's stderr open.
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                                "--kernels=hostile_helper,hostile_fork",
+                                f"--modes={','.join(modes)}", "--workers=2",
+                                "--tasks=3", "--benchmark_repetitions=2",
+                                "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120,
+                               env=dict(os.environ, CB_HOSTILE_INIT="helper",
+                                        CB_HOSTILE_MARK=mark))
+        assert r.returncode == 0, err.read_text()
+        runs = iterations(json.loads(out.read_text()))
+        assert len(runs) == 2 * 2 * len(modes)
+        assert not any(b.get("error_occurred") for b in runs), runs
+        # concbench's own helper outlives it, as the library made it.
+        assert len(processes_named(mark)) == 1
+    finally:
+        for pid in processes_named(mark):
+            os.kill(int(pid), signal.SIGKILL)
