@@ -468,6 +468,7 @@ int cb_children_adopt(void)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         return -1;
     last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    cb_children_own_strays();
     atomic_store(&adopting, true);
     return 0;
 }
@@ -497,13 +498,13 @@ void cb_children_own_strays(void)
     unsigned n = children_of(0, kids, SWEEP_MAX);
     for (unsigned i = 0; i < n; i++)
         if (own_kind(kids[i]) < 0)
-            cb_child_own(kids[i], CB_OWN_LIBRARY);
+            cb_child_own(kids[i], CB_OWN_FOUND);
 }
 
 /*
  * SIGKILL the children this process did not start, and the children of
- * its forks (below_own); reap the former, and a library's helper that
- * has ended, if reap. Returns how many of the former there were.
+ * its forks (below_own); reap the former, and a found child that has
+ * ended, if reap. Returns how many of the former there were.
  */
 static unsigned kill_leftovers(bool reap, bool below_own)
 {
@@ -521,7 +522,7 @@ static unsigned kill_leftovers(bool reap, bool below_own)
             unsigned m = children_of(kids[i], below, SWEEP_MAX);
             for (unsigned j = 0; j < m; j++)
                 kill(below[j], SIGKILL);
-        } else if (kind == CB_OWN_LIBRARY && reap &&
+        } else if (kind == CB_OWN_FOUND && reap &&
                    waitpid(kids[i], NULL, WNOHANG | __WALL) == kids[i]) {
             child_forget(kids[i]);
         }

@@ -70,17 +70,20 @@ enum cb_own_kind {
     /* A fresh image that reaps its own and stops on SIGTERM (the MPI keeper). */
     CB_OWN_KEEPER,
     /*
-     * A child of a kernel library's init (cb_children_own_strays): left
-     * running, with what it starts, and reaped by the sweep once it ends.
+     * A child found before any task ran (cb_children_own_strays): a kernel
+     * library's init's helper, or one the program image inherited across
+     * exec. Left running, with what it starts, and reaped by the sweep
+     * once it has ended.
      */
-    CB_OWN_LIBRARY,
+    CB_OWN_FOUND,
 };
 void cb_child_own(pid_t pid, enum cb_own_kind kind);
 
 /*
- * Note every child this process has now and did not start as a kernel
- * library's (CB_OWN_LIBRARY): kernel.c, after a library's inits, which may
- * start helpers that its kernels need for the whole run.
+ * Note every child this process has now and did not start as found
+ * (CB_OWN_FOUND): cb_children_adopt, for what the image inherited, and
+ * kernel.c after a library's inits, which may start helpers that its
+ * kernels need for the whole run.
  */
 void cb_children_own_strays(void);
 
@@ -88,8 +91,9 @@ void cb_children_own_strays(void);
  * Make this process the subreaper of every process below it
  * (PR_SET_CHILD_SUBREAPER): what a task leaves behind (a child its kernel
  * forked, and the children of that) comes to it when its parent ends,
- * instead of to init; and turn on cb_children_sweep. For the driver, once,
- * before any batch. Returns 0, or -1 with errno set.
+ * instead of to init; and turn on cb_children_sweep, which leaves the
+ * children it has now alone (cb_children_own_strays). For the driver,
+ * once, before any batch. Returns 0, or -1 with errno set.
  */
 int cb_children_adopt(void);
 

@@ -1458,3 +1458,27 @@ def test_a_helper_of_a_librarys_init_is_left_running(concbench, tmp_path):
     finally:
         for pid in processes_named(mark):
             os.kill(int(pid), signal.SIGKILL)
+
+
+def test_a_child_concbench_inherits_is_left_running(concbench, tmp_path):
+    # `sleep 47 & exec concbench ...`: the sleep is concbench's child from
+    # its start, not a task's leftover; the sweep leaves it alone.
+    mark = f"cb-before-{os.getpid()}-{time.monotonic_ns()}"
+
+    def start_sleep_then_exec():
+        if os.fork() == 0:
+            os.execvp("sleep", [mark, "47"])
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    try:
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, "--kernels=noop",
+                                "--modes=serial,process_pool", "--workers=2",
+                                "--tasks=3", "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120, preexec_fn=start_sleep_then_exec)
+        assert r.returncode == 0, err.read_text()
+        assert len(processes_named(mark)) == 1
+    finally:
+        for pid in processes_named(mark):
+            os.kill(int(pid), signal.SIGKILL)
