@@ -20,6 +20,8 @@
  *                  waits until the file CB_HOSTILE_GO exists
  *   hostile_helper every task's value is 0 only while the init's helper
  *                  runs
+ *   hostile_stay   every task forks a child that does not exec but stays,
+ *                  named CB_HOSTILE_MARK (its comm), holding every fd
  */
 #include "concbench_kernel.h"
 
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +130,19 @@ static uint64_t fork_run(const struct concbench_task *t)
     return start_sleep() < 0;
 }
 
+static uint64_t stay_run(const struct concbench_task *t)
+{
+    (void)t;
+    pid_t pid = fork();
+    if (pid == 0) {
+        const char *mark = getenv("CB_HOSTILE_MARK");
+        prctl(PR_SET_NAME, mark ? mark : "hostile_stay");
+        for (;;)
+            pause();
+    }
+    return pid < 0;
+}
+
 /* Running, not a zombie: its /proc/PID/stat's state. */
 static uint64_t helper_run(const struct concbench_task *t)
 {
@@ -170,6 +186,8 @@ static const struct concbench_kernel kernels[] = {
      .run = wait_run, .check = check, .init = init},
     {.name = "hostile_helper", .summary = "every task needs the init's helper",
      .run = helper_run, .check = check, .init = init},
+    {.name = "hostile_stay", .summary = "every task leaves a fork running",
+     .run = stay_run, .check = check, .init = init},
 };
 
 CONCBENCH_EXPORT const struct concbench_kernel_table CONCBENCH_KERNEL_TABLE = {

@@ -1482,3 +1482,45 @@ def test_a_child_concbench_inherits_is_left_running(concbench, tmp_path):
     finally:
         for pid in processes_named(mark):
             os.kill(int(pid), signal.SIGKILL)
+
+
+def processes_with_comm(comm):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == comm:
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_a_fork_a_task_leaves_holding_every_fd_ends_with_its_batch(
+        concbench, tmp_path):
+    # Forked without exec, it holds every fd its task's process had: in
+    # process mode with a payload the parent read the output pipe to its
+    # end of file, which never came (a hang); now it reads what the worker
+    # wrote, and the sweep ends the fork.
+    mark = f"cbs{os.getpid() % 10**8}-{time.monotonic_ns() % 1000}"
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    try:
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                                "--kernels=hostile_stay",
+                                f"--modes={','.join(modes)}", "--workers=2",
+                                "--tasks=3", "--payload=0,1K", "--timeout=20",
+                                "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120,
+                               env=dict(os.environ, CB_HOSTILE_MARK=mark))
+        assert r.returncode == 0, err.read_text()
+        runs = iterations(json.loads(out.read_text()))
+        assert len(runs) == 2 * len(modes)
+        assert not any(b.get("error_occurred") for b in runs), runs
+        assert processes_with_comm(mark) == []
+    finally:
+        for pid in processes_with_comm(mark):
+            os.kill(int(pid), signal.SIGKILL)
