@@ -7,6 +7,7 @@
 #include "echo.h"
 #include "gbench.h"
 #include "gbflags.h"
+#include "guard.h"
 #include "output.h"
 #include "parse.h"
 #include "role.h"
@@ -520,16 +521,37 @@ Options parse_args(int argc, char **argv, std::vector<std::string> &gb)
     return o;
 }
 
-// A crash or a signal while the file is written leaves nothing behind
-// (bench/output.cc); until then there is no file to leave.
-pid_t main_pid;
-
-extern "C" void remove_partial_and_die(int sig)
+// The paths of the command line, --benchmark_out's and --kernel-lib's,
+// made absolute before any kernel code runs: a kernel library's init or a
+// kernel may change the working directory, and spawn and forkserver load
+// a library again in a fresh image, wherever it then is.
+void make_paths_absolute(int argc, char **argv)
 {
-    if (getpid() == main_pid)
-        cb::remove_partial_output();
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
+    static std::vector<std::string> kept; // what argv points to now
+    kept.reserve((size_t)argc);
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i], flag, path;
+        for (const char *f : {"--benchmark_out=", "--kernel-lib="})
+            if (arg.rfind(f, 0) == 0)
+                flag = f, path = arg.substr(std::strlen(f));
+        if (arg == "--kernel-lib" && i + 1 < argc)
+            path = argv[++i];
+        if (path.empty() || path[0] == '/')
+            continue;
+        std::string cwd;
+        for (size_t len = 4096; cwd.empty(); len *= 2) {
+            std::vector<char> buf(len);
+            if (getcwd(buf.data(), len))
+                cwd = buf.data();
+            else if (errno != ERANGE)
+                usage_error((flag.empty() ? "--kernel-lib"
+                                          : flag.substr(0, flag.size() - 1)) +
+                            ": " + path + ": the working directory: " +
+                            std::strerror(errno));
+        }
+        kept.push_back(flag + cwd + (cwd == "/" ? "" : "/") + path);
+        argv[i] = kept.back().data();
+    }
 }
 
 // The Google Benchmark flags the driver handles itself, taken out of gb
@@ -753,6 +775,14 @@ Cases register_cases(const Options &o)
 int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
+    // Before a kernel library is loaded, its init the first kernel code:
+    // paths fixed, the guard up (csrc/guard.h).
+    make_paths_absolute(argc, argv);
+    if (cb_guard_start(cb::remove_partial_output) < 0) {
+        std::fprintf(stderr, "concbench: cannot guard the run: %s\n",
+                     std::strerror(errno));
+        return 1;
+    }
     std::vector<std::string> gb;
     Options o = parse_args(argc, argv, gb);
     // Google Benchmark's flags are checked first (bench/gbflags.cc), then
@@ -808,9 +838,10 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "concbench: a sanitizer's allocator: glibc's is "
                              "not tuned, timings are not comparable\n");
 
-    main_pid = getpid();
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
-        std::signal(sig, remove_partial_and_die);
+    // A crash or a signal while the file is written leaves nothing behind
+    // (bench/output.cc); a kernel that ends the run says so (csrc/guard.h).
+    cb_guard_output(run.out.empty() ? nullptr : run.out.c_str());
+    cb_guard_arm();
     // net_echo's server, before the benchmarks, if one of them needs it;
     // it dies with this process however that ends (csrc/echo.h).
     cb_echo_server echo{};

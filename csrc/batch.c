@@ -6,6 +6,9 @@
  */
 #include "batch.h"
 
+#include "child.h"
+#include "guard.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,9 +96,14 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
     memset(results, 0, job->tasks * sizeof *results);
     if (job->data)
         cb_payload_clear(job->data); /* last batch's outputs do not pass */
+    long made = cb_children_mark();
+    cb_guard_running(job->kernel->name, ex->mode->name);
     int64_t t0 = cb_now_ns();
     int rc = ex->mode->run(ex, results, err);
     int64_t t1 = cb_now_ns();
+    cb_guard_running(NULL, NULL);
+    /* What the batch's tasks left running ends with it (child.h). */
+    cb_children_sweep(made);
     if (rc < 0)
         return -1;
 

@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Exit statuses a worker uses for its own failures, so that the error a
  * user sees says which (cb_describe_exit); a task's own exit status is
@@ -45,9 +49,95 @@ void cb_child_init(pid_t parent);
  * parent 1 with c->pid set and, with exit_fd, c->fd an fd that becomes
  * readable (or hangs up) once the child has exited: a pidfd, or where there
  * are none (Linux before 5.3, valgrind) a pipe whose only write end the
- * child holds; else c->fd = -1. Returns -1 with errno set if it failed.
+ * child holds; else c->fd = -1. Returns -1 with errno set if it failed,
+ * and *call (if call is not NULL) the call that failed: "fork", or the
+ * exit fd's "pipe" or "pidfd_open".
  */
-int cb_child_fork(struct cb_child *c, bool exit_fd);
+int cb_child_fork(struct cb_child *c, bool exit_fd, const char **call);
+
+/* A pidfd of pid (which becomes readable once it has exited), or -1. */
+int cb_pidfd_open(pid_t pid);
+
+/*
+ * Children this process started and will reap itself, told apart from the
+ * processes it adopts as a subreaper (cb_children_adopt): cb_child_fork
+ * and cb_role_spawn note each, cb_child_reap and cb_child_end forget it.
+ * What is below one is a task's leftover or its own, by its kind.
+ */
+enum cb_own_kind {
+    CB_OWN_FORK,  /* a fork of this process: what it starts is a task's */
+    CB_OWN_IMAGE, /* a fresh image (role.h): what it starts is its own */
+    /*
+     * A process that reaps its own and stops on SIGTERM: the MPI keeper (a
+     * fresh image), the process measuring a repetition (isolate.h).
+     */
+    CB_OWN_KEEPER,
+    /*
+     * A child found before any task ran (cb_children_own_strays): a kernel
+     * library's init's helper, or one the program image inherited across
+     * exec. Left running, with what it starts, and reaped by the sweep
+     * once it has ended.
+     */
+    CB_OWN_FOUND,
+};
+void cb_child_own(pid_t pid, enum cb_own_kind kind);
+
+/*
+ * Forget every child noted: for a forked process that starts afresh (the
+ * one that measures a repetition, isolate.h), whose parent's children are
+ * not its own.
+ */
+void cb_children_forget_all(void);
+
+/*
+ * Note every child this process has now and did not start as found
+ * (CB_OWN_FOUND): cb_children_adopt, for what the image inherited, and
+ * kernel.c after a library's inits, which may start helpers that its
+ * kernels need for the whole run.
+ */
+void cb_children_own_strays(void);
+
+/*
+ * Make this process the subreaper of every process below it
+ * (PR_SET_CHILD_SUBREAPER): what a task leaves behind (a child its kernel
+ * forked, and the children of that) comes to it when its parent ends,
+ * instead of to init; and turn on cb_children_sweep, which leaves the
+ * children it has now alone (cb_children_own_strays). For the driver,
+ * once, before any batch. Returns 0, or -1 with errno set.
+ */
+int cb_children_adopt(void);
+
+/*
+ * After a batch (batch.c) and an executor's stop (executor.c), in a
+ * process that called cb_children_adopt: kill (SIGKILL) and reap every
+ * child of this process it did not start (cb_child_own), and kill the
+ * children of those it did but keepers (a pool worker's leftovers, reaped
+ * when the worker ends and they come here; what is below a fresh image or
+ * a library's helper is theirs). A task's leftovers so end with its batch,
+ * in every mode; nothing that is the mode's or a library's is touched.
+ *
+ * since is cb_children_mark() from before the batch: when no process or
+ * thread at all has been made since (the system's last pid is the same),
+ * there is nothing new to sweep, and the sweep reads nothing from /proc
+ * (a pool's batch of noop tasks takes some 60 us; reading every worker's
+ * children took more). CB_SWEEP_ALWAYS sweeps anyway.
+ */
+void cb_children_sweep(long since);
+
+/* The pid last handed out in this pid namespace, or CB_SWEEP_ALWAYS. */
+long cb_children_mark(void);
+
+#define CB_SWEEP_ALWAYS (-1L)
+
+/*
+ * For a signal that ends this process (async-signal-safe): kill what
+ * cb_children_sweep would kill, then ask each keeper to stop (SIGTERM) and
+ * wait for it, up to CB_KEEPER_STOP_S seconds, so that what it keeps (Open
+ * MPI's processes, its session folder) is gone before this process is.
+ */
+void cb_children_dying(void);
+
+enum { CB_KEEPER_STOP_S = 15 };
 
 /* Reap c (waiting for it), close its fd, free the slot; its wait status. */
 int cb_child_reap(struct cb_child *c);
@@ -131,5 +221,9 @@ int cb_poll_ms_until(int64_t deadline_ns);
 struct pollfd;
 int cb_poll_until(struct pollfd *pfds, unsigned n, int64_t deadline_ns,
                   struct cb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

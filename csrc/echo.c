@@ -154,10 +154,11 @@ int cb_echo_start(struct cb_echo_server *s, unsigned io_ms,
     struct conn *conns = calloc(cap, sizeof *conns);
     struct due *queue = calloc(cap, sizeof *queue);
     struct cb_child c;
-    int rc = conns && queue ? cb_child_fork(&c, true) : -1;
+    const char *call = "tables";
+    int rc = conns && queue ? cb_child_fork(&c, true, &call) : -1;
     if (rc < 0) {
-        cb_error_set(err, "net_echo's server: %s: %s",
-                     conns && queue ? "fork" : "tables", strerror(errno));
+        cb_error_set(err, "net_echo's server: %s: %s", call,
+                     strerror(errno));
         free(conns);
         free(queue);
         close(lfd);
@@ -179,6 +180,5 @@ void cb_echo_stop(struct cb_echo_server *s)
         return;
     struct cb_child c = {.pid = s->pid, .fd = s->fd};
     cb_children_kill(&c, 1);
-    cb_child_reap(&c);
     *s = (struct cb_echo_server){.pid = 0, .fd = -1};
 }

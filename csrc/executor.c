@@ -5,6 +5,9 @@
  */
 #include "executor.h"
 
+#include "child.h"
+#include "guard.h"
+
 #include <stdlib.h>
 
 bool cb_mode_has_option(const struct cb_mode *mode,
@@ -72,7 +75,10 @@ int cb_executor_start(const struct cb_mode *mode, const struct cb_job *job,
         }
     }
     /* A start that fails leaves what it made to stop, as after a run. */
-    if (mode->start && mode->start(ex, err) < 0) {
+    cb_guard_running(job->kernel->name, mode->name);
+    int rc = mode->start ? mode->start(ex, err) : 0;
+    cb_guard_running(NULL, NULL);
+    if (rc < 0) {
         cb_executor_stop(ex);
         return -1;
     }
@@ -84,6 +90,10 @@ void cb_executor_stop(struct cb_executor *ex)
 {
     if (!ex)
         return;
+    cb_guard_running(ex->job.kernel->name, ex->mode->name);
     bool state_free = !ex->mode->stop || ex->mode->stop(ex);
+    cb_guard_running(NULL, NULL);
+    /* A pool worker's leftovers come here once it has ended (child.h). */
+    cb_children_sweep(CB_SWEEP_ALWAYS);
     executor_free(ex, state_free);
 }

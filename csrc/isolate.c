@@ -2,6 +2,7 @@
 #include "isolate.h"
 
 #include "child.h"
+#include "guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 /* The child: measure, answer (length, then bytes), leave. */
 static void child(cb_isolated_fn fn, void *arg, int fd)
 {
+    if (cb_guard_measuring() < 0)
+        _exit(CB_EXIT_SETUP);
     char *answer = NULL;
     size_t len = 0;
     fn(arg, &answer, &len);
@@ -75,9 +78,10 @@ int cb_isolated(cb_isolated_fn fn, void *arg, char **answer, size_t *len,
     fflush(stdout);
     fflush(stderr);
     struct cb_child c;
-    int rc = cb_child_fork(&c, true);
+    const char *call = "fork";
+    int rc = cb_child_fork(&c, true, &call);
     if (rc < 0) {
-        cb_error_set(err, "fork: %s", strerror(errno));
+        cb_error_set(err, "%s: %s", call, strerror(errno));
         close(p[0]);
         close(p[1]);
         return -1;
@@ -87,6 +91,8 @@ int cb_isolated(cb_isolated_fn fn, void *arg, char **answer, size_t *len,
         child(fn, arg, p[1]);
     }
     close(p[1]);
+    /* It stops what it keeps on SIGTERM: so it is ended if this one is. */
+    cb_child_own(c.pid, CB_OWN_KEEPER);
     fcntl(p[0], F_SETFL, O_NONBLOCK);
     char *buf = NULL;
     size_t got = 0, cap = 0;
@@ -113,6 +119,8 @@ int cb_isolated(cb_isolated_fn fn, void *arg, char **answer, size_t *len,
         broken = true;
     close(p[0]);
     int status = cb_child_reap(&c);
+    /* What its processes left, had it no time to end them, ends here. */
+    cb_children_sweep(CB_SWEEP_ALWAYS);
     if (!broken && whole(buf, got) && cb_exited_cleanly(status)) {
         uint64_t n;
         memcpy(&n, buf, sizeof n);

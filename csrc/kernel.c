@@ -4,8 +4,13 @@
  */
 #include "kernels.h"
 
+#include "child.h"
+#include "guard.h"
+
 #include <dlfcn.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +68,35 @@ static bool well_formed(const char *name)
     return n >= 1 && n <= 31;
 }
 
+static int lib_load(const char *path, char *why, size_t why_len);
+
+/*
+ * Its constructors and inits run under the guard (guard.h). What the
+ * framework relies on and they may change is saved before and put back
+ * after: SIGCHLD's action (ignored, or with SA_NOCLDWAIT, children reap
+ * themselves and every wait fails; a handler of its own could reap them
+ * first) and the signal mask (blocked signals would never stop the run).
+ * Put back rather than refused: a library may have reasons of its own
+ * (helpers it does not wait for), and the suite's sweep (child.h) reaps
+ * what it leaves. The guard's own handlers are put back by cb_guard_arm.
+ */
 int cb_kernel_lib_load(const char *path, char *why, size_t why_len)
+{
+    struct sigaction chld;
+    sigset_t mask;
+    sigaction(SIGCHLD, NULL, &chld);
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    cb_guard_library(path);
+    int rc = lib_load(path, why, why_len);
+    cb_guard_library(NULL);
+    /* Helpers its inits started are its, not a task's leftovers. */
+    cb_children_own_strays();
+    sigaction(SIGCHLD, &chld, NULL);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    return rc;
+}
+
+static int lib_load(const char *path, char *why, size_t why_len)
 {
     /*
      * A path without a slash would be looked for on the library path, not

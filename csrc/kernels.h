@@ -148,7 +148,10 @@ int cb_kernels_add(const struct cb_kernel *table, size_t count);
  * new, run and check set), call each kernel's init, and add them to the
  * registry as loaded kernels, which are found by name, listed and run by
  * default like the benchmark kernels. Returns 0, or -1 with why[] saying
- * what is wrong (without the path) and nothing added.
+ * what is wrong (without the path) and nothing added. Its constructors
+ * and inits run under the guard (guard.h: one that exits or crashes ends
+ * the driver with status 2 and a line naming path), and SIGCHLD's action
+ * and the signal mask are as they were before, whatever they did.
  */
 int cb_kernel_lib_load(const char *path, char *why, size_t why_len);
 

@@ -11,6 +11,7 @@
  */
 #include "role.h"
 
+#include "child.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -69,8 +70,10 @@ static size_t n_options(const struct cb_mode *mode)
  * posix_spawn EXE with argv (argv[0] is filled in here) and fds[i] as fd
  * CB_ROLE_FD + i. Returns 0 or an errno value.
  */
-static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
+static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid,
+                      const char **call)
 {
+    *call = "posix_spawn";
     char path[PATH_MAX];
     argv[0] = (char *)self_exe(path, sizeof path);
 
@@ -114,6 +117,7 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
             fd = fcntl(fd, F_DUPFD_CLOEXEC, above);
             if (fd < 0) {
                 rc = errno;
+                *call = "fcntl";
                 break;
             }
             copies[n_copies++] = fd;
@@ -135,7 +139,8 @@ static int spawn_self(char **argv, const int *fds, unsigned nfds, pid_t *pid)
 }
 
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, unsigned nfds, pid_t *pid)
+                  const int *fds, unsigned nfds, pid_t *pid,
+                  const char **call)
 {
     const struct cb_role *role = ex->mode->role;
     char nums[MAX_ARGV][16];
@@ -162,8 +167,11 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
         snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", args[i]);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
     argv[n] = NULL;
-    return spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
-                      pid);
+    int rc = spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
+                        pid, call);
+    if (rc == 0)
+        cb_child_own(*pid, role->keeper ? CB_OWN_KEEPER : CB_OWN_IMAGE);
+    return rc;
 }
 
 /* A role's bad command line: only a person typing one gets here. */

@@ -56,6 +56,12 @@ struct cb_role {
     struct cb_role_arg args[CB_ROLE_MAX_ARGS];
     /* The role's body in the fresh image; it ends the process. */
     __attribute__((noreturn)) void (*main)(const struct cb_role_call *call);
+    /*
+     * The role's process reaps processes of its own below it and stops
+     * them when sent SIGTERM (the MPI keeper): CB_OWN_KEEPER, not
+     * CB_OWN_IMAGE (child.h).
+     */
+    bool keeper;
 };
 
 /*
@@ -83,10 +89,13 @@ int cb_role_check_kernel(const struct cb_executor *ex, struct cb_error *err);
  * fds[0..nfds) as its fds from CB_ROLE_FD on (nfds at most the role's
  * n_fds). The new process gets no
  * other fd above stderr, an empty signal mask and default SIGCHLD and
- * SIGPIPE handling. Returns 0 with *pid set, or an errno value.
+ * SIGPIPE handling; it is noted as this process's own child
+ * (cb_child_own). Returns 0 with *pid set, or an errno value with *call
+ * the call that failed ("posix_spawn", or "fcntl" moving an fd).
  */
 int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
-                  const int *fds, unsigned nfds, pid_t *pid);
+                  const int *fds, unsigned nfds, pid_t *pid,
+                  const char **call);
 
 #ifdef __cplusplus
 }

@@ -1131,3 +1131,451 @@ def test_the_echo_server_dies_with_concbench(concbench, tmp_path):
     p.kill()
     p.wait(timeout=30)
     assert wait_for_no_leftovers(concbench) == []
+
+
+# ---- Hostile kernel libraries (issue 17): tests/hostile_kernels.c ----
+
+IN_PROCESS = ["serial", "thread", "thread_pool", "gil", "async", "openmp"]
+
+
+def hostile():
+    return kernel_lib("hostile")
+
+
+def in_process_mode(concbench, mode):
+    if mode not in built_modes(concbench):
+        pytest.skip(f"built without {mode}")
+
+
+def lines_with(text, stderr):
+    return [line for line in stderr.splitlines() if text in line]
+
+
+def test_a_kernel_that_changes_directory_moves_nothing(concbench, tmp_path):
+    # The library and the result file given relative to the directory
+    # concbench starts in; its init and its tasks change to another.
+    work, other = tmp_path / "work", tmp_path / "other"
+    (work / "lib").mkdir(parents=True)
+    other.mkdir()
+    shutil.copy(hostile(), work / "lib" / "libhostile.so")
+    r = subprocess.run(
+        [concbench, "--kernel-lib=lib/libhostile.so",
+         "--kernels=hostile_chdir",
+         "--modes=serial,thread,process,spawn,forkserver", "--workers=2",
+         "--tasks=3", "--benchmark_min_time=0.001",
+         "--benchmark_out=rel.json"],
+        cwd=work, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, CB_HOSTILE_INIT="chdir",
+                 CB_HOSTILE_DIR=str(other)))
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads((work / "rel.json").read_text()))
+    assert len(runs) == 5
+    assert not any(b.get("error_occurred") for b in runs), runs
+    assert f"concbench: wrote {work}/rel.json" in r.stderr
+    assert list(other.iterdir()) == []
+    assert sorted(p.name for p in work.iterdir()) == ["lib", "rel.json"]
+
+
+@pytest.mark.parametrize("mode", IN_PROCESS)
+@pytest.mark.parametrize("kernel, env, how", [
+    ("hostile_exit", {"CB_HOSTILE_STATUS": "0"},
+     "it exited with status 0 before it answered"),
+    ("hostile_exit", {"CB_HOSTILE_STATUS": "3"}, "it exited with status 3"),
+    ("hostile_crash", {}, "it was killed by signal 11 (Segmentation fault)"),
+    ("hostile_abort", {}, "it was killed by signal 6 (Aborted)"),
+])
+def test_a_kernel_that_ends_its_process_fails_its_benchmark_only(
+        concbench, tmp_path, mode, kernel, env, how):
+    # A kernel that calls exit(), even exit(0), or crashes in a mode that
+    # runs it in concbench's own process ends the process measuring that
+    # repetition (csrc/isolate.h): one line names the benchmark (kernel
+    # and mode) and how it ended, the others are measured, the result file
+    # is written whole (the earlier one replaced), and the run ends with
+    # status 1: a benchmark failed.
+    in_process_mode(concbench, mode)
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        f"--kernels={kernel},noop", f"--modes={mode}",
+                        "--workers=2", "--tasks=3",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       preexec_fn=no_core_file, env=dict(os.environ, **env))
+    assert r.returncode == 1, r.stderr
+    workers = 1 if mode == "serial" else 2
+    name = f"{kernel}/{mode}/tasks:3/workers:{workers}"
+    [line] = lines_with(kernel, r.stderr)
+    assert line == f"  {name}: the process measuring it: {how}"
+    assert "1 benchmark failed:" in r.stderr
+    by_name = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    assert by_name[name + "/manual_time"]["error_message"] == \
+        f"the process measuring it: {how}"
+    noop = f"noop/{mode}/tasks:3/workers:{workers}/manual_time"
+    assert not by_name[noop].get("error_occurred")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+@pytest.mark.parametrize("init, what", [
+    ("crash", "its init was killed by signal 11 (Segmentation fault)"),
+    ("exit", "its init called exit(0)"),
+])
+def test_a_library_whose_init_crashes_or_exits_is_refused(concbench,
+                                                          tmp_path, init,
+                                                          what):
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=noop", f"--benchmark_out={tmp_path}/o.json"],
+                       capture_output=True, text=True, timeout=60,
+                       preexec_fn=no_core_file,
+                       env=dict(os.environ, CB_HOSTILE_INIT=init))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [
+        f"concbench: --kernel-lib: {hostile()}: {what}"]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_init_that_ignores_sigchld_hides_no_crash(concbench, tmp_path):
+    # With SIGCHLD ignored, children reap themselves: a crash was "exited
+    # with status 0" or "exited without sending a result". The dispositions
+    # the suite relies on are put back after the library is loaded. (An
+    # abort: AddressSanitizer's SIGSEGV handler would make a segfault in a
+    # fresh image an exit with status 1.)
+    out = tmp_path / "out.json"
+    modes = ["process", "process_pool", "spawn", "forkserver"]
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=hostile_abort", f"--modes={','.join(modes)}",
+                        "--workers=2", "--tasks=3", "--timeout=20",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, CB_HOSTILE_INIT="sigchld"))
+    assert r.returncode == 1, r.stderr
+    runs = {b["run_name"].split("/")[1]: b
+            for b in iterations(json.loads(out.read_text()))}
+    assert sorted(runs) == sorted(modes)
+    for mode, b in runs.items():
+        assert b["error_occurred"], mode
+        assert b["error_message"].startswith("task 1: worker"), b
+        assert "killed by signal 6 (Aborted)" in b["error_message"], b
+
+
+def processes_named(mark):
+    """Pids of the processes whose argv[0] is mark."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[0] == mark.encode():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_what_a_task_leaves_running_ends_with_its_batch(concbench,
+                                                         tmp_path):
+    # Every task starts a `sleep 47` and leaves it: concbench, their
+    # subreaper, kills and reaps them after each batch, in every mode,
+    # and spawn's worker is done when it exits, though the sleep holds
+    # its result pipe.
+    mark = f"cb-left-{os.getpid()}-{time.monotonic_ns()}"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.json"
+    modes = built_modes(concbench)     # mpi_pool too, where built
+    r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                        "--kernels=hostile_fork", f"--modes={','.join(modes)}",
+                        "--workers=2", "--tasks=3", "--timeout=20",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, timeout=120,
+                       env=dict(os.environ, CB_HOSTILE_MARK=mark,
+                                TMPDIR=str(tmp)))
+    left = processes_named(mark)
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)
+    assert left == [], r.stderr
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert len(runs) == len(modes)
+    assert not any(b.get("error_occurred") for b in runs), runs
+    assert list(tmp.iterdir()) == []
+
+
+def wait_until(condition, limit_s=30):
+    """Poll condition until it holds or limit_s pass; its last value."""
+    deadline = time.monotonic() + limit_s
+    while not (held := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return held
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM,
+                                 signal.SIGHUP])
+@pytest.mark.parametrize("to", ["concbench", "its process group"])
+@pytest.mark.parametrize("when", ["folder made", "Open MPI in it"])
+def test_a_signal_during_mpi_pool_leaves_nothing(concbench, tmp_path, sig,
+                                                  to, when):
+    # Its session folder ($TMPDIR/concbench-mpi-*) and Open MPI's processes
+    # (orted, the workers) go before concbench has died of the signal,
+    # sent to it alone or, as a terminal's Ctrl-C is, to its whole group.
+    if "mpi_pool" not in built_modes(concbench):
+        pytest.skip("built without MPI (-Dmpi)")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.Popen([concbench, "--kernels=noop,io_sleep",
+                          "--modes=mpi_pool,process_pool", "--workers=2",
+                          "--tasks=3", "--io-ms=20",
+                          "--benchmark_repetitions=100",
+                          "--benchmark_min_time=0.001"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, TMPDIR=str(tmp)),
+                         start_new_session=True)
+    try:
+        pattern = "concbench-mpi-*" + ("/*" if when == "Open MPI in it"
+                                       else "")
+        assert wait_until(lambda: any(tmp.glob(pattern)), 60), \
+            "mpi_pool did not start"
+        if to == "concbench":
+            p.send_signal(sig)
+        else:
+            os.killpg(p.pid, sig)
+        assert p.wait(timeout=60) == -sig
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert list(tmp.iterdir()) == []
+    assert processes_with_env(f"TMPDIR={tmp}") == []
+
+
+def test_mpi_pool_cleans_up_after_a_sigkilled_concbench(concbench,
+                                                        tmp_path):
+    # Nothing can run in concbench then: its keeper, told by its parent's
+    # death (SIGTERM), still ends the pool and removes the folder.
+    if "mpi_pool" not in built_modes(concbench):
+        pytest.skip("built without MPI (-Dmpi)")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.Popen([concbench, "--kernels=noop", "--modes=mpi_pool",
+                          "--workers=2", "--tasks=3",
+                          "--benchmark_repetitions=100",
+                          "--benchmark_min_time=0.001"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, TMPDIR=str(tmp)))
+    try:
+        assert wait_until(lambda: any(tmp.glob("concbench-mpi-*/*")), 60)
+    finally:
+        p.kill()
+        p.wait()
+
+    def left():
+        return list(tmp.iterdir()), processes_with_env(f"TMPDIR={tmp}")
+    assert wait_until(lambda: left() == ([], [])), left()
+
+
+def test_out_of_files_names_the_call_that_failed(concbench, tmp_path):
+    # 24 open files for 64 workers: forkserver polled one entry a slot,
+    # unused ones too, and poll refuses more than the limit ('poll:
+    # Invalid argument'); process said 'fork' where pidfd_open had failed
+    # after it.
+    out = tmp_path / "out.json"
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+    r = subprocess.run([concbench, "--kernels=noop",
+                        "--modes=process,forkserver", "--workers=64",
+                        "--tasks=64", "--payload=0,1K",
+                        "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=120,
+                       preexec_fn=few_files)
+    assert r.returncode == 1, r.stderr
+    errors = {b["run_name"].split("/", 1)[1].removesuffix("/manual_time"):
+              b.get("error_message", "")
+              for b in iterations(json.loads(out.read_text()))}
+    assert errors["forkserver/tasks:64/workers:64"] == ""
+    assert errors["forkserver/tasks:64/workers:64/payload:1K"] == \
+        "forkserver: pipe: Too many open files"
+    no_payload = errors["process/tasks:64/workers:64"]
+    assert no_payload.startswith("task ")
+    # pidfd_open where the system has pidfds, else the exit pipe.
+    assert no_payload.endswith((": pidfd_open: Too many open files",
+                                ": pipe: Too many open files"))
+    assert errors["process/tasks:64/workers:64/payload:1K"].endswith(
+        ": pipe: Too many open files")
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o000])
+def test_a_read_only_result_file_is_not_replaced(concbench, tmp_path, mode):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    out.chmod(mode)
+    r = small_run(concbench, out)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [
+        f"concbench: --benchmark_out: {out}: is read-only (mode "
+        f"{mode:04o}): concbench does not replace it (see --help)"]
+    assert out.stat().st_mode & 0o7777 == mode
+    out.chmod(0o644)
+    assert out.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_a_replaced_result_file_keeps_its_mode_and_owner(concbench,
+                                                        tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text(EARLIER)
+    out.chmod(0o640)
+    owner = (65534, 65534) if os.geteuid() == 0 else (os.geteuid(),
+                                                      os.getegid())
+    os.chown(out, *owner)
+    r = small_run(concbench, out)
+    assert r.returncode == 0, r.stderr
+    st = out.stat()
+    assert (st.st_mode & 0o7777, st.st_uid, st.st_gid) == (0o640, *owner)
+    assert len(iterations(json.loads(out.read_text()))) == 3
+
+
+@pytest.mark.parametrize("earlier", [True, False])
+def test_two_runs_writing_one_file_lose_neither(concbench, tmp_path,
+                                                earlier):
+    # A runs until B has written the file: A's result goes beside it,
+    # and A says so and fails; B's stays. Neither is lost, and only B
+    # says "wrote".
+    res, ctl = tmp_path / "res", tmp_path / "ctl"
+    res.mkdir()
+    ctl.mkdir()
+    out = res / "out.json"
+    if earlier:
+        out.write_text(EARLIER)
+    a = subprocess.Popen([concbench, f"--kernel-lib={hostile()}",
+                          "--kernels=hostile_wait", "--modes=serial",
+                          "--tasks=1", "--benchmark_min_time=0.001",
+                          f"--benchmark_out={out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True,
+                         env=dict(os.environ,
+                                  CB_HOSTILE_READY=str(ctl / "ready"),
+                                  CB_HOSTILE_GO=str(ctl / "go")))
+    try:
+        assert wait_until(lambda: (ctl / "ready").exists(), 60)
+        b = small_run(concbench, out)
+        assert b.returncode == 0, b.stderr
+        assert f"concbench: wrote {out}" in b.stderr
+    finally:
+        (ctl / "go").touch()
+        _, a_err = a.communicate(timeout=120)
+    assert a.returncode == 1, a_err
+    alt = res / f"out.{a.pid}.json"
+    assert lines_with("written by another program", a_err) == [
+        f"concbench: {out}: written by another program while this run "
+        f"ran: this run's result is in {alt}"]
+    assert "wrote" not in a_err
+    assert sorted(p.name for p in res.iterdir()) == sorted(
+        ["out.json", alt.name])
+    assert {b["run_name"].split("/")[0]
+            for b in iterations(json.loads(out.read_text()))} == {"noop"}
+    assert {b["run_name"].split("/")[0]
+            for b in iterations(json.loads(alt.read_text()))} == \
+        {"hostile_wait"}
+
+
+def test_a_helper_of_a_librarys_init_is_left_running(concbench, tmp_path):
+    # The sweep ends what tasks leave, not what a library's init starts
+    # for its kernels (in concbench, in a forkserver's server, in each
+    # spawn worker): every task finds its helper running, in every mode,
+    # benchmark after benchmark.
+    mark = f"cb-helper-{os.getpid()}-{time.monotonic_ns()}"
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    try:
+        # Not a pipe: the helper holds concbench's stderr open.
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                                "--kernels=hostile_helper,hostile_fork",
+                                f"--modes={','.join(modes)}", "--workers=2",
+                                "--tasks=3", "--benchmark_repetitions=2",
+                                "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120,
+                               env=dict(os.environ, CB_HOSTILE_INIT="helper",
+                                        CB_HOSTILE_MARK=mark))
+        assert r.returncode == 0, err.read_text()
+        runs = iterations(json.loads(out.read_text()))
+        assert len(runs) == 2 * 2 * len(modes)
+        assert not any(b.get("error_occurred") for b in runs), runs
+        # concbench's own helper outlives it, as the library made it.
+        assert len(processes_named(mark)) == 1
+    finally:
+        for pid in processes_named(mark):
+            os.kill(int(pid), signal.SIGKILL)
+
+
+def test_a_child_concbench_inherits_is_left_running(concbench, tmp_path):
+    # `sleep 47 & exec concbench ...`: the sleep is concbench's child from
+    # its start, not a task's leftover; the sweep leaves it alone.
+    mark = f"cb-before-{os.getpid()}-{time.monotonic_ns()}"
+
+    def start_sleep_then_exec():
+        if os.fork() == 0:
+            os.execvp("sleep", [mark, "47"])
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    try:
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, "--kernels=noop",
+                                "--modes=serial,process_pool", "--workers=2",
+                                "--tasks=3", "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120, preexec_fn=start_sleep_then_exec)
+        assert r.returncode == 0, err.read_text()
+        assert len(processes_named(mark)) == 1
+    finally:
+        for pid in processes_named(mark):
+            os.kill(int(pid), signal.SIGKILL)
+
+
+def processes_with_comm(comm):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == comm:
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_a_fork_a_task_leaves_holding_every_fd_ends_with_its_batch(
+        concbench, tmp_path):
+    # Forked without exec, it holds every fd its task's process had: in
+    # process mode with a payload the parent read the output pipe to its
+    # end of file, which never came (a hang); now it reads what the worker
+    # wrote, and the sweep ends the fork.
+    mark = f"cbs{os.getpid() % 10**8}-{time.monotonic_ns() % 1000}"
+    out, err = tmp_path / "out.json", tmp_path / "err"
+    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    try:
+        with open(err, "w") as f:
+            r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
+                                "--kernels=hostile_stay",
+                                f"--modes={','.join(modes)}", "--workers=2",
+                                "--tasks=3", "--payload=0,1K", "--timeout=20",
+                                "--benchmark_min_time=0.001",
+                                f"--benchmark_out={out}"],
+                               stdout=subprocess.DEVNULL, stderr=f,
+                               timeout=120,
+                               env=dict(os.environ, CB_HOSTILE_MARK=mark))
+        assert r.returncode == 0, err.read_text()
+        runs = iterations(json.loads(out.read_text()))
+        assert len(runs) == 2 * len(modes)
+        assert not any(b.get("error_occurred") for b in runs), runs
+        assert processes_with_comm(mark) == []
+    finally:
+        for pid in processes_with_comm(mark):
+            os.kill(int(pid), signal.SIGKILL)

@@ -252,26 +252,35 @@ static int wait_ended(void *ctx, unsigned n, const bool *busy,
     struct forkserver *fs = b->fs;
     if (fs->n_out > 0 && send_requests(fs, err) < 0)
         return -1;
+    /*
+     * Only the fds there are: poll refuses more entries than the open-file
+     * limit, unused ones (-1) included.
+     */
     struct pollfd pfd[2 + CB_MAX_WORKERS] = {
         {.fd = fs->status_r, .events = POLLIN},
         {.fd = fs->result_r, .events = POLLIN}};
-    for (unsigned s = 0; s < n; s++)
-        pfd[2 + s] = (struct pollfd){
-            .fd = fs->pipes && busy[s] ? fs->out_r[s] : -1, .events = POLLIN};
+    unsigned slot_of[CB_MAX_WORKERS], np = 2;
+    for (unsigned s = 0; fs->pipes && s < n; s++) {
+        if (busy[s]) {
+            slot_of[np - 2] = s;
+            pfd[np++] = (struct pollfd){.fd = fs->out_r[s], .events = POLLIN};
+        }
+    }
     for (;;) {
-        int rc = cb_poll_until(pfd, 2 + n, deadline_ns, err);
+        int rc = cb_poll_until(pfd, np, deadline_ns, err);
         if (rc <= 0)
             return rc;
         if (pfd[1].revents && drain_results(fs, b->job, err) < 0)
             return -1;
-        for (unsigned s = 0; s < n; s++) {
-            if (!pfd[2 + s].revents)
+        for (unsigned k = 2; k < np; k++) {
+            if (!pfd[k].revents)
                 continue;
+            unsigned s = slot_of[k - 2];
             int in = read_output(fs, s, b->slot_task[s], err);
             if (in < 0)
                 return -1;
-            if (in > 0 || pfd[2 + s].revents & POLLHUP)
-                pfd[2 + s].fd = -1; /* its result is in; its exit next */
+            if (in > 0 || pfd[k].revents & POLLHUP)
+                pfd[k].fd = -1; /* its result is in; its exit next */
         }
         if (!pfd[0].revents)
             continue;
@@ -491,7 +500,8 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
     } else if (ex->job.data) {
         fds[nfds++] = ex->job.data->fd; /* the server maps the area */
     }
-    int rc = cb_role_spawn(ex, NULL, fds, nfds, &fs->server.pid);
+    const char *call;
+    int rc = cb_role_spawn(ex, NULL, fds, nfds, &fs->server.pid, &call);
     close(req[1]);
     close(status[1]);
     close(result[1]);
@@ -499,7 +509,7 @@ static int forkserver_start(struct cb_executor *ex, struct cb_error *err)
         close(out_w[s]);
     if (rc) {
         fs->server.pid = 0;
-        cb_error_set(err, "forkserver: posix_spawn: %s", strerror(rc));
+        cb_error_set(err, "forkserver: %s: %s", call, strerror(rc));
         return -1;
     }
     return await_ready(fs, err);

@@ -40,6 +40,7 @@ static const struct cb_role master_role = {
     .flag = "--cb-mpi",
     .n_fds = CB_MPI_FDS,
     .main = cb_mpi_role,
+    .keeper = true, /* the process spawned keeps the master (mpi_role.c) */
 };
 
 struct pool {
@@ -107,12 +108,13 @@ static int mpi_start(struct cb_executor *ex, struct cb_error *err)
     p->result_r = res[0];
     fcntl(p->result_r, F_SETFL, O_NONBLOCK);
     const int fds[CB_MPI_FDS] = {cmd[0], res[1]};
-    int rc = cb_role_spawn(ex, NULL, fds, CB_MPI_FDS, &p->master.pid);
+    const char *call;
+    int rc = cb_role_spawn(ex, NULL, fds, CB_MPI_FDS, &p->master.pid, &call);
     close(cmd[0]);
     close(res[1]);
     if (rc) {
         p->master.pid = 0;
-        cb_error_set(err, "mpi_pool: posix_spawn: %s", strerror(rc));
+        cb_error_set(err, "mpi_pool: %s: %s", call, strerror(rc));
         return -1;
     }
     /* The workers exist once the master says so. */

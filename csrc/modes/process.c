@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -73,14 +74,15 @@ static int launch(void *ctx, unsigned slot, unsigned task,
         cb_error_set(err, "task %u: pipe: %s", task, strerror(errno));
         return -1;
     }
-    int rc = cb_child_fork(c, !b->pipe_out);
+    const char *call;
+    int rc = cb_child_fork(c, !b->pipe_out, &call);
     if (rc < 0) {
         int e = errno;
         if (p[0] >= 0) {
             close(p[0]);
             close(p[1]);
         }
-        cb_error_set(err, "task %u: fork: %s", task, strerror(e));
+        cb_error_set(err, "task %u: %s: %s", task, call, strerror(e));
         return -1;
     }
     if (rc == 0)
@@ -101,9 +103,14 @@ static int read_output(struct batch *b, unsigned slot, unsigned task,
     ssize_t n = cb_read_full(fd, cb_payload_output(b->job->data, task),
                              bytes);
     if (n == (ssize_t)bytes) {
+        /*
+         * Only what is there now, not up to the end of file: a process the
+         * task started without exec may hold the pipe open for ever.
+         */
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
         char extra;
-        n = read(fd, &extra, 1);
-        if (n == 0)
+        if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN) ||
+            read(fd, &extra, 1) == 0)
             return 0;
         cb_error_set(err, "task %u: worker sent more than its output", task);
         return -1;

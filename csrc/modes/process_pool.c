@@ -253,9 +253,10 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
             cb_error_set(err, "worker %u: pipe: %s", i, strerror(errno));
             break;
         }
-        int rc = cb_child_fork(&p->workers[i], false);
+        const char *call;
+        int rc = cb_child_fork(&p->workers[i], false, &call);
         if (rc < 0) {
-            cb_error_set(err, "worker %u: fork: %s", i, strerror(errno));
+            cb_error_set(err, "worker %u: %s: %s", i, call, strerror(errno));
             close(res[0]);
             close(res[1]);
             break;

@@ -107,6 +107,13 @@ struct batch {
     struct cb_task_result *results;
     bool pipes;                /* a payload through pipes */
     bool sent[CB_MAX_WORKERS]; /* the slot's result has come */
+    /*
+     * The result pipe of a slot whose result has come while its worker
+     * still ran: the slot then waits on the worker's pidfd instead, as a
+     * process the task started may hold the pipe open long after (-1:
+     * none).
+     */
+    int result_fd[CB_MAX_WORKERS];
 };
 
 /* Send task's input down the worker's socket (blocking: it reads it all). */
@@ -152,8 +159,9 @@ static int launch(void *ctx, unsigned slot, unsigned task,
     int fds[2] = {p[1], b->pipes ? data[1] : b->ex->job.data ?
                                               b->ex->job.data->fd : -1};
     pid_t pid;
+    const char *call;
     int rc = cb_role_spawn(b->ex, (const unsigned[]){task, slot}, fds,
-                           fds[1] >= 0 ? 2 : 1, &pid);
+                           fds[1] >= 0 ? 2 : 1, &pid, &call);
     close(p[1]);
     if (data[1] >= 0)
         close(data[1]);
@@ -161,7 +169,7 @@ static int launch(void *ctx, unsigned slot, unsigned task,
         close(p[0]);
         if (data[0] >= 0)
             close(data[0]);
-        cb_error_set(err, "task %u: posix_spawn: %s", task, strerror(rc));
+        cb_error_set(err, "task %u: %s: %s", task, call, strerror(rc));
         return -1;
     }
     atomic_fetch_add(&spawned, 1);
@@ -176,12 +184,48 @@ static int launch(void *ctx, unsigned slot, unsigned task,
     return 0;
 }
 
-/* The worker in slot has closed its pipe: reap it, check its result came. */
+/*
+ * The worker in slot has closed its pipe, or exited with the result in:
+ * reap it, check its result came, and no more than it.
+ */
 static int finish(struct batch *b, unsigned slot, unsigned task,
                   struct cb_error *err)
 {
     int status = cb_child_reap(&b->children.kids[slot]);
-    return cb_task_outcome(task, status, b->sent[slot], err);
+    int fd = b->result_fd[slot];
+    b->result_fd[slot] = -1;
+    bool more = false;
+    if (fd >= 0) {
+        /* Only what is there now: a process it left may hold the pipe. */
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        struct cb_task_result r;
+        more = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+               cb_read_records(fd, &r, sizeof r, 1) != 0;
+        close(fd);
+    }
+    if (cb_task_outcome(task, status, b->sent[slot], err) < 0)
+        return -1;
+    if (more) {
+        cb_error_set(err, "task %u: worker sent more than one result", task);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The result of slot is in and its worker has not hung up: wait for its
+ * exit on a pidfd, not for the pipe's hang-up, which a process the task
+ * started and left holding the pipe would put off (without pidfds, the
+ * hang-up still).
+ */
+static void await_exit(struct batch *b, unsigned slot)
+{
+    struct cb_child *c = &b->children.kids[slot];
+    int pidfd = cb_pidfd_open(c->pid);
+    if (pidfd < 0)
+        return;
+    b->result_fd[slot] = c->fd;
+    c->fd = pidfd;
 }
 
 /* A result, then the hang-up: 1 while the worker runs, 0 once it ended. */
@@ -190,6 +234,8 @@ static int collect(void *ctx, unsigned slot, unsigned task,
 {
     struct batch *b = ctx;
     short revents = b->children.pfds[slot].revents;
+    if (b->result_fd[slot] >= 0)
+        return finish(b, slot, task, err); /* its pidfd: it has exited */
     bool hung_up = revents & (POLLHUP | POLLERR);
     if ((revents & POLLIN) && b->pipes && !b->sent[slot]) {
         /* Its output comes first, all of it, then its result. */
@@ -240,7 +286,11 @@ static int collect(void *ctx, unsigned slot, unsigned task,
             hung_up = true; /* end of file */
         }
     }
-    return hung_up ? finish(b, slot, task, err) : 1;
+    if (hung_up)
+        return finish(b, slot, task, err);
+    if (b->sent[slot])
+        await_exit(b, slot);
+    return 1;
 }
 
 static int spawn_run(struct cb_executor *ex, struct cb_task_result *results,
@@ -258,6 +308,8 @@ static int spawn_run(struct cb_executor *ex, struct cb_task_result *results,
         cb_error_set(err, "out of memory");
         return -1;
     }
+    for (unsigned s = 0; s < CB_MAX_WORKERS; s++)
+        b.result_fd[s] = -1;
     const struct cb_launcher l = {
         .ctx = &b,
         .results = results,
@@ -267,6 +319,9 @@ static int spawn_run(struct cb_executor *ex, struct cb_task_result *results,
         .abort = cb_children_abort,
     };
     int rc = cb_launch_tasks(&ex->job, &l, NULL, err);
+    for (unsigned s = 0; s < CB_MAX_WORKERS; s++)
+        if (b.result_fd[s] >= 0)
+            close(b.result_fd[s]); /* a batch that failed */
     cb_children_free(&b.children);
     return rc;
 }

@@ -116,7 +116,7 @@ static void serve(const struct cb_job *job,
                      (ssize_t)job->params.payload)
         server_exit(CB_EXIT_PROTOCOL);
     struct cb_child c;
-    int rc = cb_child_fork(&c, false);
+    int rc = cb_child_fork(&c, false, NULL);
     if (rc < 0) {
         send_report(CB_REPORT_FORK_FAILED, req->slot, req->task, 0, errno);
         return;

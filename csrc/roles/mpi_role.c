@@ -283,6 +283,20 @@ static void serve_batch(const struct cb_job *job, MPI_Comm workers,
             send_task(workers, rank, (int32_t)next++);
         }
     }
+    /*
+     * What the batch's tasks left running on this host ends with it, as
+     * concbench's sweep ends it in every other mode (child.h): a worker
+     * has no children of its own. Killed, they are reaped by the keeper
+     * once their worker ends and they come to it.
+     */
+    for (unsigned i = 0; i < n; i++) {
+        pid_t left[CB_MAX_WORKERS];
+        unsigned k = local_pid[i] > 0
+                         ? children_of(local_pid[i], left, CB_MAX_WORKERS)
+                         : 0;
+        while (k > 0)
+            kill(left[--k], SIGKILL);
+    }
 }
 
 __attribute__((noreturn)) static void master(const struct cb_role_call *call)
@@ -337,12 +351,13 @@ __attribute__((noreturn)) static void master(const struct cb_role_call *call)
     _exit(0);
 }
 
-static pid_t kept_master;
+static volatile pid_t kept_master; /* 0 once reaped */
 
 static void stop_master(int sig)
 {
     (void)sig;
-    kill(kept_master, SIGKILL);
+    if (kept_master > 0)
+        kill(kept_master, SIGKILL);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type,
@@ -363,11 +378,24 @@ static int remove_entry(const char *path, const struct stat *st, int type,
  * waits for it, then for everything below it (killed after 10 s), removes
  * the directory and exits as the master did; so once the parent has
  * reaped the keeper, nothing of the pool is left. SIGTERM (the parent
- * stopping a pool that failed) kills the master.
+ * stopping a pool that failed, or ending on a signal: guard.h), SIGINT
+ * and SIGHUP (a terminal's, which the whole process group gets) kill the
+ * master, and so does the parent's death (SIGTERM, not cb_child_init's
+ * SIGKILL): the keeper still reaps and removes all. They are held until
+ * there is a master to kill.
  */
 static void keep_master(pid_t parent)
 {
+    static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaddset(&stops, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &stops, &old);
     cb_child_init(parent);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(CB_EXIT_ORPHAN);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     const char *tmp = getenv("TMPDIR");
     char dir[PATH_MAX];
@@ -384,10 +412,6 @@ static void keep_master(pid_t parent)
      */
     fcntl(CB_MPI_CMD_FD, F_SETFD, FD_CLOEXEC);
     fcntl(CB_MPI_RESULT_FD, F_SETFD, FD_CLOEXEC);
-    sigset_t term, old;
-    sigemptyset(&term);
-    sigaddset(&term, SIGTERM);
-    sigprocmask(SIG_BLOCK, &term, &old);
     pid_t keeper = getpid();
     kept_master = fork();
     if (kept_master == 0) {
@@ -400,10 +424,13 @@ static void keep_master(pid_t parent)
     int status = CB_EXIT_SETUP << 8;
     if (kept_master > 0) {
         struct sigaction sa = {.sa_handler = stop_master};
-        sigaction(SIGTERM, &sa, NULL);
+        for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0];
+             i++)
+            sigaction(stop_signals[i], &sa, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
         while (waitpid(kept_master, &status, 0) < 0 && errno == EINTR)
             ;
+        kept_master = 0;
         int64_t deadline = cb_now_ns() + 10 * 1000000000LL;
         for (;;) {
             pid_t pid = waitpid(-1, NULL, WNOHANG);
