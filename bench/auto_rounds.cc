@@ -210,8 +210,11 @@ bool hl_interval(const std::vector<double> &v, double level, Interval *out)
 }
 
 std::vector<Open> undecided_groups(const std::vector<Measured> &all,
-                                   const Machine &machine, double margin)
+                                   const Machine &machine, double margin,
+                                   size_t *exhausted)
 {
+    if (exhausted)
+        *exhausted = 0;
     std::vector<std::string> order;
     std::map<std::string, std::vector<const Measured *>> groups;
     for (const Measured &m : all) {
@@ -252,14 +255,17 @@ std::vector<Open> undecided_groups(const std::vector<Measured> &all,
                       return a.median_time < b.median_time;
                   });
         const Measured &top = *ranked[0].m;
-        bool undecided = false;
+        bool undecided = false, left = false;
         for (size_t i = 1; i < ranked.size(); i++) {
             size_t n = 0;
-            if (versus(top, *ranked[i].m, machine, margin, &n) ==
-                    Status::Undecided &&
-                n < kEnoughPairs) {
+            if (versus(top, *ranked[i].m, machine, margin, &n) !=
+                Status::Undecided)
+                continue;
+            if (n < kEnoughPairs) {
                 undecided = true;
                 open.contenders.push_back(ranked[i].m);
+            } else {
+                left = true;
             }
         }
         // The fastest row marked: more rounds may clear it (or not).
@@ -268,6 +274,8 @@ std::vector<Open> undecided_groups(const std::vector<Measured> &all,
         if (undecided) {
             open.contenders.insert(open.contenders.begin(), &top);
             out.push_back(open);
+        } else if (left && exhausted) {
+            ++*exhausted;
         }
     }
     return out;

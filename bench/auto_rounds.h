@@ -73,9 +73,12 @@ struct Open {
     std::vector<const Measured *> contenders;
 };
 
-// The comparisons still undecided, in first-seen order.
+// The comparisons still undecided, in first-seen order; with exhausted,
+// how many others are undecided too but have had kEnoughPairs pairs (no
+// more rounds for them: "undecided" is their answer).
 std::vector<Open> undecided_groups(const std::vector<Measured> &all,
-                                   const Machine &machine, double margin);
+                                   const Machine &machine, double margin,
+                                   size_t *exhausted = nullptr);
 
 } // namespace cb
 

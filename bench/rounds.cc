@@ -361,7 +361,8 @@ struct Runner {
     // The benchmarks worth another round: the contenders of the
     // comparisons still undecided (auto_rounds.h), with the serial runs
     // they are measured against; the number of such comparisons.
-    std::vector<size_t> undecided(size_t *comparisons) const
+    std::vector<size_t> undecided(size_t *comparisons,
+                                  size_t *exhausted = nullptr) const
     {
         double typical = median_of(canaries);
         double cpus = cfg.cpus;
@@ -423,7 +424,8 @@ struct Runner {
         Machine machine;
         machine.cpus = cpus;
         machine.canary_limit = canary_limit(in_time);
-        std::vector<Open> open = undecided_groups(all, machine, cfg.margin);
+        std::vector<Open> open =
+            undecided_groups(all, machine, cfg.margin, exhausted);
         *comparisons = open.size();
         std::set<size_t> out;
         for (const Open &o : open)
@@ -480,7 +482,11 @@ struct Runner {
 };
 
 // Round k + 1 of these benchmarks (every one if which is empty): the groups
-// (kernels) in a random order, each group's benchmarks in a random order.
+// (kernels) in a random order; in each, its comparisons (the strategies of
+// one worker count, which a verdict compares round by round) in a random
+// order, each comparison's benchmarks back to back in a random order, so
+// that the repetitions a verdict pairs are measured as close in time as
+// they can be.
 Boundary one_round(Runner &r, std::mt19937 &rng,
                    std::vector<std::string> groups,
                    const std::map<std::string, std::vector<size_t>> &members,
@@ -488,21 +494,31 @@ Boundary one_round(Runner &r, std::mt19937 &rng,
 {
     std::shuffle(groups.begin(), groups.end(), rng);
     for (const std::string &g : groups) {
-        std::vector<size_t> order;
-        for (size_t i : members.at(g))
-            if (which.empty() || which.count(i))
-                order.push_back(i);
-        std::shuffle(order.begin(), order.end(), rng);
-        for (size_t i : order)
-            last = r.run_one(i, (unsigned)r.reps[i].size(), k + 1, last);
+        std::vector<std::string> comparisons;
+        std::map<std::string, std::vector<size_t>> of;
+        for (size_t i : members.at(g)) {
+            if (!which.empty() && !which.count(i))
+                continue;
+            const std::string &c = r.cfg.benchmarks[i].compare;
+            if (!of.count(c))
+                comparisons.push_back(c);
+            of[c].push_back(i);
+        }
+        std::shuffle(comparisons.begin(), comparisons.end(), rng);
+        for (const std::string &c : comparisons) {
+            std::vector<size_t> &order = of[c];
+            std::shuffle(order.begin(), order.end(), rng);
+            for (size_t i : order)
+                last = r.run_one(i, (unsigned)r.reps[i].size(), k + 1, last);
+        }
     }
     return last;
 }
 
 // --rounds=auto: more rounds of the undecided comparisons while they fit
 // in the budget, each a progress line; the last line says how it ended.
-// At most kEnoughPairs * 2 rounds in all (disturbed repetitions do not
-// count, so a machine that is never steady would go on).
+// At most kMaxRounds rounds in all (disturbed repetitions do not count, so
+// a machine that is never steady would go on).
 Boundary extra_rounds(const RoundsConfig &cfg, Runner &r, std::mt19937 &rng,
                       const std::vector<std::string> &groups,
                       const std::map<std::string, std::vector<size_t>> &members,
@@ -510,12 +526,17 @@ Boundary extra_rounds(const RoundsConfig &cfg, Runner &r, std::mt19937 &rng,
 {
     unsigned k = cfg.repetitions, extra = 0;
     const unsigned max_rounds = std::max(cfg.repetitions, kMaxRounds);
-    size_t open = 0;
+    size_t open = 0, exhausted = 0;
+    bool which_empty = false;
     std::string why;
     for (;;) {
-        std::vector<size_t> which = r.undecided(&open);
+        std::vector<size_t> which = r.undecided(&open, &exhausted);
+        which_empty = which.empty();
         if (which.empty()) {
-            why = "every comparison decided";
+            why = exhausted == 0 ? "every comparison decided" :
+                "every comparison decided but " + std::to_string(exhausted) +
+                " left undecided after " + std::to_string(kEnoughPairs) +
+                " pairs";
             break;
         }
         double elapsed = r.elapsed_s(last);
@@ -538,7 +559,7 @@ Boundary extra_rounds(const RoundsConfig &cfg, Runner &r, std::mt19937 &rng,
                      duration(r.elapsed_s(last)).c_str(),
                      duration(cfg.auto_budget_s).c_str());
     }
-    std::string still = why == "every comparison decided" ? "" :
+    std::string still = which_empty ? "" :
         "; " + std::to_string(open) + " comparison" +
         (open == 1 ? "" : "s") + " still undecided";
     std::fprintf(stderr, "concbench: %u extra round%s: %s%s\n", extra,

@@ -96,7 +96,12 @@ def kernel_answer(kernel, tasks, entries, rows, costs, margin):
             best_of[r["strategy"]] = (key, r)
     alternatives = []
     for strategy, (_, r) in best_of.items():
-        cost = r["median_s"] / entry["median_s"] - 1
+        # By the speedups where both have one: each is paired with the same
+        # serial run, round by round, as the verdicts rank them.
+        if r["speedup"] and entry["speedup"]:
+            cost = entry["speedup"] / r["speedup"] - 1
+        else:
+            cost = r["median_s"] / entry["median_s"] - 1
         alternatives.append({
             "strategy": strategy, "mode": r["mode"], "workers": r["workers"],
             "median_s": r["median_s"], "speedup": r["speedup"],
