@@ -9,11 +9,12 @@
 // both to Google Benchmark's own console and JSON reporters, so that the
 // output keeps Google Benchmark's format.
 //
-// Each repetition is measured in a process of its own, forked from the
-// driver (csrc/isolate.h), which sends back the runs Google Benchmark
-// reported (run_codec.h): every repetition starts from the same process,
-// whatever ran before it, and the driver's size (parent_rss_bytes,
-// parent_mapped_bytes) is recorded with each.
+// Each repetition is measured in a process of its own, forked by a forker
+// that the driver starts before the first (csrc/isolate.h) and that sends
+// back the runs Google Benchmark reported (run_codec.h): every repetition
+// starts from the same process, whatever ran before it, and the size of
+// the process measuring it as it starts (parent_rss_bytes,
+// parent_mapped_bytes: what its fork-based modes fork) is recorded with it.
 //
 // One difference from a single call with --benchmark_repetitions=N: Google
 // Benchmark finds the iteration count of a benchmark in its first
@@ -77,16 +78,12 @@ std::string exactly(const std::string &name)
 struct Boundary {
     cb_cpu_sample before, after;
     double canary; // loops per second
-    // The driver's own size as the next repetition starts: what a fork
-    // copies the page tables of.
-    unsigned long long rss_bytes, mapped_bytes;
 };
 
 Boundary boundary()
 {
     Boundary b;
     cb_cpu_sample_take(&b.before);
-    cb_self_memory(&b.rss_bytes, &b.mapped_bytes);
     b.canary = cb_canary_rate();
     cb_cpu_sample_take(&b.after);
     return b;
@@ -223,13 +220,26 @@ void report(benchmark::BenchmarkReporter &to, const std::vector<Run> &runs,
         to.ReportRuns(aggs);
 }
 
-// What the child measuring one repetition does: Google Benchmark's run of
+// The benchmarks, for the measuring processes: their index is a request.
+const std::vector<Selected> *measured = nullptr;
+
+// What a process measuring one repetition does: Google Benchmark's run of
 // that one benchmark, its runs as bytes.
-void measure_child(void *arg, char **answer, size_t *len)
+void measure_child(uint32_t what, char **answer, size_t *len)
 {
-    const Selected &s = *static_cast<const Selected *>(arg);
+    const Selected &s = (*measured)[what];
+    // Its own size as it starts, which its fork-based modes fork from (the
+    // forker's, the same for every repetition).
+    unsigned long long rss = 0, mapped = 0;
+    cb_self_memory(&rss, &mapped);
     Collector c;
     benchmark::RunSpecifiedBenchmarks(&c, exactly(s.name));
+    for (Run &run : c.got) {
+        if (rss) {
+            run.counters["parent_rss_bytes"] = (double)rss;
+            run.counters["parent_mapped_bytes"] = (double)mapped;
+        }
+    }
     std::string bytes = encode_runs(c.got);
     *answer = static_cast<char *>(std::malloc(bytes.size() + 1));
     if (*answer) {
@@ -238,50 +248,56 @@ void measure_child(void *arg, char **answer, size_t *len)
     }
 }
 
-// One repetition of s, measured in a child of this process, so that it
-// starts from the driver as every other does and a kernel that ends the
-// process ends only that measurement. A failure that the driver has not
-// heard of yet is s's from now on (its later repetitions fail at once).
-Run measure(const Selected &s)
+// A failed repetition of s that no process reported: its error only.
+Run failed_run(const Selected &s, const std::string &why)
 {
+    Run run;
+    run.run_name.function_name = s.name;
+    run.family_index = s.family_index;
+    run.per_family_instance_index = 0;
+    run.report_label = s.label;
+    run.time_unit = benchmark::kMillisecond;
+    run.iterations = 0;
+    run.statistics = nullptr;
+    set_run_error(&run, why);
+    return run;
+}
+
+// One repetition of benchmark i, measured in a process of its own that
+// the forker forks (csrc/isolate.h), so that it starts from the same state
+// as every other and a kernel that ends the process ends only that
+// measurement.
+Run measure(cb_forker *forker, size_t i)
+{
+    const Selected &s = (*measured)[i];
     cb_error err{};
     char *answer = nullptr;
     size_t len = 0;
     std::vector<Run> got;
     std::string why;
-    if (cb_isolated(measure_child, const_cast<Selected *>(&s), &answer, &len,
-                    &err) < 0)
+    if (cb_forker_run(forker, (uint32_t)i, &answer, &len, &err) < 0)
         why = std::string("the process measuring it: ") + err.msg;
     else if (!decode_runs(std::string(answer, len), &got) || got.empty())
         why = "the process measuring it sent no result";
     std::free(answer);
-    Run run;
-    if (why.empty()) {
-        run = got.front();
-    } else {
-        run.run_name.function_name = s.name;
-        run.family_index = s.family_index;
-        run.per_family_instance_index = 0;
-        run.report_label = s.label;
-        run.time_unit = benchmark::kMillisecond;
-        run.iterations = 0;
-        run.statistics = nullptr;
-        set_run_error(&run, why);
-    }
-    if (run_failed(run) && s.failed)
-        s.failed(run_error(run));
-    return run;
+    return why.empty() ? got.front() : failed_run(s, why);
 }
 
 struct Runner {
     const RoundsConfig &cfg;
+    cb_forker *forker = nullptr;
     std::vector<std::vector<Repetition>> reps; // by benchmark
+    // Each benchmark's first error, "" while it has not failed: a benchmark
+    // that failed stays failed (bench/suite.h), its later repetitions not
+    // run but reported with that error.
+    std::vector<std::string> failed;
     int64_t t0_ns;
     std::vector<double> canaries;
     std::vector<Boundary> timeline; // every boundary, in time order
 
     explicit Runner(const RoundsConfig &c)
-        : cfg(c), reps(c.benchmarks.size()), t0_ns(0)
+        : cfg(c), reps(c.benchmarks.size()), failed(c.benchmarks.size()),
+          t0_ns(0)
     {
     }
 
@@ -290,7 +306,18 @@ struct Runner {
     Boundary run_one(size_t i, unsigned rep, unsigned round,
                      const Boundary &start)
     {
-        Run run = measure(cfg.benchmarks[i]);
+        const Selected &s = cfg.benchmarks[i];
+        Run run;
+        if (!failed[i].empty()) {
+            run = failed_run(s, failed[i] + " (in an earlier repetition)");
+        } else {
+            run = measure(forker, i);
+            if (run_failed(run)) {
+                failed[i] = run_error(run);
+                if (s.failed)
+                    s.failed(failed[i]);
+            }
+        }
         Boundary end = boundary();
         canaries.push_back(end.canary);
         timeline.push_back(end); // the start's is the one before
@@ -460,10 +487,6 @@ struct Runner {
                     c["machine_speed"] =
                         (r.start.canary + r.end.canary) / 2 / typical;
                 c["t_start_s"] = elapsed_s(r.start);
-                if (r.start.rss_bytes) {
-                    c["parent_rss_bytes"] = (double)r.start.rss_bytes;
-                    c["parent_mapped_bytes"] = (double)r.start.mapped_bytes;
-                }
                 c["t_end_s"] = (double)(r.end.before.wall_ns - t0_ns) / 1e9;
                 double steal, other;
                 cpu_around(r, &steal, &other);
@@ -611,6 +634,13 @@ std::string run_rounds(const RoundsConfig &cfg)
     std::fflush(stdout);
 
     Runner r(cfg);
+    measured = &cfg.benchmarks;
+    cb_error err{};
+    if (cb_forker_start(measure_child, &r.forker, &err) < 0) {
+        std::fprintf(stderr, "concbench: cannot start the process that "
+                             "forks the measurements: %s\n", err.msg);
+        std::exit(1);
+    }
     Boundary last = boundary();
     r.timeline.push_back(last);
     r.t0_ns = last.after.wall_ns;
@@ -667,6 +697,7 @@ std::string run_rounds(const RoundsConfig &cfg)
 
     // The steadiness figures go to the JSON, not the table: they need the
     // whole run (the typical canary), and scripts/compare sums them up.
+    cb_forker_stop(r.forker);
     r.add_steadiness();
     for (size_t i = 0; i < cfg.benchmarks.size(); i++) {
         std::vector<Run> runs;

@@ -1,13 +1,22 @@
 /*
- * One measurement in a process of its own, so that every measurement starts
- * from the same process: what one leaves behind where it ran (the
- * allocator's arenas of the threads that ran tasks, an OpenMP runtime's
- * idle threads, a kernel's globals) goes with that process, and the next
- * one starts from the driver as it was. Measured here before this: over
- * the default suite's first round the driver grew from 7 to 21 MB
- * resident and from 60 MB to 1.1 GB mapped (an arena and a stack for each
- * thread that ran gmp_pow), and fork+_exit+waitpid from it cost 0.3 ms in
- * round 1 and 0.9 to 1.3 ms in round 2.
+ * Every measurement in a process of its own, forked from the same process,
+ * so that every one starts from the same state: what one leaves behind
+ * where it ran (the allocator's arenas of the threads that ran tasks, an
+ * OpenMP runtime's idle threads, a kernel's globals) goes with that
+ * process, and what the driver gathers as the run goes on (every
+ * repetition's results) is not in it either.
+ *
+ * The driver starts a forker once, when everything the measurements need
+ * is set up and nothing measured yet: a child that forks one measuring
+ * process per request, waits for it, and passes its answer back. The
+ * forker stays as small as it started; the driver grows, but nothing is
+ * forked from it. Measured here before: with the driver itself growing
+ * (arenas and threads of the tasks it ran) from 7 to 21 MB resident and
+ * 60 MB to 1.1 GB mapped over the default suite's first round,
+ * fork+_exit+waitpid from it cost 0.3 ms in round 1 and 0.9 to 1.3 ms in
+ * round 2; forking each measurement from the driver (without a forker),
+ * its results alone grew it from 6.5 to 10 MB and fork+_exit+waitpid from
+ * round 1 to round 4 by 8 %, 22 % above a run of that benchmark alone.
  *
  * It also keeps the driver alive when a kernel ends the process that runs
  * it (exit, a crash, an abort in an in-process mode): that measurement
@@ -17,6 +26,7 @@
 #define CB_ISOLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,24 +35,38 @@ extern "C" {
 struct cb_error;
 
 /*
- * What runs in the child: the measurement, then its answer, a buffer from
- * malloc and its length (NULL: nothing to say, an empty answer).
+ * What runs in a measuring process: measurement what, then its answer, a
+ * buffer from malloc and its length (NULL: nothing to say, an empty
+ * answer).
  */
-typedef void (*cb_isolated_fn)(void *arg, char **answer, size_t *len);
+typedef void (*cb_isolated_fn)(uint32_t what, char **answer, size_t *len);
+
+struct cb_forker;
 
 /*
- * Fork a child that dies with this process, run fn(arg) there and send its
- * answer back; the child then _exits without running exit handlers. Here:
- * 0 with *answer (malloc'd, NUL-terminated after *len bytes) once the child
- * has answered and exited with status 0; -1 with err saying how it ended
- * otherwise ("it was killed by signal 11 (Segmentation fault)", "it exited
- * with status 0 before it answered"), or why it could not start. Grandchildren
- * that hold the answer's pipe do not keep this waiting once the child has
- * ended. stdout and stderr are flushed first, so that the child's own exit
- * does not print again what this process had buffered.
+ * Fork the forker now, with fn to run in each measuring process. It dies
+ * with this process; stdout and stderr are flushed first. Returns 0 with
+ * *out set, or -1 with err set.
  */
-int cb_isolated(cb_isolated_fn fn, void *arg, char **answer, size_t *len,
-                struct cb_error *err);
+int cb_forker_start(cb_isolated_fn fn, struct cb_forker **out,
+                    struct cb_error *err);
+
+/*
+ * Measurement what in a process of its own, forked by the forker; the
+ * process _exits without running exit handlers. 0 with *answer (malloc'd,
+ * NUL-terminated after *len bytes) once it has answered and exited with
+ * status 0; -1 with err saying how it ended otherwise ("it was killed by
+ * signal 11 (Segmentation fault)", "it exited with status 0 before it
+ * answered"), or why it could not be run. Processes that it left holding
+ * its answer's pipe do not keep this waiting once it has ended, and what
+ * it left running is ended with it. A forker that has died is started
+ * again, from this process as it now is.
+ */
+int cb_forker_run(struct cb_forker *f, uint32_t what, char **answer,
+                  size_t *len, struct cb_error *err);
+
+/* End the forker and free f (NULL: nothing). */
+void cb_forker_stop(struct cb_forker *f);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,9 @@
  * Nth call on, N from CB_FAIL_FORK_FROM, so that a pool can start in the
  * first repetitions of a benchmark and not in a later one. The calls are
  * counted over every process forked from the one that loaded it (a shared
- * page), but not that first one's own: the driver forks a process to
- * measure each repetition in (csrc/isolate.h), and the pool starts there.
+ * page), but not that first one's own nor its children's: the driver
+ * starts a forker, which forks a process to measure each repetition in
+ * (csrc/isolate.h), and the pool starts there.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -27,7 +28,7 @@ __attribute__((constructor)) static void init(void)
 pid_t fork(void)
 {
     const char *from = getenv("CB_FAIL_FORK_FROM");
-    if (from && calls && getpid() != first &&
+    if (from && calls && getpid() != first && getppid() != first &&
         atomic_fetch_add(calls, 1) + 1 >= strtoul(from, NULL, 10)) {
         errno = EAGAIN;
         return -1;
