@@ -3,6 +3,7 @@
 
 #include "child.h"
 #include "guard.h"
+#include "steady.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +217,8 @@ static int forker_fork(struct cb_forker *f, struct cb_error *err)
     close(rep[1]);
     /* It ends its measuring process on SIGTERM: ended so if this one is. */
     cb_child_own(f->proc.pid, CB_OWN_KEEPER);
+    /* Its measuring processes' CPU is concbench's own (steady.h). */
+    cb_cpu_sample_also(f->proc.pid);
     f->req_w = req[1];
     f->rep_r = rep[0];
     return 0;
@@ -229,6 +232,7 @@ static void forker_lost(struct cb_forker *f)
     if (f->rep_r >= 0)
         close(f->rep_r);
     f->req_w = f->rep_r = -1;
+    cb_cpu_sample_also(0);
     if (f->proc.pid > 0)
         cb_child_end(&f->proc, cb_now_ns());
     f->proc.pid = 0;
@@ -325,6 +329,7 @@ void cb_forker_stop(struct cb_forker *f)
         close(f->req_w);
         f->req_w = -1;
     }
+    cb_cpu_sample_also(0);
     if (f->proc.pid > 0)
         cb_child_end(&f->proc, cb_now_ns() + 10 * 1000000000LL);
     if (f->rep_r >= 0)

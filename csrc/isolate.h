@@ -10,13 +10,17 @@
  * is set up and nothing measured yet: a child that forks one measuring
  * process per request, waits for it, and passes its answer back. The
  * forker stays as small as it started; the driver grows, but nothing is
- * forked from it. Measured here before: with the driver itself growing
- * (arenas and threads of the tasks it ran) from 7 to 21 MB resident and
- * 60 MB to 1.1 GB mapped over the default suite's first round,
- * fork+_exit+waitpid from it cost 0.3 ms in round 1 and 0.9 to 1.3 ms in
- * round 2; forking each measurement from the driver (without a forker),
- * its results alone grew it from 6.5 to 10 MB and fork+_exit+waitpid from
- * round 1 to round 4 by 8 %, 22 % above a run of that benchmark alone.
+ * forked from it. Measured here (docs/results/isolation-vm/): with every
+ * repetition in the driver itself, the driver grew from 6.3 to 23.1 MiB
+ * resident and from 11 MiB to 1.1 GiB mapped over two rounds of the
+ * default suite (an arena and a stack for every thread that ran gmp_pow,
+ * libgomp's idle threads), and fork+_exit+waitpid from it cost 0.44 ms a
+ * task in round 1 and 0.92 ms in round 2; with each repetition forked from
+ * the driver, its results alone grew it from 6.5 to 10.0 MiB, and
+ * fork+_exit+waitpid cost 8 % more in rounds 4 and on than in round 1 and
+ * 22 % more than in a run alone. From the forker: the same in round 1, in
+ * rounds 4 and on, and alone, within noise
+ * (docs/results/verdicts-vm/).
  *
  * It also keeps the driver alive when a kernel ends the process that runs
  * it (exit, a crash, an abort in an in-process mode): that measurement

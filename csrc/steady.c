@@ -57,6 +57,41 @@ int cb_parse_proc_stat_cpu(const char *line, double hz, double *busy_s,
     return 0;
 }
 
+static pid_t also_pid;
+
+void cb_cpu_sample_also(pid_t pid)
+{
+    also_pid = pid;
+}
+
+/*
+ * pid's CPU seconds, its own and its reaped children's, from
+ * /proc/PID/stat (utime, stime, cutime, cstime: fields 14 to 17); -1 if
+ * it cannot be read.
+ */
+static double cpu_of(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command may hold spaces */
+    if (!p)
+        return -1;
+    unsigned long long v[4];
+    /* After ")": state (3), then fields 4 to 13, then 14 to 17. */
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+                      "%llu %llu %llu",
+               &v[0], &v[1], &v[2], &v[3]) != 4)
+        return -1;
+    return (double)(v[0] + v[1] + v[2] + v[3]) /
+           (double)sysconf(_SC_CLK_TCK);
+}
+
 void cb_cpu_sample_take(struct cb_cpu_sample *s)
 {
     *s = (struct cb_cpu_sample){.wall_ns = monotonic_ns(), .busy_s = -1,
@@ -78,6 +113,11 @@ void cb_cpu_sample_take(struct cb_cpu_sample *s)
                     (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
                              kids.ru_utime.tv_usec + kids.ru_stime.tv_usec);
         s->own_s = us / 1e6;
+        if (also_pid > 0) {
+            double also = cpu_of(also_pid);
+            if (also >= 0)
+                s->own_s += also;
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,15 @@ struct cb_cpu_sample {
 
 /* Take a sample; fields that cannot be read are -1. */
 void cb_cpu_sample_take(struct cb_cpu_sample *s);
+
+/*
+ * Count pid's CPU time, its own and its waited-for children's
+ * (/proc/PID/stat), as this process's own in the samples from now on: the
+ * forker (isolate.h), whose measuring processes are its children, not
+ * this one's. 0: none. Until it is reaped: then this process's children's
+ * time holds it.
+ */
+void cb_cpu_sample_also(pid_t pid);
 
 /*
  * What used the CPUs between a and b, as fractions of one CPU (1.0 = one

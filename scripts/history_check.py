@@ -5,7 +5,8 @@ each round of a suite run, of rounds 4 and on against round 1, and against
 a run of them alone; and the driver's size (parent_rss_bytes,
 parent_mapped_bytes) over the suite run's repetitions.
 
-usage: history_check.py SUITE.json ALONE.json NAME...
+usage: history_check.py [--from N] SUITE.json ALONE.json NAME...
+  --from N  the later rounds are N and on (default 4)
   NAME: a benchmark name without /manual_time, e.g.
   noop/process/tasks:16/workers:1 baseline/fork_exit_waitpid/tasks:16
 Prints a markdown table; docs/results/verdicts-vm/README.md shows it.
@@ -41,6 +42,9 @@ def per_task(path, names):
 
 
 def main(argv):
+    start = 4
+    if argv[:1] == ["--from"] and len(argv) > 1 and argv[1].isdigit():
+        start, argv = int(argv[1]), argv[2:]
     if len(argv) < 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
@@ -51,13 +55,14 @@ def main(argv):
     except cb.InputError as e:
         print(f"history_check.py: {e}", file=sys.stderr)
         return 2
-    print("| benchmark | round 1 | rounds 4 and on | alone | "
-          "4+ / round 1 | 4+ / alone |")
+    print(f"| benchmark | round 1 | rounds {start} and on | alone | "
+          f"{start}+ / round 1 | {start}+ / alone |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in names:
         rounds = ran.get(name, {})
         first = median(rounds.get(1, []))
-        later = median([v for r, vs in rounds.items() if r >= 4 for v in vs])
+        later = median([v for r, vs in rounds.items() if r >= start
+                        for v in vs])
         by_itself = median([v for vs in solo.get(name, {}).values()
                             for v in vs])
         if None in (first, later, by_itself):

@@ -741,6 +741,25 @@ def test_every_repetition_has_the_machines_figures(rounds_run):
     assert 0.5 < speeds[len(speeds) // 2] < 2
 
 
+def test_own_cpus_counts_the_measuring_processes(concbench, tmp_path):
+    # The CPU concbench uses while a repetition runs is counted as its own
+    # (own_cpus), also though the processes that measure are the forker's
+    # children (csrc/isolate.h), not the driver's: else a CPU-bound serial
+    # batch read as no CPU of concbench's and a CPU of other work.
+    out = tmp_path / "own.json"
+    r = run(concbench, "--kernels=gmp_pow", "--modes=serial,thread",
+            "--workers=2", "--tasks=8", "--benchmark_repetitions=3",
+            "--benchmark_min_time=0.05", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    serial = [b["own_cpus"] for b in runs if "/serial/" in b["name"]]
+    thread = [b["own_cpus"] for b in runs if "/thread/" in b["name"]]
+    assert len(serial) == len(thread) == 3
+    # Medians: one CPU kept busy, two; with room for a machine busy with
+    # other tests (uncounted, own_cpus was about 0).
+    assert sorted(serial)[1] > 0.4 and sorted(thread)[1] > 0.4
+
+
 def test_rounds_show_progress_and_the_table_in_order(rounds_run):
     r, _ = rounds_run
     progress = [line for line in r.stderr.splitlines() if " round " in line]
