@@ -71,6 +71,17 @@ def main(argv):
         print(f"| {name} | {first * 1e6:.0f} us | {later * 1e6:.0f} us "
               f"| {by_itself * 1e6:.0f} us | {later / first:.2f} "
               f"| {later / by_itself:.2f} |")
+    rounds_seen = sorted({r for name in names for r in ran.get(name, {})})
+    if rounds_seen:
+        print("\nEach round's median (us a task):\n")
+        print("| benchmark | " + " | ".join(f"{r}" for r in rounds_seen)
+              + " |")
+        print("|---|" + "---:|" * len(rounds_seen))
+        for name in names:
+            rounds = ran.get(name, {})
+            cells = [f"{median(rounds[r]) * 1e6:.0f}" if r in rounds else ""
+                     for r in rounds_seen]
+            print(f"| {name} | " + " | ".join(cells) + " |")
     if sizes:
         rss = [r for r, _ in sizes]
         mapped = [m for _, m in sizes]
