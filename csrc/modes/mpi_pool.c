@@ -232,7 +232,7 @@ const struct cb_mode cb_mode_mpi_pool = {
      * Not in the default suite: on one machine it does what process_pool
      * does for more, and its start (half a second, in every call Google
      * Benchmark makes) made its repetitions six times process_pool's
-     * (docs/mpi-pool-vm.json): more than the suite's 5 minutes hold.
+     * (docs/results/mpi-pool/mpi-pool-vm.json): more than the suite's 5 minutes hold.
      */
     .opt_in = true,
     .role = &master_role,

@@ -112,7 +112,8 @@ def test_flags_and_their_reasons_are_shown(tmp_path):
 
 
 def test_the_steadiness_figures_are_compares(tmp_path):
-    rounds = ROOT / "docs" / "rounds-auto-vm.json"
+    rounds = (ROOT / "docs" / "results" / "rounds-auto"
+              / "rounds-auto-vm.json")
     out, _ = make(tmp_path, rounds)
     text = out.read_text()
     steady = compare_json(rounds)["summaries"][0]["steadiness"]
@@ -125,7 +126,7 @@ def test_the_steadiness_figures_are_compares(tmp_path):
 
 
 def test_the_dispatch_cost_is_shown_where_mpi_pool_ran(tmp_path):
-    mpi = ROOT / "docs" / "mpi-pool-vm.json"
+    mpi = ROOT / "docs" / "results" / "mpi-pool" / "mpi-pool-vm.json"
     out, _ = make(tmp_path, mpi)
     text = out.read_text()
     rows = compare_json(mpi)["summaries"][0]["dispatch"]
