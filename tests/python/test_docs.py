@@ -42,3 +42,18 @@ def test_only_programs_in_scripts_run(tmp_path):
             assert "is not a program in scripts/" in str(e)
         else:
             raise AssertionError(cmd)
+
+
+def test_a_code_block_and_an_answer_with_status_1(tmp_path):
+    docs = load_script("docs")
+    page = tmp_path / "page.md"
+    page.write_text("<!-- code cbrules.py --markdown -->\n<!-- end -->\n")
+    new, changed = docs.regenerate(page)
+    assert new.startswith("<!-- code cbrules.py --markdown -->\n```\n"
+                          "$ scripts/cbrules.py --markdown\n| rule |")
+    assert new.endswith("```\n<!-- end -->\n")
+    # scripts/overhead exits 1 when a target is missed: still an answer.
+    kept = "docs/results/suite-vm/vm-20261201T153047Z.json"
+    page.write_text(f"<!-- code overhead {kept} -->\n<!-- end -->\n")
+    new, _ = docs.regenerate(page)
+    assert "MISSED" in new and "process noop vs fork+_exit+waitpid" in new
