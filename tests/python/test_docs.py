@@ -57,3 +57,44 @@ def test_a_code_block_and_an_answer_with_status_1(tmp_path):
     page.write_text(f"<!-- code overhead {kept} -->\n<!-- end -->\n")
     new, _ = docs.regenerate(page)
     assert "MISSED" in new and "process noop vs fork+_exit+waitpid" in new
+
+
+def test_a_figure_in_a_sentence_is_checked(tmp_path):
+    docs = load_script("docs")
+    page = tmp_path / "page.md"
+    page.write_text("a task took\n<!-- figures.py payload-faults-process-"
+                    "pool-shm -->999<!-- end --> faults.\n")
+    new, changed = docs.regenerate(page)
+    assert changed == ["figures.py payload-faults-process-pool-shm"]
+    assert new == ("a task took\n<!-- figures.py payload-faults-process-"
+                   "pool-shm -->435<!-- end --> faults.\n")
+    page.write_text(new)
+    assert docs.regenerate(page) == (new, [])
+    # A program that prints a table is no figure; nor is an unknown name.
+    for cmd, why in (("cbrules.py --markdown", "more than one"),
+                     ("figures.py nonesuch", "failed")):
+        page.write_text(f"x <!-- {cmd} -->1<!-- end --> y\n")
+        try:
+            docs.regenerate(page)
+        except SystemExit as e:
+            assert why in str(e), e
+        else:
+            raise AssertionError(cmd)
+    page.write_text("x <!-- figures.py nonesuch -->1 y\n")
+    try:
+        docs.regenerate(page)
+    except SystemExit as e:
+        assert "has no <!-- end -->" in str(e)
+    else:
+        raise AssertionError("unclosed")
+
+
+def test_every_figure_reads_its_kept_file():
+    figures = load_script("figures.py")
+    assert figures.FIGURES
+    for f in figures.FIGURES.values():
+        proc = subprocess.run([sys.executable, str(SCRIPTS / "figures.py"),
+                               f.name], capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stdout.count("\n") == 1, \
+            (f.name, proc.stderr)
+        assert (SCRIPTS.parent / f.path).is_file(), f.path
