@@ -4,9 +4,12 @@ repetition's time from its benchmark's median (|log ratio|), for the
 kernels that need a CPU; with --gaps, over the pairs of strategies of one
 kernel and worker count measured in the same round, how far a pair's ratio
 strayed from that comparison's median, by how far apart in time its two
-repetitions started (in fifths of the pairs).
+repetitions started (in fifths of the pairs); with --slow, how the time
+of a batch of one worker (W = 1: the same instructions every time) is
+spread: most repetitions at its fastest, some far slower, and what the
+canary beside those slow ones read.
 
-usage: rep_noise.py [--gaps] FILE...
+usage: rep_noise.py [--gaps | --slow] FILE...
 Prints markdown tables (docs/results/isolation-vm/README.md shows them).
 """
 
@@ -61,13 +64,55 @@ def gaps(path):
             for k in range(5)] if n >= 5 else []
 
 
+SLOW = 0.10   # a repetition this much above its benchmark's fastest
+
+
+def slow(path):
+    """(repetitions, slow ones, their median and largest excursion above
+    the fastest, the canary's largest distance from 1 beside them) over
+    the W = 1 runs of the kernels that need a CPU."""
+    total, excursions, canaries = 0, [], []
+    for config, bench in runs_of(path):
+        if config.workers != 1:
+            continue
+        fastest = min(bench.samples)
+        for time, rep in zip(bench.samples, bench.reps):
+            total += 1
+            if time > fastest * (1 + SLOW):
+                excursions.append(time / fastest - 1)
+                speed = rep.get("machine_speed")
+                if cb.is_number(speed) and speed > 0:
+                    canaries.append(abs(speed - 1))
+    if not excursions:
+        return total, 0, 0.0, 0.0, None
+    return (total, len(excursions), median(excursions), max(excursions),
+            max(canaries) if canaries else None)
+
+
+def print_slow(paths):
+    print("| file | repetitions (W = 1) | over 10 % above their fastest "
+          "| by (median) | by (most) | the canary beside them, "
+          "farthest from 1 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for path in paths:
+        total, n, mid, most, canary = slow(path)
+        far = "-" if canary is None else f"{100 * canary:.0f} %"
+        print(f"| {os.path.basename(path)} | {total} | {n} "
+              f"({100 * n / max(total, 1):.0f} %) | {100 * mid:.0f} % "
+              f"| {100 * most:.0f} % | {far} |")
+
+
 def main(argv):
     with_gaps = "--gaps" in argv
-    paths = [a for a in argv if a != "--gaps"]
-    if not paths:
-        print("usage: rep_noise.py [--gaps] FILE...", file=sys.stderr)
+    paths = [a for a in argv if a not in ("--gaps", "--slow")]
+    if not paths or ("--gaps" in argv and "--slow" in argv):
+        print("usage: rep_noise.py [--gaps | --slow] FILE...",
+              file=sys.stderr)
         return 2
     try:
+        if "--slow" in argv:
+            print_slow(paths)
+            return 0
         print("| file | a repetition from its median (gmp_pow, logpow) |")
         print("|---|---:|")
         for path in paths:
