@@ -106,6 +106,9 @@ def kernel_answer(kernel, tasks, entries, rows, costs, margin):
             "strategy": strategy, "mode": r["mode"], "workers": r["workers"],
             "median_s": r["median_s"], "speedup": r["speedup"],
             "cost": cost,
+            # Within the margin (at another W: the answer takes the
+            # fewest workers within the margin of the best speedup).
+            "near": abs(cost) <= margin,
             "extra_per_task_s": (r["median_s"] - entry["median_s"]) / tasks,
             "why": why(r["mode"], costs), "flags": r["flags"]})
     alternatives.sort(key=lambda a: a["cost"])

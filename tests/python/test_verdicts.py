@@ -269,6 +269,27 @@ def test_the_answer_picks_the_smallest_w_as_good_as_the_best(
                                        "only_strategy": 1, "total": 3}
 
 
+def test_an_alternative_within_the_margin_at_more_workers_is_near(
+        compare, capsys, tmp_path):
+    # W = 2's fastest is within 2 % of W = 4's, so the answer is W = 2;
+    # openmp's best (W = 4) is then 1 % faster than the answer: "within
+    # 2 % at W=4", not a cost of -1 %.
+    path = result_file(tmp_path, "near", {
+        ("k", "serial", 1): 100, ("k", "thread_pool", 2): 50.5,
+        ("k", "openmp", 2): 60.0, ("k", "thread_pool", 4): 60.0,
+        ("k", "openmp", 4): 50.0, ("k", "process", 4): 90.0})
+    s = summary(compare, capsys, path)
+    [k] = s["answer"]["kernels"]
+    assert (k["workers"], k["use"]) == (2, ["thread_pool"])
+    costs = {a["strategy"]: a for a in k["alternatives"]}
+    assert costs["openmp"]["workers"] == 4
+    assert costs["openmp"]["cost"] == pytest.approx(50 / 50.5 - 1)
+    assert costs["openmp"]["near"] and not costs["process"]["near"]
+    assert compare.main([str(path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "k: openmp within 2% at W=4, process +78%" in out
+
+
 def test_the_answer_comes_first(compare, capsys, tmp_path):
     path = result_file(tmp_path, "first", {
         ("k", "serial", 1): 100, ("k", "thread", 2): 50,
