@@ -2,21 +2,14 @@
 // scripts/cbresults.py's verdict_json in C++.
 #include "auto_rounds.h"
 
+#include "stats.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace cb {
 
 namespace {
-
-double median(std::vector<double> v)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // How much other work could have stretched a repetition asking for
 // demand CPUs: (demand + load) / CPUs when above 1.
@@ -115,7 +108,7 @@ Ranked rank_entry(const Measured &s, const Machine &machine)
     std::vector<double> times;
     for (const auto &r : s.reps)
         times.push_back(r.second.time);
-    Ranked out{&s, median(times), 0, false};
+    Ranked out{&s, median_of(times), 0, false};
     if (!s.serial)
         return out;
     if (s.serial == &s) {
@@ -126,7 +119,7 @@ Ranked rank_entry(const Measured &s, const Machine &machine)
     std::vector<double> speedups;
     for (const Pair &p : use)
         speedups.push_back(p.b / p.a);
-    out.speedup = median(speedups);
+    out.speedup = median_of(speedups);
     out.marked = any_disturbed(use);
     double limit = machine.cpus > 0 ? std::min((double)s.workers, machine.cpus)
                                     : (double)s.workers;
@@ -173,7 +166,7 @@ double canary_limit(const std::vector<double> &speeds)
     double floor = std::log1p(kCanaryFloor);
     if (steps.size() < kMinCanaryNeighbours)
         return floor;
-    return std::max(floor, kCanarySigmas * kMadToSd * median(steps));
+    return std::max(floor, kCanarySigmas * kMadToSd * median_of(steps));
 }
 
 bool hl_interval(const std::vector<double> &v, double level, Interval *out)

@@ -755,9 +755,10 @@ def test_own_cpus_counts_the_measuring_processes(concbench, tmp_path):
     serial = [b["own_cpus"] for b in runs if "/serial/" in b["name"]]
     thread = [b["own_cpus"] for b in runs if "/thread/" in b["name"]]
     assert len(serial) == len(thread) == 3
-    # Medians: one CPU kept busy, two; with room for a machine busy with
-    # other tests (uncounted, own_cpus was about 0).
-    assert sorted(serial)[1] > 0.4 and sorted(thread)[1] > 0.4
+    # Medians: one CPU kept busy, two; uncounted, own_cpus was about 0.
+    # With room for a machine busy with other work: on 2 CPUs at a load
+    # of 5 the serial batch got 0.5 of a CPU and the threads 0.4.
+    assert sorted(serial)[1] > 0.15 and sorted(thread)[1] > 0.15
 
 
 def test_rounds_show_progress_and_the_table_in_order(rounds_run):
