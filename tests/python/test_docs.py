@@ -70,6 +70,13 @@ def test_a_figure_in_a_sentence_is_checked(tmp_path):
                    "pool-shm -->435<!-- end --> faults.\n")
     page.write_text(new)
     assert docs.regenerate(page) == (new, [])
+    # One that ends its line is a figure too, not a block's opening.
+    page.write_text("a task took <!-- figures.py payload-faults-process-"
+                    "pool-shm -->9<!-- end -->\nfaults.\n")
+    new, changed = docs.regenerate(page)
+    assert changed == ["figures.py payload-faults-process-pool-shm"]
+    assert new == ("a task took <!-- figures.py payload-faults-process-"
+                   "pool-shm -->435<!-- end -->\nfaults.\n")
     # A program that prints a table is no figure; nor is an unknown name.
     for cmd, why in (("cbrules.py --markdown", "more than one"),
                      ("figures.py nonesuch", "failed")):
