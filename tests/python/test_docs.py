@@ -104,4 +104,5 @@ def test_every_figure_reads_its_kept_file():
                                f.name], capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stdout.count("\n") == 1, \
             (f.name, proc.stderr)
-        assert (SCRIPTS.parent / f.path).is_file(), f.path
+        for path in f.paths:
+            assert (SCRIPTS.parent / path).is_file(), path
