@@ -106,3 +106,16 @@ def test_every_figure_reads_its_kept_file():
             (f.name, proc.stderr)
         for path in f.paths:
             assert (SCRIPTS.parent / path).is_file(), path
+
+
+def test_every_figure_is_quoted_and_every_quote_is_a_figure():
+    figures = load_script("figures.py")
+    docs = load_script("docs")
+    quoted = set()
+    for page in docs.pages():
+        for match in docs.INLINE.finditer(page.read_text()):
+            words = match["cmd"].split()
+            if words[0] == "figures.py":
+                quoted.add(words[1])
+    assert quoted - set(figures.FIGURES) == set()
+    assert set(figures.FIGURES) - quoted == set(), "figures no page quotes"
