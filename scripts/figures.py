@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The figures that the prose of README.md and docs/ quotes, each computed
-from the kept file its definition names.
+from the kept files its definition names.
 
 A sentence quotes a figure as
 
@@ -12,23 +12,31 @@ the page shows, so a figure in a sentence is checked like a table. A figure
 that is not here or in a generated table has no kept source: rerun it and
 keep the file, or leave it out (issue 18).
 
+A figure's files are Google Benchmark JSON read by cbresults.load, or, for
+the few kept files of other programs (scripts/python-original, scripts/ab,
+the paired old/new ratios), plain JSON.
+
 usage: figures.py NAME     print the figure (one line)
-       figures.py --list   every figure, its file and what it is
+       figures.py --list   every figure, its files and what it is
 Exit status: 0; 2 for an unknown name or a file that does not read.
 """
 
+import importlib.util
+import json
+import math
 import os
-import statistics
 import sys
 from collections import namedtuple
+from importlib.machinery import SourceFileLoader
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import cbresults as cb  # noqa: E402
+from cbstats import geomean, median  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
-Figure = namedtuple("Figure", "name path what compute")
+Figure = namedtuple("Figure", "name paths what compute")
 
 
 class Missing(Exception):
@@ -37,13 +45,87 @@ class Missing(Exception):
 FIGURES = {}
 
 
-def figure(name, path, what):
-    """Registers compute(result) -> text as the figure NAME of file path."""
+def figure(name, paths, what):
+    """Registers compute(file, ...) -> text as the figure NAME of paths (a
+    path or a tuple of them, given to compute in that order, read by
+    load)."""
+    paths = (paths,) if isinstance(paths, str) else tuple(paths)
+
     def register(compute):
-        FIGURES[name] = Figure(name, path, what, compute)
+        assert name not in FIGURES, name
+        FIGURES[name] = Figure(name, paths, what, compute)
         return compute
     return register
 
+
+# The kept files that are not Google Benchmark output: read as plain JSON.
+PLAIN_JSON = set()
+
+
+def plain(path):
+    PLAIN_JSON.add(path)
+    return path
+
+
+def load(path):
+    """A kept file: a cbresults Result, or for a file of PLAIN_JSON what
+    it holds."""
+    full = os.path.join(ROOT, path)
+    if path not in PLAIN_JSON:
+        return cb.load(full, path)
+    try:
+        with open(full, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise Missing(f"{path}: {e}")
+
+
+def script(name):
+    """A program of scripts/ without .py (overhead, plot) as a module."""
+    loader = SourceFileLoader(name, os.path.join(ROOT, "scripts", name))
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(module)
+    return module
+
+
+# ------------------------------------------------------------ formatting
+
+def span(values, fmt, unit=""):
+    """"lo to hi UNIT" of values as fmt shows them; one value when both
+    ends show alike."""
+    lo, hi = fmt % min(values), fmt % max(values)
+    return (lo if lo == hi else f"{lo} to {hi}") + unit
+
+
+def both(a, b, fmt, unit=""):
+    """"a and b UNIT"."""
+    return f"{fmt % a} and {fmt % b}{unit}"
+
+
+def over(ratio, fmt="%.0f"):
+    """A ratio above 1 as the percentage it is over: 1.094 -> "9 %"."""
+    return f"{fmt % (100 * (ratio - 1))} %"
+
+
+def share(ratio, fmt="%.1f"):
+    """A ratio as a percentage: 0.085 -> "8.5 %"."""
+    return f"{fmt % (100 * ratio)} %"
+
+
+def ms(seconds, fmt="%.1f"):
+    return f"{fmt % (seconds * 1e3)} ms"
+
+
+def us(seconds, fmt="%.0f"):
+    return f"{fmt % (seconds * 1e6)} us"
+
+
+def count_of(k, n):
+    return f"{k} of {n}"
+
+
+# -------------------------------------------- Google Benchmark files
 
 def bench(result, name):
     """The run called name (Google Benchmark's run_name) in result."""
@@ -53,30 +135,403 @@ def bench(result, name):
         raise Missing(f"{result.path}: no run '{name}'")
 
 
+def run(result, kernel, mode, **fields):
+    """The one valid concbench run of kernel and mode in result whose
+    Config has the given fields (workers=2, payload=0, transport="shm")."""
+    found = [b for c, b in cb.concbench_runs(result)
+             if (c.kernel, c.mode) == (kernel, mode)
+             and all(getattr(c, k) == v for k, v in fields.items())]
+    if len(found) != 1:
+        raise Missing(f"{result.path}: {len(found)} runs of {kernel} "
+                      f"{mode} {fields}, not one")
+    return found[0]
+
+
+def runs(result, **fields):
+    """[(Config, Bench)] of result's valid concbench runs with fields."""
+    return [(c, b) for c, b in cb.concbench_runs(result)
+            if all(getattr(c, k) == v for k, v in fields.items())]
+
+
+def batch(result, kernel, mode, **fields):
+    """Median batch time, seconds."""
+    return median(run(result, kernel, mode, **fields).samples)
+
+
+def per_task(result, kernel, mode, **fields):
+    """Median batch time over the batch's tasks, seconds."""
+    b = run(result, kernel, mode, **fields)
+    return median(b.samples) / b.config.tasks
+
+
 def median_counter(result, name, counter):
     """The median over name's repetitions of one of its counters."""
     values = bench(result, name).counters.get(counter)
     if not values:
         raise Missing(f"{result.path}: '{name}' has no counter "
                       f"'{counter}'")
-    return statistics.median(values)
+    return median(values)
 
 
-def measured_seconds(result, prefix):
-    """Seconds that the repetitions of the runs named prefix... measured:
-    each repetition's time per iteration times its iterations, as Google
-    Benchmark reports them (the time of the batches, not of the calls
-    around them)."""
-    total = 0.0
-    for b in result.benches.values():
-        if b.name.startswith(prefix):
-            for seconds, counters in zip(b.samples, b.reps):
-                total += seconds * counters.get("iterations", 1)
-    return total
+def run_counter(b, counter):
+    """The median of a run's counter over its repetitions."""
+    values = b.counters.get(counter)
+    if not values:
+        raise Missing(f"'{b.name}' has no counter '{counter}'")
+    return median(values)
 
 
-# ------------------------------------------------------------ the figures
+def baseline(result, loop):
+    """Median time of a baseline loop, a task (seconds)."""
+    name = f"baseline/{loop}/tasks:16/manual_time"
+    return median(bench(result, name).samples) / 16
+
+
+def reps(result):
+    """Every repetition's counters in result."""
+    return [rep for b in result.benches.values() for rep in b.reps]
+
+
+def summary(result):
+    """What compare computes for result (cbresults.summarize)."""
+    return cb.summarize(0, result, cb.DEFAULT_ALPHA)
+
+
+def verdict(result, kernel, workers):
+    """The verdict row of kernel at workers (summary's "best")."""
+    for row in summary(result)["best"]:
+        if (row["kernel"], row["workers"]) == (kernel, workers):
+            return row
+    raise Missing(f"{result.path}: no verdict for {kernel} at W={workers}")
+
+
+def seconds_measured(result):
+    """(seconds from the first repetition's start to the last's end,
+    seconds inside the repetitions, repetitions)."""
+    all_reps = [r for r in reps(result) if "t_end_s" in r]
+    if not all_reps:
+        raise Missing(f"{result.path}: no t_start_s, t_end_s")
+    run_s = (max(r["t_end_s"] for r in all_reps)
+             - min(r["t_start_s"] for r in all_reps))
+    inside = sum(r["t_end_s"] - r["t_start_s"] for r in all_reps)
+    return run_s, inside, len(all_reps)
+
+
+def mode_seconds(result, mode):
+    """Seconds the repetitions of mode's runs took, each from its start
+    to its end (Google Benchmark's calls of it, set-up included)."""
+    return sum(rep["t_end_s"] - rep["t_start_s"]
+               for c, b in cb.concbench_runs(result) if c.mode == mode
+               for rep in b.reps)
+
+
+def rounds_text(result):
+    """"6 rounds, no extra round" or "5 rounds, 11 extra"."""
+    steady = summary(result)["steadiness"]
+    extra = steady["extra_rounds"]
+    return (f"{steady['rounds']} rounds, "
+            + (f"{extra} extra" if extra else "no extra round"))
+
+
+# ---------------------------------------------------- scripts/overhead
+
+def overhead(result):
+    """{what: (per task, reference, ratio, target)} of scripts/overhead's
+    checks of result (those whose runs it has)."""
+    return {what: (per, ref, ratio, target) for what, _, per, ref, ratio,
+            target in script("overhead").measure(result)
+            if ratio is not None}
+
+
+def overhead_ratio(result, what):
+    try:
+        return overhead(result)[what][2]
+    except KeyError:
+        raise Missing(f"{result.path}: no check '{what}'")
+
+
+def pool_checks(result):
+    """[(pool, W, ratio, target)] of the pools' checks."""
+    found = []
+    for what, (_, _, ratio, target) in overhead(result).items():
+        if " noop vs thread noop, W=" in what:
+            pool = what.split()[0]
+            found.append((pool, int(what.rsplit("=", 1)[1]), ratio, target))
+    if not found:
+        raise Missing(f"{result.path}: no pool checks")
+    return found
+
+
+def pools_met(result):
+    """Where the pools' target is met: "W=1 (thread_pool, process_pool)
+    and W=16 (process_pool)", or "none"."""
+    met = {}
+    for pool, w, ratio, target in pool_checks(result):
+        if ratio <= target:
+            met.setdefault(w, []).append(pool)
+    if not met:
+        return "none"
+    parts = [f"W={w} ({', '.join(pools)})" for w, pools in sorted(met.items())]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1
+                        else parts)
+
+
+def serial_within(result):
+    """How far serial gmp_pow and logpow are from their bare loops, at
+    most."""
+    return max(abs(overhead_ratio(result, f"serial {k} vs bare loop") - 1)
+               for k in ("gmp_pow", "logpow"))
+
+
+def io_sleep_check(result):
+    for what, (_, _, ratio, _) in overhead(result).items():
+        if what.startswith("thread io_sleep W=T"):
+            return ratio
+    raise Missing(f"{result.path}: no io_sleep check")
+
+
+# ----------------------------------------------- plain JSON files
+
+def python_result(doc, task, method):
+    """A result of scripts/python-original's JSON."""
+    for r in doc.get("results", []):
+        if (r.get("task"), r.get("method")) == (task, method):
+            return r
+    raise Missing(f"python-original: no {method!r} for {task!r}")
+
+
+def py_seconds(doc, task, method):
+    """A python-original result's median, seconds."""
+    return python_result(doc, task, method)["median_ms"] / 1e3
+
+
+def pairs_of(doc, name):
+    """The ratios new / old of one benchmark (paired old/new JSON)."""
+    try:
+        return doc[name]
+    except KeyError:
+        raise Missing(f"no benchmark '{name}'")
+
+
+def ab_ratios(doc):
+    """{name: [B / A of each pair]} of scripts/ab's --out JSON."""
+    return {name: [b / a for a, b in zip(t["a"], t["b"])]
+            for name, t in doc.get("times_s", {}).items()}
+
+
+def shown_name(name):
+    """"noop/thread_pool/tasks:16/workers:4..." -> "`thread_pool`, 4
+    workers"."""
+    parts = name.split("/")
+    workers = int(parts[3].split(":")[1])
+    return f"`{parts[1]}`, {workers} worker{'s' if workers > 1 else ''}"
+
+
+# ============================================================ the figures
+
+# ----------------------------------------- docs/results/verdicts-vm/run-1
+RUN1 = "docs/results/verdicts-vm/run-1.json"
+
+
+def io_sleep_pairs(result):
+    """thread_pool's time / async's of each round at io_sleep W=16."""
+    a = run(result, "io_sleep", "async", workers=16)
+    b = run(result, "io_sleep", "thread_pool", workers=16)
+    _, pairs = cb.pair_reps(b, a)
+    return [b.samples[i] / a.samples[j] for i, j in pairs]
+
+
+@figure("run1-io-sleep-tie", RUN1,
+        "how many strategies tie at io_sleep W=16")
+def _(result):
+    return str(len(verdict(result, "io_sleep", 16)["tie"]))
+
+
+@figure("run1-io-sleep-thread-pool-over-async", RUN1,
+        "thread_pool slower than async at io_sleep W=16 (the verdict's "
+        "paired ratio)")
+def _(result):
+    row = verdict(result, "io_sleep", 16)
+    if row["strategy"] != "async":
+        raise Missing(f"{result.path}: async is not the fastest")
+    other = next(o for o in row["others"] if o["strategy"] == "thread_pool")
+    return over(other["ratio"], "%.2f")
+
+
+@figure("run1-io-sleep-thread-pool-slower-rounds", RUN1,
+        "rounds in which thread_pool was slower than async, io_sleep W=16")
+def _(result):
+    ratios = io_sleep_pairs(result)
+    return count_of(sum(r > 1 for r in ratios), len(ratios))
+
+
+@figure("run1-io-sleep-thread-pool-p", RUN1,
+        "one-sided signed-rank p of thread_pool slower than async, "
+        "io_sleep W=16")
+def _(result):
+    from scipy.stats import wilcoxon
+    logs = [math.log(r) for r in io_sleep_pairs(result)]
+    return "%.3f" % wilcoxon(logs, alternative="greater").pvalue
+
+
+@figure("run1-gmp-pow-process-cost", RUN1,
+        "what process costs against gmp_pow's answer, as compare prints it")
+def _(result):
+    for kernel in summary(result)["answer"]["kernels"]:
+        if kernel["kernel"] == "gmp_pow":
+            for alt in kernel["alternatives"]:
+                if alt["strategy"] == "process":
+                    return "process " + script("compare").fmt_ratio(
+                        1 + alt["cost"])
+    raise Missing(f"{result.path}: no cost of process for gmp_pow")
+
+
+@figure("run1-canary-range", RUN1,
+        "the canary's lowest and highest rate against its median")
+def _(result):
+    speed = summary(result)["steadiness"]["machine_speed"]
+    return f"{speed['min']:.2f} to {speed['max']:.2f}"
+
+
+@figure("run1-plot-size", RUN1,
+        "the runs and panels plot draws of a full suite run")
+def _(result):
+    runs_n, panels = script("plot").drawn_size([result])
+    return f"{runs_n} runs in {panels} panels"
+
+
+# ------------------------------------------------ docs/results/mpi-pool/
+MPI = "docs/results/mpi-pool/mpi-pool-vm.json"
+
+
+@figure("mpi-pool-start", MPI,
+        "mpi_pool's start, medians of its runs (lowest to highest)")
+def _(result):
+    starts = [row["pool_start_s"] for row in summary(result)["dispatch"]
+              if row["mode"] == "mpi_pool"]
+    if not starts:
+        raise Missing(f"{result.path}: no mpi_pool start")
+    return span(starts, "%.2f", " s")
+
+
+@figure("mpi-pool-seconds", MPI,
+        "seconds mpi_pool's repetitions took, from start to end, in all")
+def _(result):
+    return "%.0f s" % mode_seconds(result, "mpi_pool")
+
+
+@figure("mpi-pool-process-pool-seconds", MPI,
+        "seconds process_pool's repetitions took, from start to end, in all")
+def _(result):
+    return "%.0f s" % mode_seconds(result, "process_pool")
+
+
+@figure("mpi-pool-seconds-ratio", MPI,
+        "mpi_pool's repetitions' seconds over process_pool's")
+def _(result):
+    return "%.1f" % (mode_seconds(result, "mpi_pool")
+                     / mode_seconds(result, "process_pool"))
+
+
+@figure("mpi-pool-extra-w1", MPI,
+        "what a task costs mpi_pool beyond process_pool with one worker, "
+        "over the kernels")
+def _(result):
+    return span([row["extra_per_task_s"] * 1e6
+                 for row in summary(result)["dispatch"]
+                 if row["mode"] == "mpi_pool" and row["workers"] == 1],
+                "%.0f", " us")
+
+
+@figure("mpi-pool-gmp-pow-batch", MPI,
+        "process_pool's gmp_pow batch with one worker (median)")
+def _(result):
+    return ms(batch(result, "gmp_pow", "process_pool", workers=1))
+
+
+@figure("mpi-pool-gmp-pow-task", MPI,
+        "process_pool's gmp_pow batch with one worker over its tasks")
+def _(result):
+    return ms(per_task(result, "gmp_pow", "process_pool", workers=1), "%.2f")
+
+
+@figure("mpi-pool-gmp-pow-cost", MPI,
+        "mpi_pool's gmp_pow batch over process_pool's, one worker")
+def _(result):
+    return over(batch(result, "gmp_pow", "mpi_pool", workers=1)
+                / batch(result, "gmp_pow", "process_pool", workers=1), "%.1f")
+
+
+@figure("mpi-pool-gmp-pow-polling", MPI,
+        "mpi_pool's gmp_pow batch beyond process_pool's, 2 and 4 workers")
+def _(result):
+    return span([1e3 * (batch(result, "gmp_pow", "mpi_pool", workers=w)
+                        - batch(result, "gmp_pow", "process_pool", workers=w))
+                 for w in (2, 4)], "%.1f", " ms")
+
+
+@figure("mpi-pool-other-cpus", MPI,
+        "the most CPU other processes used beside a repetition")
+def _(result):
+    return "%.2f" % summary(result)["steadiness"]["other_cpus"]["max"]
+
+
+@figure("mpi-pool-rows-marked", MPI, "rows marked, of all rows")
+def _(result):
+    steady = summary(result)["steadiness"]
+    return count_of(steady["rows_flagged"], steady["rows"])
+
+
+# ------------------------------------------------ docs/results/net-echo/
+NET = "docs/results/net-echo/net-echo-16-vm.json"
+
+
+def concurrent_modes(result):
+    return [c.mode for c, _ in runs(result, kernel="net_echo")
+            if c.workers > 1]
+
+
+@figure("net-echo-over-io-sleep", NET,
+        "net_echo's batch beyond io_sleep's, the concurrent modes (W=16)")
+def _(result):
+    return span([1e3 * (batch(result, "net_echo", m)
+                        - batch(result, "io_sleep", m))
+                 for m in concurrent_modes(result)], "%.1f", " ms")
+
+
+@figure("net-echo-cpu", NET,
+        "a net_echo task's CPU time (median), the concurrent modes")
+def _(result):
+    return span([1e6 * run_counter(run(result, "net_echo", m), "task_cpu_s")
+                 for m in concurrent_modes(result)], "%.0f", " us")
+
+
+@figure("net-echo-spawn-start", NET,
+        "spawn's io_sleep batch beyond one sleep (--io-ms)")
+def _(result):
+    io_ms = float(result.context["io_ms"])
+    return "%.0f ms" % (batch(result, "io_sleep", "spawn") * 1e3 - io_ms)
+
+
+# -------------------------------------------------- docs/results/payload/
 PAYLOAD_SHM = "docs/results/payload/payload-16M-2-shm-vm.json"
+PAYLOADS = tuple(f"docs/results/payload/payload-16M-{k}-{t}-vm.json"
+                 for k, t in ((1, "pipe"), (2, "shm"), (3, "shm"),
+                              (4, "pipe"), (5, "pipe"), (6, "shm")))
+M16 = 16 << 20
+
+
+def payload_task(results, mode, transport=None, payload=M16):
+    """The median of a task's share of the batch time over every
+    repetition of mode in the files (pooled, as the page's table)."""
+    shares = []
+    for result in results:
+        for c, b in runs(result, kernel="noop", mode=mode, payload=payload,
+                         transport=transport):
+            shares += [s / c.tasks for s in b.samples]
+    if not shares:
+        raise Missing(f"payload files: no {mode} {transport} {payload}")
+    return median(shares)
 
 
 @figure("payload-faults-process-shm", PAYLOAD_SHM,
@@ -96,10 +551,765 @@ def _(result):
         "payload:16M/manual_time", "faults_per_task")
 
 
+@figure("payload-threads", PAYLOADS,
+        "a task's time with 16 MiB each way, thread and thread_pool")
+def _(*results):
+    return span([1e3 * payload_task(results, m)
+                 for m in ("thread", "thread_pool")], "%.2f", " ms")
+
+
+@figure("payload-pipe-over-thread", PAYLOADS,
+        "a task's time through pipes over thread's, the process modes, "
+        "16 MiB")
+def _(*results):
+    thread = payload_task(results, "thread")
+    return span([payload_task(results, m) / thread for m in
+                 ("process", "process_pool", "spawn", "forkserver")], "%.0f")
+
+
+@figure("payload-fresh-shm", PAYLOADS,
+        "a task's time with shm, process, spawn and forkserver, 16 MiB")
+def _(*results):
+    return span([1e3 * payload_task(results, m, "shm")
+                 for m in ("process", "spawn", "forkserver")], "%.1f", " ms")
+
+
+@figure("payload-thread", PAYLOADS, "a task's time, thread, 16 MiB")
+def _(*results):
+    return ms(payload_task(results, "thread"), "%.2f")
+
+
+@figure("payload-process-pipe", PAYLOADS,
+        "a task's time, process through pipes, 16 MiB")
+def _(*results):
+    return ms(payload_task(results, "process"), "%.2f")
+
+
+@figure("payload-process-shm", PAYLOADS,
+        "a task's time, process with shm, 16 MiB")
+def _(*results):
+    return ms(payload_task(results, "process", "shm"), "%.2f")
+
+
+@figure("payload-process-pool-pipe", PAYLOADS,
+        "a task's time, process_pool through pipes, 16 MiB")
+def _(*results):
+    return ms(payload_task(results, "process_pool"), "%.2f")
+
+
+@figure("payload-process-pool-shm", PAYLOADS,
+        "a task's time, process_pool with shm, 16 MiB")
+def _(*results):
+    return ms(payload_task(results, "process_pool", "shm"), "%.2f")
+
+
+# ------------------------------------------ docs/results/c-beside-python/
+PY1 = plain("docs/results/c-beside-python/python-original-vm.json")
+C1 = "docs/results/c-beside-python/c-beside-python-vm.json"
+PY2 = plain("docs/results/c-beside-python/python-original-note2-vm.json")
+C2 = "docs/results/c-beside-python/c-beside-python-note2-vm.json"
+SLEEP, POW = "I/O-bound (sleep)", "CPU-bound (99999**99999)"
+
+
+def py_start(doc, method):
+    """What a process of method adds to the sleeps' batch over threading,
+    a task."""
+    return ((py_seconds(doc, SLEEP, method)
+             - py_seconds(doc, SLEEP, "threading")) / doc["tasks"])
+
+
+def c_start(result, mode):
+    """What a process of mode adds to io_sleep's batch over thread, a
+    task."""
+    b = run(result, "io_sleep", mode)
+    return ((median(b.samples) - batch(result, "io_sleep", "thread"))
+            / b.config.tasks)
+
+
+@figure("py1-start-fork", PY1,
+        "Python: a fork process's start, a task (the sleeps' batch over "
+        "threading's)")
+def _(doc):
+    return ms(py_start(doc, "multiprocessing:fork"), "%.0f")
+
+
+@figure("py1-start-spawn-forkserver", PY1,
+        "Python: a spawn and a forkserver process's start, a task")
+def _(doc):
+    return span([1e3 * py_start(doc, f"multiprocessing:{m}")
+                 for m in ("spawn", "forkserver")], "%.0f", " ms")
+
+
+@figure("c1-start-process", C1,
+        "C: process's start, a task (io_sleep's batch over thread's)")
+def _(result):
+    return ms(c_start(result, "process"))
+
+
+@figure("c1-start-spawn", C1, "C: spawn's start, a task")
+def _(result):
+    return ms(c_start(result, "spawn"))
+
+
+@figure("py1-pow-threading", PY1, "Python: 99999**99999 with threads")
+def _(doc):
+    return ms(py_seconds(doc, POW, "threading"), "%.0f")
+
+
+@figure("py1-pow-direct", PY1, "Python: 99999**99999 run directly")
+def _(doc):
+    return ms(py_seconds(doc, POW, "direct"), "%.0f")
+
+
+@figure("py1-pow-fork", PY1, "Python: 99999**99999, a fork process each")
+def _(doc):
+    return ms(py_seconds(doc, POW, "multiprocessing:fork"), "%.0f")
+
+
+@figure("py1-pow-task", PY1, "Python: one 99999**99999 task, run directly")
+def _(doc):
+    return ms(py_seconds(doc, POW, "direct") / doc["tasks"], "%.0f")
+
+
+@figure("c1-gmp-pow-serial", C1, "C: gmp_pow's batch in serial (median)")
+def _(result):
+    return ms(batch(result, "gmp_pow", "serial"))
+
+
+@figure("c1-gmp-pow-gil", C1, "C: gmp_pow's batch in gil (median)")
+def _(result):
+    return ms(batch(result, "gmp_pow", "gil"))
+
+
+@figure("c1-gmp-pow-thread", C1, "C: gmp_pow's batch in thread (median)")
+def _(result):
+    return ms(batch(result, "gmp_pow", "thread"))
+
+
+@figure("c1-gmp-pow-thread-speedup", C1,
+        "C: gmp_pow's serial batch over thread's")
+def _(result):
+    return "%.1fx" % (batch(result, "gmp_pow", "serial")
+                      / batch(result, "gmp_pow", "thread"))
+
+
+@figure("c1-logpow-serial", C1, "C: logpow's batch in serial (median)")
+def _(result):
+    return ms(batch(result, "logpow", "serial"))
+
+
+@figure("c1-logpow-gil", C1, "C: logpow's batch in gil (median)")
+def _(result):
+    return ms(batch(result, "logpow", "gil"))
+
+
+@figure("c1-logpow-thread", C1, "C: logpow's batch in thread (median)")
+def _(result):
+    return ms(batch(result, "logpow", "thread"))
+
+
+@figure("c1-logpow-thread-speedup", C1,
+        "C: logpow's serial batch over thread's")
+def _(result):
+    return "%.1fx" % (batch(result, "logpow", "serial")
+                      / batch(result, "logpow", "thread"))
+
+
+@figure("c1-gmp-pow-task", C1, "C: one gmp_pow task, serial")
+def _(result):
+    return ms(per_task(result, "gmp_pow", "serial"))
+
+
+@figure("c1-logpow-process-saves", C1,
+        "C: the time process saves against serial for logpow")
+def _(result):
+    return share(1 - batch(result, "logpow", "process")
+                 / batch(result, "logpow", "serial"), "%.0f")
+
+
+@figure("py2-pool-shape", PY2,
+        "the workers and chunk size Python's Pool recorded")
+def _(doc):
+    r = python_result(doc, "cpu_costly", "Pool:fork")
+    return f"`workers` {r['workers']} and `chunksize` {r['chunksize']}"
+
+
+@figure("c2-io-gil", C2, "C: the ten sleeps in gil (median)")
+def _(result):
+    return "%.2f s" % batch(result, "io_sleep", "gil")
+
+
+@figure("c2-logpow-process-pool-share", C2,
+        "C: process_pool's logpow batch over serial's")
+def _(result):
+    return "%.2f" % (batch(result, "logpow", "process_pool")
+                     / batch(result, "logpow", "serial"))
+
+
+@figure("c2-logpow-thread-pool-share", C2,
+        "C: thread_pool's logpow batch over serial's")
+def _(result):
+    return "%.2f" % (batch(result, "logpow", "thread_pool")
+                     / batch(result, "logpow", "serial"))
+
+
+@figure("c2-logpow-gil", C2, "C: logpow's batch in gil (median)")
+def _(result):
+    return ms(batch(result, "logpow", "gil"))
+
+
+@figure("c2-logpow-serial", C2, "C: logpow's batch in serial (median)")
+def _(result):
+    return ms(batch(result, "logpow", "serial"))
+
+
+@figure("py2-cpu-pool-share", PY2, "Python: Pool's cpu_costly over map's")
+def _(doc):
+    return "%.2f" % (py_seconds(doc, "cpu_costly", "Pool:fork")
+                     / py_seconds(doc, "cpu_costly", "map"))
+
+
+@figure("py2-cpu-threadpool", PY2, "Python: cpu_costly with ThreadPool")
+def _(doc):
+    return "%.2f s" % py_seconds(doc, "cpu_costly", "ThreadPool")
+
+
+@figure("py2-cpu-map", PY2, "Python: cpu_costly with map")
+def _(doc):
+    return "%.2f s" % py_seconds(doc, "cpu_costly", "map")
+
+
+@figure("py2-cpu-task", PY2, "Python: one cpu_costly task, with map")
+def _(doc):
+    return "%.2f s" % (py_seconds(doc, "cpu_costly", "map") / doc["tasks"])
+
+
+@figure("c2-logpow-task-cpu", C2, "C: a logpow task's CPU time, serial")
+def _(result):
+    return ms(run_counter(run(result, "logpow", "serial"), "task_cpu_s"))
+
+
+@figure("py2-over-c2-task", (PY2, C2),
+        "one cpu_costly task's time over a logpow task's CPU time")
+def _(doc, result):
+    return "%.0f" % (py_seconds(doc, "cpu_costly", "map") / doc["tasks"]
+                     / run_counter(run(result, "logpow", "serial"),
+                                   "task_cpu_s"))
+
+
+def c2_other_max(result):
+    return max(r["other_cpus"] for r in reps(result) if "other_cpus" in r)
+
+
+def py2_runs(doc):
+    """[(result, time s, other_cpus)] of every Python run."""
+    return [(r, t / 1e3, o) for r in doc["results"]
+            for t, o in zip(r["times_ms"], r["other_cpus"])]
+
+
+@figure("c2-other-cpus", C2,
+        "the most CPU other processes used beside a concbench repetition")
+def _(result):
+    return "%.2f" % c2_other_max(result)
+
+
+@figure("py2-busy-range", (PY2, C2),
+        "other processes' CPU in the Python runs that had more than "
+        "concbench's most")
+def _(doc, result):
+    limit = c2_other_max(result)
+    return span([o for _, _, o in py2_runs(doc) if o > limit], "%.2f")
+
+
+@figure("py2-busy-runs", (PY2, C2),
+        "Python runs with more other processes' CPU than concbench's most")
+def _(doc, result):
+    limit = c2_other_max(result)
+    found = py2_runs(doc)
+    return f"{sum(o > limit for _, _, o in found)} of the {len(found)}"
+
+
+def py2_quiet(doc, result, method):
+    limit = c2_other_max(result)
+    times = [t for r, t, o in py2_runs(doc)
+             if (r["task"], r["method"]) == ("cpu_costly", method)
+             and o <= limit]
+    if not times:
+        raise Missing(f"no quiet {method} run")
+    return times
+
+
+@figure("py2-cpu-map-quiet", (PY2, C2),
+        "Python's cpu_costly map runs without more other work than "
+        "concbench had")
+def _(doc, result):
+    return " and ".join("%.2f" % t for t in py2_quiet(doc, result, "map")) \
+        + " s"
+
+
+@figure("py2-cpu-threadpool-quiet", (PY2, C2),
+        "Python's cpu_costly ThreadPool runs without more other work than "
+        "concbench had")
+def _(doc, result):
+    return " and ".join("%.2f" % t for t in
+                        py2_quiet(doc, result, "ThreadPool")) + " s"
+
+
+@figure("py2-cpu-pool-quiet", (PY2, C2),
+        "Python's cpu_costly Pool runs without more other work than "
+        "concbench had")
+def _(doc, result):
+    return " and ".join("%.2f" % t for t in
+                        py2_quiet(doc, result, "Pool:fork")) + " s"
+
+
+@figure("py2-cpu-pool-quiet-share", (PY2, C2),
+        "that Pool run over map's median")
+def _(doc, result):
+    return "%.2f" % (min(py2_quiet(doc, result, "Pool:fork"))
+                     / py_seconds(doc, "cpu_costly", "map"))
+
+
+@figure("c2-logpow-round2-slow", C2,
+        "the canary's rate beside round 2's logpow batches that ran more "
+        "than 5 % slow, and how many did")
+def _(result):
+    speeds = [rep["machine_speed"] for _, b in runs(result, kernel="logpow")
+              for rep in b.reps if rep.get("round") == 2]
+    slow = [s for s in speeds if s < 0.95]
+    if not slow:
+        raise Missing(f"{result.path}: no slow logpow batch in round 2")
+    return f"{span(slow, '%.2f')} for {len(slow)} of its {len(speeds)}"
+
+
+# ----------------------------------------------- docs/results/suite-vm/
+S1201 = "docs/results/suite-vm/vm-20261201T153047Z.json"
+S1201B = "docs/results/suite-vm/vm-20261201T185233Z.json"
+S1123 = "docs/results/suite-vm/results-vm-20261123T122252Z.json"
+ISSUE12 = "docs/results/overhead/overhead-issue12-vm.json"
+WITH_BASELINES = (
+    "docs/results/suite-vm/results-vm-20261123T120708Z.json",
+    "docs/results/suite-vm/results-vm-20261123T121348Z.json",
+    S1123, S1201, S1201B, ISSUE12)
+
+
+@figure("suite-fork", S1201, "fork+_exit+waitpid, a task (baseline)")
+def _(result):
+    return us(baseline(result, "fork_exit_waitpid"))
+
+
+@figure("suite-thread", S1201, "pthread_create+join, a task (baseline)")
+def _(result):
+    return us(baseline(result, "pthread_create_join"))
+
+
+@figure("suite-fork-over-thread", S1201,
+        "fork+_exit+waitpid over pthread_create+join")
+def _(result):
+    return "%.0fx" % (baseline(result, "fork_exit_waitpid")
+                      / baseline(result, "pthread_create_join"))
+
+
+def lag(result, mode, counter):
+    return run_counter(run(result, "noop", mode, workers=1), counter)
+
+
+@figure("suite-start-lag-process", S1201,
+        "start_lag_s of noop in process, one worker")
+def _(result):
+    return us(lag(result, "process", "start_lag_s"))
+
+
+@figure("suite-start-lag-thread", S1201,
+        "start_lag_s of noop in thread, one worker")
+def _(result):
+    return us(lag(result, "thread", "start_lag_s"))
+
+
+@figure("suite-end-lag-process", S1201,
+        "end_lag_s of noop in process, one worker")
+def _(result):
+    return us(lag(result, "process", "end_lag_s"))
+
+
+@figure("suite-end-lag-spawn", S1201, "end_lag_s of noop in spawn")
+def _(result):
+    return us(lag(result, "spawn", "end_lag_s"))
+
+
+@figure("suite-end-lag-forkserver", S1201, "end_lag_s of noop in forkserver")
+def _(result):
+    return us(lag(result, "forkserver", "end_lag_s"))
+
+
+@figure("suite-end-lag-threads", S1201,
+        "end_lag_s of noop in thread and gil")
+def _(result):
+    return span([1e6 * lag(result, m, "end_lag_s")
+                 for m in ("thread", "gil")], "%.0f", " us")
+
+
+def switch(result, which):
+    return median_counter(result, f"baseline/switch_{which}/tasks:16/"
+                          "manual_time", "switch_s")
+
+
+@figure("suite-switch-processes", S1201,
+        "one switch between two processes (switch_s)")
+def _(result):
+    return us(switch(result, "processes"), "%.2f")
+
+
+@figure("suite-switch-threads", S1201,
+        "one switch between two threads (switch_s)")
+def _(result):
+    return us(switch(result, "threads"), "%.2f")
+
+
+@figure("suite-switch-ratio", S1201,
+        "a switch between processes over one between threads")
+def _(result):
+    return "%.2fx" % (switch(result, "processes") / switch(result, "threads"))
+
+
+@figure("suite-1201-rounds", S1201, "its rounds, and extra rounds")
+def _(result):
+    return rounds_text(result)
+
+
+@figure("suite-1201b-rounds", S1201B, "its rounds, and extra rounds")
+def _(result):
+    return rounds_text(result)
+
+
+@figure("suite-1201-noise", (S1201, S1201B),
+        "how far a repetition strayed from its median (gmp_pow, logpow; "
+        "scripts/rep_noise.py)")
+def _(*results):
+    from rep_noise import noise
+    return span([100 * noise(r.path) for r in results], "%.1f", " %")
+
+
+# ------------------------------------------ scripts/overhead of the runs
+
+@figure("overhead-1201-process", S1201,
+        "process noop over fork+_exit+waitpid")
+def _(result):
+    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
+
+
+@figure("overhead-1201-thread", S1201,
+        "thread noop over pthread_create+join")
+def _(result):
+    return over(overhead_ratio(result, "thread noop vs pthread_create+join"))
+
+
+@figure("overhead-1201-serial", S1201,
+        "serial gmp_pow and logpow from their bare loops, at most")
+def _(result):
+    return share(serial_within(result))
+
+
+@figure("overhead-1201-io-sleep", S1201,
+        "thread io_sleep with W = T over the sleep")
+def _(result):
+    return over(io_sleep_check(result), "%.1f")
+
+
+@figure("overhead-1123-process", S1123,
+        "process noop over fork+_exit+waitpid")
+def _(result):
+    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
+
+
+@figure("overhead-1123-io-sleep", S1123,
+        "thread io_sleep with W = T over the sleep")
+def _(result):
+    return over(io_sleep_check(result), "%.1f")
+
+
+@figure("overhead-1201-pools", S1201,
+        "the pools' noop against thread's, every W")
+def _(result):
+    return span([100 * r for _, _, r, _ in pool_checks(result)],
+                 "%.1f", " %")
+
+
+@figure("overhead-1201-pools-met", S1201,
+        "where the pools' noop is within the target against thread's")
+def _(result):
+    return pools_met(result)
+
+
+@figure("overhead-1201-pools-w1", S1201,
+        "the pools' noop against thread's with one worker")
+def _(result):
+    found = {p: r for p, w, r, _ in pool_checks(result) if w == 1}
+    return both(100 * found["thread_pool"], 100 * found["process_pool"],
+                "%.1f", " %")
+
+
+@figure("overhead-1201-pool-task", S1201,
+        "the pools' noop, a task, every W")
+def _(result):
+    return span([1e6 * per for what, (per, _, _, _) in
+                 overhead(result).items()
+                 if " noop vs thread noop, W=" in what], "%.1f", " us")
+
+
+@figure("overhead-1201-thread-task", S1201, "thread's noop, a task, every W")
+def _(result):
+    return span([1e6 * per_task(result, "noop", "thread", workers=w)
+                 for w in sorted({c.workers for c, _ in
+                                  runs(result, kernel="noop",
+                                       mode="thread")})], "%.0f", " us")
+
+
+@figure("overhead-pools-missed", WITH_BASELINES,
+        "kept suite runs in which the pools' target is missed at some W")
+def _(*results):
+    missed = sum(any(r > t for _, _, r, t in pool_checks(res))
+                 for res in results)
+    return count_of(missed, len(results))
+
+
+@figure("overhead-1201-samples", S1201,
+        "the time between repetitions (canary, samples) of the run's")
+def _(result):
+    run_s, inside, _ = seconds_measured(result)
+    return share((run_s - inside) / run_s, "%.2f")
+
+
+@figure("overhead-1201-run-seconds", S1201,
+        "the run's seconds, first repetition's start to last's end")
+def _(result):
+    return "%.1f s" % seconds_measured(result)[0]
+
+
+@figure("overhead-1201-inside-seconds", S1201,
+        "seconds inside the repetitions")
+def _(result):
+    return "%.1f s" % seconds_measured(result)[1]
+
+
+@figure("overhead-1201-repetitions", S1201, "repetitions in the run")
+def _(result):
+    return str(seconds_measured(result)[2])
+
+
+@figure("overhead-issue12-process", ISSUE12,
+        "process noop over fork+_exit+waitpid")
+def _(result):
+    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
+
+
+@figure("overhead-issue12-thread", ISSUE12,
+        "thread noop over pthread_create+join")
+def _(result):
+    return over(overhead_ratio(result, "thread noop vs pthread_create+join"))
+
+
+@figure("overhead-issue12-serial", ISSUE12,
+        "serial gmp_pow and logpow from their bare loops, at most")
+def _(result):
+    return share(serial_within(result))
+
+
+@figure("overhead-issue12-io-sleep", ISSUE12,
+        "thread io_sleep with W = T over the sleep")
+def _(result):
+    return over(io_sleep_check(result), "%.1f")
+
+
+@figure("overhead-issue12-pools", ISSUE12,
+        "the pools' noop against thread's, every W")
+def _(result):
+    return span([100 * r for _, _, r, _ in pool_checks(result)],
+                "%.1f", " %")
+
+
+@figure("overhead-issue12-pools-met", ISSUE12,
+        "where the pools' noop is within the target against thread's")
+def _(result):
+    return pools_met(result)
+
+
+# ------------------------------- docs/results/overhead/, old/new and ab
+OLD_NEW = plain("docs/results/overhead/overhead-old-new-paired.json")
+AB = plain("docs/results/overhead/ab-payload0-vm.json")
+
+
+def farthest(medians):
+    """The name whose median is farthest from 1."""
+    return max(medians, key=lambda n: abs(math.log(medians[n])))
+
+
+def old_new_medians(doc):
+    return {name: median(ratios) for name, ratios in doc.items()}
+
+
+@figure("old-new-farthest", OLD_NEW,
+        "the median new / old farthest from 1, and its benchmark")
+def _(doc):
+    medians = old_new_medians(doc)
+    name = farthest(medians)
+    return f"{medians[name]:.3f} for {shown_name(name)}"
+
+
+@figure("old-new-farthest-pairs", OLD_NEW,
+        "the pairs of that benchmark, lowest to highest")
+def _(doc):
+    return span(pairs_of(doc, farthest(old_new_medians(doc))), "%.2f")
+
+
+@figure("old-new-others", OLD_NEW,
+        "how far the other medians new / old are from 1, at most")
+def _(doc):
+    medians = old_new_medians(doc)
+    name = farthest(medians)
+    return share(max(abs(m - 1) for n, m in medians.items() if n != name))
+
+
+@figure("old-new-spawn", OLD_NEW,
+        "spawn's median new / old, 1 and 4 workers, over 1")
+def _(doc):
+    return both(*(100 * (median(pairs_of(
+        doc, f"noop/spawn/tasks:16/workers:{w}")) - 1) for w in (1, 4)),
+        "%.1f", " %")
+
+
+@figure("old-new-spawn-1-slower", OLD_NEW,
+        "spawn's pairs new / old above 1, 1 worker")
+def _(doc):
+    pairs = pairs_of(doc, "noop/spawn/tasks:16/workers:1")
+    return count_of(sum(r > 1 for r in pairs), len(pairs))
+
+
+@figure("old-new-spawn-4-slower", OLD_NEW,
+        "spawn's pairs new / old above 1, 4 workers")
+def _(doc):
+    pairs = pairs_of(doc, "noop/spawn/tasks:16/workers:4")
+    return count_of(sum(r > 1 for r in pairs), len(pairs))
+
+
+@figure("old-new-spawn-4-least", OLD_NEW,
+        "spawn's lowest pair new / old, 4 workers")
+def _(doc):
+    return "%.2f" % min(pairs_of(doc, "noop/spawn/tasks:16/workers:4"))
+
+
+@figure("old-new-geomean", OLD_NEW,
+        "the geometric mean of the medians new / old")
+def _(doc):
+    return "%.3f" % geomean(list(old_new_medians(doc).values()))
+
+
+def ab_medians(doc):
+    return {name: median(r) for name, r in ab_ratios(doc).items()}
+
+
+@figure("ab-payload0-lowest", AB,
+        "the lowest median B / A, and its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = min(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-payload0-lowest-pairs", AB,
+        "that benchmark's pairs B / A, lowest to highest")
+def _(doc):
+    medians = ab_medians(doc)
+    return span(ab_ratios(doc)[min(medians, key=medians.get)], "%.2f")
+
+
+@figure("ab-payload0-highest", AB,
+        "the highest median B / A, and its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = max(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-payload0-highest-pairs", AB,
+        "that benchmark's pairs B / A, lowest to highest")
+def _(doc):
+    medians = ab_medians(doc)
+    return span(ab_ratios(doc)[max(medians, key=medians.get)], "%.2f")
+
+
+@figure("ab-payload0-others", AB,
+        "how far the other medians B / A are from 1, at most")
+def _(doc):
+    medians = ab_medians(doc)
+    ends = {min(medians, key=medians.get), max(medians, key=medians.get)}
+    return share(max(abs(m - 1) for n, m in medians.items()
+                     if n not in ends))
+
+
+@figure("ab-payload0-geomean", AB,
+        "the geometric mean of the medians B / A")
+def _(doc):
+    return "%.3f" % geomean(list(ab_medians(doc).values()))
+
+
+# ------------------------------------- docs/results/isolation-vm/, steadiness
+GROWTH = "docs/results/isolation-vm/growth-before.json"
+STEADINESS = tuple(f"docs/results/steadiness/{n}-vm.json" for n in
+                   ("steady-subset-1", "steady-subset-2", "hog-20s",
+                    "hog-45s"))
+
+
+def round_reps(result, rnd):
+    found = [rep for rep in reps(result) if rep.get("round") == rnd]
+    if not found:
+        raise Missing(f"{result.path}: no round {rnd}")
+    return found
+
+
+@figure("growth-rss-round1", GROWTH,
+        "the driver's resident size over round 1, lowest to highest")
+def _(result):
+    return span([rep["parent_rss_bytes"] / 2**20
+                 for rep in round_reps(result, 1)], "%.1f", " MiB")
+
+
+@figure("growth-mapped-round1", GROWTH,
+        "the driver's mapped size at most, over round 1")
+def _(result):
+    return "%.0f MiB" % (max(rep["parent_mapped_bytes"]
+                             for rep in round_reps(result, 1)) / 2**20)
+
+
+def fork_round(result, rnd):
+    """fork+_exit+waitpid a task in round rnd (median)."""
+    b = bench(result, "baseline/fork_exit_waitpid/tasks:16/manual_time")
+    return median([s / 16 for s, rep in zip(b.samples, b.reps)
+                   if rep.get("round") == rnd])
+
+
+@figure("growth-fork-round1", GROWTH,
+        "fork+_exit+waitpid a task in round 1 (median)")
+def _(result):
+    return us(fork_round(result, 1))
+
+
+@figure("growth-fork-round2", GROWTH,
+        "fork+_exit+waitpid a task in round 2 (median)")
+def _(result):
+    return us(fork_round(result, 2))
+
+
+@figure("steadiness-run-seconds", STEADINESS,
+        "how long each of the four runs measured, shortest to longest")
+def _(*results):
+    return span([seconds_measured(r)[0] for r in results], "%.0f", " s")
+
+
 def main(argv):
     if argv == ["--list"]:
         for f in FIGURES.values():
-            print(f"{f.name}\t{f.path}\t{f.what}")
+            print(f"{f.name}\t{' '.join(f.paths)}\t{f.what}")
         return 0
     if len(argv) != 1 or argv[0].startswith("-"):
         print("usage: figures.py NAME | --list", file=sys.stderr)
@@ -110,9 +1320,14 @@ def main(argv):
               file=sys.stderr)
         return 2
     try:
-        print(f.compute(cb.load(os.path.join(ROOT, f.path), f.path)))
+        print(f.compute(*(load(p) for p in f.paths)))
     except (cb.InputError, Missing) as e:
         print(f"figures.py: {e}", file=sys.stderr)
+        return 2
+    except (KeyError, IndexError, TypeError, ValueError,
+            ZeroDivisionError) as e:
+        print(f"figures.py: {f.name}: {' '.join(f.paths)} does not hold "
+              f"what it reads ({type(e).__name__}: {e})", file=sys.stderr)
         return 2
     return 0
 

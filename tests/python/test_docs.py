@@ -70,6 +70,13 @@ def test_a_figure_in_a_sentence_is_checked(tmp_path):
                    "pool-shm -->435<!-- end --> faults.\n")
     page.write_text(new)
     assert docs.regenerate(page) == (new, [])
+    # One that ends its line is a figure too, not a block's opening.
+    page.write_text("a task took <!-- figures.py payload-faults-process-"
+                    "pool-shm -->9<!-- end -->\nfaults.\n")
+    new, changed = docs.regenerate(page)
+    assert changed == ["figures.py payload-faults-process-pool-shm"]
+    assert new == ("a task took <!-- figures.py payload-faults-process-"
+                   "pool-shm -->435<!-- end -->\nfaults.\n")
     # A program that prints a table is no figure; nor is an unknown name.
     for cmd, why in (("cbrules.py --markdown", "more than one"),
                      ("figures.py nonesuch", "failed")):
@@ -97,4 +104,18 @@ def test_every_figure_reads_its_kept_file():
                                f.name], capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stdout.count("\n") == 1, \
             (f.name, proc.stderr)
-        assert (SCRIPTS.parent / f.path).is_file(), f.path
+        for path in f.paths:
+            assert (SCRIPTS.parent / path).is_file(), path
+
+
+def test_every_figure_is_quoted_and_every_quote_is_a_figure():
+    figures = load_script("figures.py")
+    docs = load_script("docs")
+    quoted = set()
+    for page in docs.pages():
+        for match in docs.INLINE.finditer(page.read_text()):
+            words = match["cmd"].split()
+            if words[0] == "figures.py":
+                quoted.add(words[1])
+    assert quoted - set(figures.FIGURES) == set()
+    assert set(figures.FIGURES) - quoted == set(), "figures no page quotes"
