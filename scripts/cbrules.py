@@ -68,8 +68,9 @@ RULES = (
          "The machine's speed matters only for a kernel that needs a CPU: "
          "a pair of repetitions is disturbed when their canaries differ by "
          "more than this many times the canary's own repeatability in the "
-         "run (a 16-CPU VM's steady canary jitters by +-5 %, this 2-CPU "
-         "VM's by about 1 %)."),
+         "run (issue 16 found a steady 16-CPU VM's canary jittering by "
+         "+-5 %; this 2-CPU VM's moves by about 2 % from one repetition "
+         "to the next, docs/results/verdicts-vm/)."),
     Rule("CANARY_FLOOR", 0.05, "kCanaryFloor",
          "... and by more than this (5 %): a slow spell of 20 % is what the "
          "check is for, ordinary jitter is not."),

@@ -1306,6 +1306,98 @@ def _(*results):
     return span([seconds_measured(r)[0] for r in results], "%.0f", " s")
 
 
+# ------------------------------------------ verdicts-vm: undecided, history
+VDIR = "docs/results/verdicts-vm/"
+RUN2, RUN3, RUN4 = (VDIR + f"run-{k}.json" for k in (2, 3, 4))
+ALONE4 = VDIR + "alone-4.json"
+FORK = "baseline/fork_exit_waitpid/tasks:16/manual_time"
+
+
+def rep_noise(result):
+    """scripts/rep_noise.py's figure: a repetition's median distance from
+    its benchmark's median (gmp_pow, logpow)."""
+    import rep_noise as rn
+    return rn.noise(result.path)
+
+
+def undecided_others(*results):
+    """The strategies left undecided against the fastest, over results."""
+    return [o for r in results for row in summary(r)["best"]
+            for o in row["others"] if o["status"] == "undecided"]
+
+
+def half_width(o):
+    low, high = o["ratio_ci"]
+    return (math.log(high) - math.log(low)) / 2
+
+
+@figure("verdicts-rep-noise-run1-run2", (RUN1, RUN2),
+        "a repetition's median distance from its benchmark's median "
+        "(gmp_pow, logpow; scripts/rep_noise.py), run-1 and run-2")
+def _(a, b):
+    return both(100 * rep_noise(a), 100 * rep_noise(b), "%.1f", " %")
+
+
+@figure("verdicts-undecided-pairs", (RUN3, RUN4),
+        "pairs the undecided comparisons of run-3 and run-4 had")
+def _(a, b):
+    return span([o["pairs"] for o in undecided_others(a, b)], "%d")
+
+
+@figure("verdicts-undecided-half-width", (RUN3, RUN4),
+        "half the width of an undecided comparison's 90 % interval (log "
+        "ratio), the median over run-3's and run-4's")
+def _(a, b):
+    return f"±{100 * median(map(half_width, undecided_others(a, b))):.1f} %"
+
+
+@figure("verdicts-pairs-to-decide", (RUN3, RUN4),
+        "pairs each undecided comparison of run-3 and run-4 would need for "
+        "its interval to clear the nearer margin edge at the noise so far "
+        "(pairs x (half-width / distance)^2, the interval narrowing as "
+        "the square root of the pairs), the median over them")
+def _(a, b):
+    edge, need = math.log1p(0.02), []
+    for o in undecided_others(a, b):
+        centre = math.log(o["ratio"])
+        distance = edge - abs(centre) if abs(centre) < edge \
+            else centre - edge
+        if distance > 0:
+            need.append(o["pairs"] * (half_width(o) / distance) ** 2)
+    return "%.0f" % median(need)
+
+
+def fork_rounds(result):
+    """fork+exit+wait's median per round, a task (seconds)."""
+    b = bench(result, FORK)
+    by_round = {}
+    for t, rep in zip(b.samples, b.reps):
+        by_round.setdefault(int(rep.get("round", 1)), []).append(t / 16)
+    return [median(by_round[k]) for k in sorted(by_round)]
+
+
+@figure("verdicts-fork-rounds-run2", RUN2,
+        "fork+exit+wait per task in run-2's rounds, lowest to highest")
+def _(result):
+    return span([1e6 * t for t in fork_rounds(result)], "%.0f", " us")
+
+
+@figure("verdicts-fork-rounds-run4", RUN4,
+        "fork+exit+wait per task in each of run-4's rounds")
+def _(result):
+    values = [f"{1e6 * t:.0f}" for t in fork_rounds(result)]
+    return ", ".join(values[:-1]) + " and " + values[-1] + " us"
+
+
+@figure("verdicts-rss-alone-run4", (ALONE4, RUN4),
+        "resident size of the process measuring, alone-4 against run-4")
+def _(alone, suite):
+    def rss(result):
+        return median([r["parent_rss_bytes"] for r in reps(result)
+                       if "parent_rss_bytes" in r]) / 2 ** 20
+    return f"{rss(alone):.1f} MiB resident against {rss(suite):.1f}"
+
+
 def main(argv):
     if argv == ["--list"]:
         for f in FIGURES.values():

@@ -68,38 +68,54 @@ SLOW = 0.10   # a repetition this much above its benchmark's fastest
 
 
 def slow(path):
-    """(repetitions, slow ones, their median and largest excursion above
-    the fastest, the canary's largest distance from 1 beside them) over
-    the W = 1 runs of the kernels that need a CPU."""
-    total, excursions, canaries = 0, [], []
+    """Over the W = 1 runs of the kernels that need a CPU: the repetitions,
+    the slow ones (SLOW above their benchmark's fastest), how much slower
+    (median, most), their tasks' CPU time against their benchmark's median
+    (median), the canary's largest distance from 1 beside them, and the
+    CPU that other work and steal took beside them (median)."""
+    total, excursions, cpu, canaries, loads = 0, [], [], [], []
     for config, bench in runs_of(path):
         if config.workers != 1:
             continue
         fastest = min(bench.samples)
+        usual = median([r["task_cpu_s"] for r in bench.reps
+                        if cb.is_number(r.get("task_cpu_s"))] or [0])
         for time, rep in zip(bench.samples, bench.reps):
             total += 1
-            if time > fastest * (1 + SLOW):
-                excursions.append(time / fastest - 1)
-                speed = rep.get("machine_speed")
-                if cb.is_number(speed) and speed > 0:
-                    canaries.append(abs(speed - 1))
-    if not excursions:
-        return total, 0, 0.0, 0.0, None
-    return (total, len(excursions), median(excursions), max(excursions),
-            max(canaries) if canaries else None)
+            if time <= fastest * (1 + SLOW):
+                continue
+            excursions.append(time / fastest - 1)
+            if usual > 0 and cb.is_number(rep.get("task_cpu_s")):
+                cpu.append(rep["task_cpu_s"] / usual - 1)
+            speed = rep.get("machine_speed")
+            if cb.is_number(speed) and speed > 0:
+                canaries.append(abs(speed - 1))
+            load = [rep[k] for k in ("other_cpus", "steal_cpus")
+                    if cb.is_number(rep.get(k))]
+            if load:
+                loads.append(sum(max(x, 0) for x in load))
+    return (total, excursions, median(cpu) if cpu else None,
+            max(canaries) if canaries else None,
+            median(loads) if loads else None)
 
 
 def print_slow(paths):
     print("| file | repetitions (W = 1) | over 10 % above their fastest "
-          "| by (median) | by (most) | the canary beside them, "
-          "farthest from 1 |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| by (median) | by (most) | their tasks' CPU time over the "
+          "usual (median) | the canary beside them, farthest from 1 "
+          "| other work and steal beside them (median) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for path in paths:
-        total, n, mid, most, canary = slow(path)
-        far = "-" if canary is None else f"{100 * canary:.0f} %"
+        total, ex, cpu, canary, load = slow(path)
+        n = len(ex)
+        show = [f"{100 * median(ex):.0f} %" if ex else "-",
+                f"{100 * max(ex):.0f} %" if ex else "-",
+                "-" if cpu is None else f"{100 * cpu:+.0f} %",
+                "-" if canary is None else f"{100 * canary:.0f} %",
+                "-" if load is None else f"{load:.2f} CPU"]
         print(f"| {os.path.basename(path)} | {total} | {n} "
-              f"({100 * n / max(total, 1):.0f} %) | {100 * mid:.0f} % "
-              f"| {100 * most:.0f} % | {far} |")
+              f"({100 * n / max(total, 1):.0f} %) | " + " | ".join(show)
+              + " |")
 
 
 def main(argv):
