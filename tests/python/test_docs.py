@@ -119,3 +119,45 @@ def test_every_figure_is_quoted_and_every_quote_is_a_figure():
                 quoted.add(words[1])
     assert quoted - set(figures.FIGURES) == set()
     assert set(figures.FIGURES) - quoted == set(), "figures no page quotes"
+
+
+STUDY_TABLES = {
+    "mpi_pool_table.py": [],
+    "net_echo_table.py": [],
+    "payload_table.py": [],
+    "paired.py": [],
+    "c_beside_python.py": ["--note", "1",
+                           "docs/results/c-beside-python/"
+                           "python-original-vm.json"],
+}
+
+
+def test_the_tables_scripts_refuse_bad_input_in_one_line(tmp_path):
+    """A file that is missing, not JSON, or holds none of what the table
+    shows: one line on stderr naming the script, exit 2, no table."""
+    not_json = tmp_path / "not.json"
+    not_json.write_text("[1")
+    base = ROOT / "tests" / "fixtures" / "base.json"
+    for script, before in STUDY_TABLES.items():
+        for path in (tmp_path / "missing.json", not_json, base):
+            proc = subprocess.run([sys.executable, str(SCRIPTS / script),
+                                   *before, str(path)], cwd=ROOT,
+                                  capture_output=True, text=True)
+            assert (proc.returncode, proc.stdout) == (2, ""), \
+                (script, path, proc.stdout)
+            assert proc.stderr.startswith(script + ": "), proc.stderr
+            assert proc.stderr.count("\n") == 1, proc.stderr
+        proc = subprocess.run([sys.executable, str(SCRIPTS / script)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2 and "usage:" in proc.stderr
+
+
+def test_paired_prints_the_kept_printouts():
+    """The .txt beside each paired JSON is what paired.py prints."""
+    kept = ROOT / "docs" / "results" / "overhead"
+    for name in ("overhead-old-new-paired", "ab-payload0-vm"):
+        proc = subprocess.run([sys.executable, str(SCRIPTS / "paired.py"),
+                               str(kept / f"{name}.json")],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == (kept / f"{name}.txt").read_text()
