@@ -4,9 +4,10 @@ Read by the Python side (``cbresults``, ``compare``, ``report``) and, through
 a header that the build generates from this file (``cbrules.py --header``,
 bench/meson.build), by the driver's ``--rounds=auto`` decision, so that both
 sides decide alike.  ``cbrules.py --markdown`` prints the table of
-docs/verdicts.md (tests/python/test_verdicts.py checks that the page holds
-it as printed).  Change a value here and the build, the scripts and that
-table follow.
+docs/verdicts.md, ``--value NAME`` and ``--percent NAME`` one rule's value
+for a sentence that quotes it (scripts/docs fills both in, and its check
+fails when the page differs).  Change a value here and the build, the
+scripts and the pages follow.
 
 Only the standard library: the build runs it with Meson's Python.
 """
@@ -133,10 +134,26 @@ def markdown():
     return "\n".join(lines) + "\n"
 
 
+def value(name, percent=False):
+    """One rule's value as prose quotes it: "15 %" with percent, else
+    "4"."""
+    rule = next((r for r in RULES if r.name == name), None)
+    if rule is None or isinstance(rule.value, bool):
+        raise KeyError(name)
+    return f"{100 * rule.value:g} %" if percent else f"{rule.value:g}"
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--header"]:
+    args = sys.argv[1:]
+    if args == ["--header"]:
         sys.stdout.write(header())
-    elif sys.argv[1:] == ["--markdown"]:
+    elif args == ["--markdown"]:
         sys.stdout.write(markdown())
+    elif len(args) == 2 and args[0] in ("--value", "--percent"):
+        try:
+            print(value(args[1], args[0] == "--percent"))
+        except KeyError:
+            sys.exit(f"cbrules.py: no rule '{args[1]}' with a number")
     else:
-        sys.exit("usage: cbrules.py --header | --markdown")
+        sys.exit("usage: cbrules.py --header | --markdown | "
+                 "--value NAME | --percent NAME")

@@ -161,3 +161,17 @@ def test_paired_prints_the_kept_printouts():
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == (kept / f"{name}.txt").read_text()
+
+
+def test_a_rule_quoted_in_a_sentence():
+    run = [sys.executable, str(SCRIPTS / "cbrules.py")]
+    ok = subprocess.run(run + ["--percent", "BUSY_STRETCH"],
+                        capture_output=True, text=True)
+    assert (ok.returncode, ok.stdout) == (0, "15 %\n")
+    ok = subprocess.run(run + ["--value", "CANARY_SIGMAS"],
+                        capture_output=True, text=True)
+    assert (ok.returncode, ok.stdout) == (0, "4\n")
+    for bad in (["--value", "NONESUCH"], ["--value", "CANARY_CORRECT"]):
+        r = subprocess.run(run + bad, capture_output=True, text=True)
+        assert r.returncode == 1 and r.stdout == "" and \
+            r.stderr.startswith("cbrules.py: no rule"), bad
