@@ -4,7 +4,7 @@
 // body is C (bench/suite.c), and both reach Google Benchmark through the
 // shim (bench/gbench.h).
 #include "cb_config.h"
-#include "echo.h"
+#include "kernels/net_echo_server.h"
 #include "gbench.h"
 #include "gbflags.h"
 #include "guard.h"
@@ -843,7 +843,8 @@ int main(int argc, char **argv)
     cb_guard_output(run.out.empty() ? nullptr : run.out.c_str());
     cb_guard_arm();
     // net_echo's server, before the benchmarks, if one of them needs it;
-    // it dies with this process however that ends (csrc/echo.h).
+    // it dies with this process however that ends
+    // (csrc/kernels/net_echo_server.h).
     cb_echo_server echo{};
     bool need_echo = false;
     for (const auto &c : cases.modes)

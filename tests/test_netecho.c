@@ -1,12 +1,12 @@
 /*
- * net_echo and its server (echo.h): every mode's tasks get their own
+ * net_echo and its server (net_echo_server.h): every mode's tasks get their own
  * answers, checked; T = W = 16 requests of 100 ms overlap in every
  * concurrent mode; the server takes 256 connections at once; and a server
  * that is missing, killed before or during a batch, or that stops
  * answering fails the batch with a clear error within the timeout, never a
  * hang, with no process and no socket left behind.
  */
-#include "echo.h"
+#include "kernels/net_echo_server.h"
 #include "role.h"
 #include "testlib.h"
 

@@ -6,7 +6,7 @@
 #define CB_TESTLIB_H
 
 #include "batch.h"
-#include "echo.h"
+#include "kernels/net_echo_server.h"
 #include "fault_kernels.h"
 
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
  * net_echo: a real network request where io_sleep stands in for one. A
- * task connects to concbench's echo server on 127.0.0.1 (echo.h), sends
+ * task connects to concbench's echo server on 127.0.0.1 (net_echo_server.h), sends
  * its index, reads the answer, which the server sends after --io-ms, and
  * closes; its value is the answer, which the check compares with the
  * task's own. It waits without using the CPU, in the kernel's socket
@@ -12,7 +12,7 @@
  * call failed and why (a server that died refuses connections), or an
  * answer that came sooner than io_ms (it cannot have waited).
  */
-#include "echo.h"
+#include "net_echo_server.h"
 #include "kernels.h"
 
 #include <errno.h>
