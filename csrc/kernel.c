@@ -277,7 +277,9 @@ uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params)
 {
-    return kernel->wait_ns ? kernel->wait_ns(params) : -1;
+    return kernel->async && kernel->async->wait_ns
+               ? kernel->async->wait_ns(params)
+               : -1;
 }
 
 uint64_t cb_kernel_value_digest(unsigned task, uint64_t value)

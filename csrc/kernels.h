@@ -53,14 +53,26 @@ struct cb_params {
 };
 
 /*
- * A kernel as steps on one non-blocking fd each: start and step return 0
- * to wait until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when
- * the task is done, with its value in *value (a failure is a value the
- * check refuses, as with run), having closed its fd. The state is the
- * task's own, state_size bytes, zeroed before start; abandon closes what
- * a task that will not be stepped again holds.
+ * What a kernel offers a mode that runs many tasks on one thread's event
+ * loop (async), beside run: either its task is a pure wait (wait_ns), or
+ * it can run as steps on a non-blocking fd (state_size, start, step,
+ * abandon). A kernel without it runs inline there, one task after another.
+ *
+ * wait_ns: the kernel is a pure wait of this many ns. A pure wait
+ * (io_sleep) only waits, without using the CPU, and its value is the time
+ * actually waited in ns, which must be at least the wait; the mode may
+ * time the wait itself instead of calling run, and make the digest of the
+ * time it waited with cb_kernel_value_digest.
+ *
+ * Steps, on one non-blocking fd each: start and step return 0 to wait
+ * until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when the task
+ * is done, with its value in *value (a failure is a value the check
+ * refuses, as with run), having closed its fd. The state is the task's
+ * own, state_size bytes, zeroed before start; abandon closes what a task
+ * that will not be stepped again holds.
  */
-struct cb_kernel_steps {
+struct cb_kernel_async {
+    int64_t (*wait_ns)(const struct cb_params *params);
     size_t state_size;
     int (*start)(void *state, const struct concbench_task *t, int *fd,
                  uint32_t *events, uint64_t *value);
@@ -88,20 +100,8 @@ struct cb_kernel {
                  char *why, size_t why_len);
     /* NULL, or once per process before its tasks; 0 or -1 with why[]. */
     int (*init)(char *why, size_t why_len);
-    /*
-     * NULL, or: the kernel is a pure wait of this many ns. A pure wait
-     * (io_sleep) only waits, without using the CPU, and its value is the
-     * time actually waited in ns, which must be at least the wait; a mode
-     * that can wait for many tasks at once (async: a timer each) may time
-     * the wait itself instead of calling run, and make the digest of the
-     * time it waited with cb_kernel_value_digest.
-     */
-    int64_t (*wait_ns)(const struct cb_params *params);
-    /*
-     * NULL, or the kernel can also run as steps on a non-blocking fd, for
-     * a mode that runs many tasks on one thread's event loop (async).
-     */
-    const struct cb_kernel_steps *steps;
+    /* NULL, or what it offers an event loop (async). */
+    const struct cb_kernel_async *async;
     /* The kernel talks to the echo server (echo.h), which must be running. */
     bool needs_echo;
     /*
@@ -180,7 +180,7 @@ uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params,
                           const struct cb_worker *worker);
 
-/* Kernel's wait in ns if it is a pure wait (see wait_ns), else -1. */
+/* Kernel's wait in ns if it is a pure wait (cb_kernel_async), else -1. */
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params);
 

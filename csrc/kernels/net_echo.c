@@ -6,7 +6,7 @@
  * task's own. It waits without using the CPU, in the kernel's socket
  * calls: gil releases its lock around them (the block hooks), and async
  * runs the same request as steps on a non-blocking socket in its epoll
- * loop (net_echo_steps), not as a timer.
+ * loop (net_echo_async), not as a timer.
  *
  * A request that fails is a value the check refuses and describes: which
  * call failed and why (a server that died refuses connections), or an
@@ -277,7 +277,7 @@ static void net_echo_abandon(void *state)
     s->fd = -1;
 }
 
-static const struct cb_kernel_steps net_echo_steps = {
+static const struct cb_kernel_async net_echo_async = {
     .state_size = sizeof(struct steps),
     .start = net_echo_start,
     .step = net_echo_step,
@@ -290,7 +290,7 @@ const struct cb_kernel cb_kernel_net_echo = {
                "--io-ms (I/O-bound)",
     .run = net_echo_run,
     .check = net_echo_check,
-    .steps = &net_echo_steps,
+    .async = &net_echo_async,
     .needs_echo = true,
     .opt_in = true,
 };
