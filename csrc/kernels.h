@@ -8,7 +8,8 @@
  * check. Kernels know nothing of timing, workers or Google Benchmark.
  *
  * Adding a kernel: one file in csrc/kernels/ defining a const struct
- * cb_kernel, one line in the table of kernel.c, one line in csrc/meson.build.
+ * cb_kernel, one line in the table of kernel.c, one line in csrc/meson.build
+ * (HACKING.md).
  */
 #ifndef CB_KERNELS_H
 #define CB_KERNELS_H
@@ -39,17 +40,24 @@ struct cb_worker {
 
 /*
  * What a kernel may depend on besides the task index. Plain data: a mode
- * may send it to another program image.
+ * may send it to another program image (role.h).
  */
 struct cb_params {
     unsigned io_ms;   /* io_sleep: how long one task blocks */
     uint64_t payload; /* bytes of input and of output a task has, or 0 */
-    unsigned echo_port; /* net_echo: its server's port, or 0 (echo.h) */
     /*
      * The job's timeout_ms, which the executor copies here: a kernel that
-     * waits on another process (net_echo) gives up on it by then.
+     * waits on another process (a server) gives up on it by then.
      */
     unsigned timeout_ms;
+    /*
+     * The kernel's parameter, as its tasks get it (concbench_task's param):
+     * what its fixture's setup wrote (fixture.h, cb_fixture_params), bytes
+     * that cross to fresh images on their command line. param[param_bytes]
+     * is 0.
+     */
+    unsigned param_bytes;
+    unsigned char param[CONCBENCH_PARAM_MAX + 1];
 };
 
 /*
@@ -83,8 +91,8 @@ struct cb_kernel_async {
 
 /*
  * A kernel: the public interface's fields (concbench_kernel.h: name,
- * summary, run, check, init), which built-in and loaded kernels share, and
- * what only built-in kernels may have.
+ * summary, run, check, init, fixture), which built-in and loaded kernels
+ * share, and what only built-in kernels may have.
  */
 struct cb_kernel {
     const char *name;
@@ -100,13 +108,16 @@ struct cb_kernel {
                  char *why, size_t why_len);
     /* NULL, or once per process before its tasks; 0 or -1 with why[]. */
     int (*init)(char *why, size_t why_len);
+    /*
+     * NULL, or what the kernel needs ready for the whole run, set up once
+     * by the driver (fixture.h), its parameter in params.
+     */
+    const struct concbench_fixture *fixture;
     /* NULL, or what it offers an event loop (async). */
     const struct cb_kernel_async *async;
-    /* The kernel talks to the echo server (echo.h), which must be running. */
-    bool needs_echo;
     /*
-     * Run only when --kernels names it, not by default (net_echo: the
-     * default suite's benchmarks, and its length, stay as they were).
+     * Run only when --kernels names it, not by default (the default
+     * suite's benchmarks, and its length, stay as they were).
      */
     bool opt_in;
     /* NULL for a built-in kernel; else the library it was loaded from. */
@@ -167,7 +178,10 @@ const struct cb_kernel *cb_kernel_added(size_t i);
 /* The loaded kernels, i from 0 while it returns non-NULL. */
 const struct cb_kernel *cb_kernel_loaded(size_t i);
 
-/* The task kernel's run and check see: index, params and worker's hooks. */
+/*
+ * The task kernel's run and check see: index, params (the parameter
+ * points into params) and worker's hooks.
+ */
 struct concbench_task cb_kernel_task(unsigned task,
                                      const struct cb_params *params,
                                      const struct cb_worker *worker);
