@@ -141,13 +141,16 @@ static inline void run_with_nproc(unsigned nproc, void (*fn)(void *, int),
  * tasks talk to), told io_ms, as the driver does; a job then gets its
  * kernel's parameter with cb_fixture_params. A test that runs every kernel
  * needs them (and tears them down, cb_fixtures_stop, before it checks that
- * no child is left: a fixture's server is one).
+ * no child is left: a fixture's server is one). What a test that failed
+ * before its teardown left set up is torn down first, so that its failure
+ * is not the next test's too.
  */
 static inline void start_fixtures(const struct cb_kernel *const *kernels,
                                   size_t n, unsigned io_ms)
 {
     struct cb_params settings = {.io_ms = io_ms, .timeout_ms = 30000};
     struct cb_error err = {{0}};
+    cb_fixtures_stop();
     if (cb_fixtures_start(kernels, n, &settings, &err) < 0)
         fail_msg("%s", err.msg);
 }
