@@ -4,7 +4,7 @@
 // body is C (bench/suite.c), and both reach Google Benchmark through the
 // shim (bench/gbench.h).
 #include "cb_config.h"
-#include "echo.h"
+#include "fixture.h"
 #include "gbench.h"
 #include "gbflags.h"
 #include "guard.h"
@@ -194,7 +194,8 @@ void print_help()
         "each worker count W (at most W tasks at once) and reports the batch\n"
         "wall time as Google Benchmark's manual time.\n"
         "\n"
-        "  --kernels=K,...   kernels to run (default: all but net_echo; see --list)\n"
+        "  --kernels=K,...   kernels to run (default: all but those --list\n"
+        "                    marks \"only with --kernels\")\n"
         "  --kernel-lib=PATH load a library of kernels of your own (the\n"
         "                    interface: concbench_kernel.h); may be given\n"
         "                    more than once\n"
@@ -842,21 +843,21 @@ int main(int argc, char **argv)
     // (bench/output.cc); a kernel that ends the run says so (csrc/guard.h).
     cb_guard_output(run.out.empty() ? nullptr : run.out.c_str());
     cb_guard_arm();
-    // net_echo's server, before the benchmarks, if one of them needs it;
-    // it dies with this process however that ends (csrc/echo.h).
-    cb_echo_server echo{};
-    bool need_echo = false;
-    for (const auto &c : cases.modes)
-        need_echo |= c->job.kernel->needs_echo;
-    if (need_echo) {
-        cb_error err{};
-        if (cb_echo_start(&echo, o.io_ms, &err) < 0) {
-            std::fprintf(stderr, "concbench: %s\n", err.msg);
-            return 1;
-        }
-        for (const auto &c : cases.modes)
-            c->job.params.echo_port = echo.port;
+    // The fixtures of the kernels it runs (csrc/fixture.h: a server their
+    // tasks talk to), before the first repetition, and their parameters
+    // to those kernels' jobs; torn down at the end. A signal that ends
+    // the run kills what they started (csrc/guard.h).
+    cb_params settings{};
+    settings.io_ms = o.io_ms;
+    settings.timeout_ms = o.timeout_s * 1000;
+    cb_error err{};
+    if (cb_fixtures_start(o.kernels.data(), o.kernels.size(), &settings,
+                          &err) < 0) {
+        std::fprintf(stderr, "concbench: %s\n", err.msg);
+        return 1;
     }
+    for (const auto &c : cases.modes)
+        cb_fixture_params(c->job.kernel, &c->job.params);
     bool rounds = o.order == cb::Order::Rounds && run.repetitions > 1;
     std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each, %u %s%s\n",
                  selected.size(), o.tasks, run.repetitions,
@@ -882,7 +883,7 @@ int main(int argc, char **argv)
     cfg.json_display = run.json_display;
     std::string json = cb::run_rounds(cfg);
     cb_gbench_shutdown();
-    cb_echo_stop(&echo);
+    cb_fixtures_stop();
 
     int status = 0;
     unsigned failed = cb_suite_failures();

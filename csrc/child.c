@@ -506,6 +506,23 @@ static bool any_child(void)
            errno != ECHILD;
 }
 
+unsigned cb_children_now(pid_t *out, unsigned max)
+{
+    return children_of(0, out, max);
+}
+
+void cb_children_end_fixtures(void)
+{
+    unsigned used = atomic_load(&own_used);
+    for (unsigned i = 0; i < used; i++) {
+        pid_t pid = atomic_load(&own[i].pid);
+        if (pid > 0 && atomic_load(&own[i].kind) == CB_OWN_FIXTURE) {
+            struct cb_child c = {.pid = pid, .fd = -1};
+            cb_children_kill(&c, 1);
+        }
+    }
+}
+
 void cb_children_own_strays(void)
 {
     pid_t kids[SWEEP_MAX];
@@ -565,6 +582,11 @@ void cb_children_dying(void)
         return;
     kill_leftovers(false, true);
     unsigned used = atomic_load(&own_used);
+    for (unsigned i = 0; i < used; i++) {
+        pid_t pid = atomic_load(&own[i].pid);
+        if (pid > 0 && atomic_load(&own[i].kind) == CB_OWN_FIXTURE)
+            kill(pid, SIGKILL);
+    }
     for (unsigned i = 0; i < used; i++) {
         pid_t pid = atomic_load(&own[i].pid);
         if (pid <= 0 || atomic_load(&own[i].kind) != CB_OWN_KEEPER)

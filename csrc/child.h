@@ -79,6 +79,13 @@ enum cb_own_kind {
      * once it has ended.
      */
     CB_OWN_FOUND,
+    /*
+     * A process a kernel's fixture started (fixture.h): left running for
+     * the whole run, with what it starts, as a found one is; killed
+     * (SIGKILL) by cb_children_dying, and by cb_children_end_fixtures
+     * once the fixtures' teardowns have run.
+     */
+    CB_OWN_FIXTURE,
 };
 void cb_child_own(pid_t pid, enum cb_own_kind kind);
 
@@ -96,6 +103,12 @@ void cb_children_forget_all(void);
  * kernels need for the whole run.
  */
 void cb_children_own_strays(void);
+
+/* This process's children, at most max of them (from /proc). */
+unsigned cb_children_now(pid_t *out, unsigned max);
+
+/* SIGKILL and reap every CB_OWN_FIXTURE child still there. */
+void cb_children_end_fixtures(void);
 
 /*
  * Make this process the subreaper of every process below it
@@ -131,7 +144,8 @@ long cb_children_mark(void);
 
 /*
  * For a signal that ends this process (async-signal-safe): kill what
- * cb_children_sweep would kill, then ask each keeper to stop (SIGTERM) and
+ * cb_children_sweep would kill and the fixtures' processes, then ask each
+ * keeper to stop (SIGTERM) and
  * wait for it, up to CB_KEEPER_STOP_S seconds, so that what it keeps (Open
  * MPI's processes, its session folder) is gone before this process is.
  */

@@ -27,6 +27,13 @@
  *         concbench_kernel_table = {CONCBENCH_KERNEL_ABI, 1, mine};
  *
  * examples/zlib_kernel/ is a complete one, with its build.
+ *
+ * A kernel that needs something ready for the whole run (a server its
+ * tasks talk to, a file they read) declares a fixture (struct
+ * concbench_fixture, version 2): concbench sets it up once, in its own
+ * process before any task runs, hands what the setup wrote (a parameter,
+ * a few bytes) to every task of the kernel wherever it runs, and tears it
+ * down at the end.
  */
 #ifndef CONCBENCH_KERNEL_H
 #define CONCBENCH_KERNEL_H
@@ -39,11 +46,16 @@ extern "C" {
 #endif
 
 /*
- * The version of this interface. A library built against another version
- * is refused; a change that a built library could not follow gets a new
- * number.
+ * The version of this interface. A change that a built library could not
+ * follow gets a new number. concbench loads libraries built for
+ * CONCBENCH_KERNEL_ABI_OLDEST to CONCBENCH_KERNEL_ABI and refuses others:
+ *   1: name, summary, run, check, init;
+ *   2: a kernel may have a fixture, and a task gets its parameter (param,
+ *      param_bytes). A library of version 1 loads as before: its kernels
+ *      have no fixture, whatever their reserved space holds.
  */
-#define CONCBENCH_KERNEL_ABI 1
+#define CONCBENCH_KERNEL_ABI 2
+#define CONCBENCH_KERNEL_ABI_OLDEST 1
 
 /* The symbol a kernel library exports. */
 #define CONCBENCH_KERNEL_TABLE concbench_kernel_table
@@ -91,18 +103,71 @@ struct concbench_task {
     /* The strategy's hooks (NULL: none) and their argument. */
     const struct concbench_hooks *hooks;
     void *hooks_ctx;
-    /*
-     * The port on 127.0.0.1 of concbench's echo server (the net_echo
-     * kernel's, which answers a 4-byte index after io_ms), or 0 when none
-     * runs. In what was reserved space: a library built before reads zero.
-     */
-    unsigned echo_port;
+    unsigned reserved0; /* zero (version 1: a port; now a parameter) */
     /*
      * The batch's timeout (--timeout) in ms: a task that waits on another
-     * process gives up by then. 0: none. Reserved space before, as above.
+     * process gives up by then. 0: none.
      */
     unsigned timeout_ms;
-    void *reserved[3]; /* zero; for later versions */
+    /*
+     * The kernel's parameter (version 2): the bytes its fixture's setup
+     * wrote, the same for every task of the run in whichever process or
+     * program image runs it, followed by a zero byte (so a string reads as
+     * one); NULL and 0 when the kernel has no fixture or it wrote none.
+     * In what was reserved space: a library of version 1 never looks.
+     */
+    const unsigned char *param;
+    size_t param_bytes;
+    void *reserved[1]; /* zero; for later versions */
+};
+
+/* The most bytes a kernel's parameter may have. */
+#define CONCBENCH_PARAM_MAX 255
+
+/* What a fixture's setup is told: the run's settings its tasks get too. */
+struct concbench_run {
+    unsigned io_ms;      /* --io-ms */
+    unsigned timeout_ms; /* --timeout, in ms */
+    void *reserved[2];   /* zero */
+};
+
+/*
+ * What a kernel needs ready for the whole run (version 2): a server its
+ * tasks talk to, a file they read. concbench sets up the fixtures of the
+ * kernels it will run once, in its own process, after its flags are read
+ * and before the first benchmark (before any process is started for a
+ * task, so that every worker, forked or a fresh program image, can reach
+ * what the setup made), and tears them down when the run ends, failed or
+ * not.
+ */
+struct concbench_fixture {
+    /*
+     * Make it. Write the parameter every task of the kernel then gets
+     * (concbench_task's param) to param, at most CONCBENCH_PARAM_MAX
+     * bytes, and their number to *param_bytes (0: none); it reaches fresh
+     * program images on their command line, so it is the parameter, not
+     * a pointer into this process, that tasks may use. *state is the
+     * fixture's own, given back to teardown. Returns 0, or non-zero with
+     * why[] set: concbench then says so, tears down the fixtures set up
+     * before and exits with status 1, no benchmark run.
+     *
+     * It runs under concbench's guard, as init does: a setup that calls
+     * exit() or crashes ends concbench with one line naming the kernel. A
+     * process it starts is killed (SIGKILL) if concbench is ended by a
+     * signal, which no teardown follows; it should also die with
+     * concbench (prctl(PR_SET_PDEATHSIG, SIGKILL)), since nothing follows
+     * a SIGKILL of concbench.
+     */
+    int (*setup)(const struct concbench_run *run, unsigned char *param,
+                 size_t *param_bytes, void **state, char *why,
+                 size_t why_len);
+    /*
+     * NULL, or undo what setup made (stop its server, remove its file):
+     * once, at the end of the run, if setup succeeded. A process the setup
+     * started that is still running after it is killed and reaped.
+     */
+    void (*teardown)(void *state);
+    void *reserved[2]; /* zero */
 };
 
 struct concbench_kernel {
@@ -120,11 +185,13 @@ struct concbench_kernel {
      * cannot be used.
      */
     int (*init)(char *why, size_t why_len);
-    void *reserved[4]; /* zero */
+    /* NULL, or what the kernel needs ready for the run (version 2). */
+    const struct concbench_fixture *fixture;
+    void *reserved[3]; /* zero */
 };
 
 struct concbench_kernel_table {
-    unsigned abi_version; /* CONCBENCH_KERNEL_ABI */
+    unsigned abi_version; /* CONCBENCH_KERNEL_ABI when built */
     unsigned count;
     const struct concbench_kernel *kernels;
 };

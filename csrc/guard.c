@@ -25,6 +25,7 @@ static pid_t measuring_pid; /* the process measuring a repetition, or 0 */
 static void (*cleanup_fn)(void);
 static const char *_Atomic output;
 static const char *_Atomic library;
+static const char *_Atomic fixture;
 static const char *_Atomic kernel;
 static const char *_Atomic mode;
 static atomic_bool ending;
@@ -124,11 +125,19 @@ static void on_exit_called(int status, void *arg)
     if (guard_pid == 0 || getpid() != guard_pid)
         return;
     const char *lib = atomic_load(&library), *k = atomic_load(&kernel);
-    if (!lib && !k)
+    const char *fx = atomic_load(&fixture);
+    if (!lib && !k && !fx)
         return; /* concbench's own exit */
     first_to_end();
     put("concbench: ");
-    if (lib) {
+    if (fx && !lib) {
+        put("kernel ");
+        put(fx);
+        put("'s fixture called exit(");
+        put_int(status);
+        put("), which ends concbench");
+        put_no_result();
+    } else if (lib) {
         put("--kernel-lib: ");
         put(lib);
         put(": its init called exit(");
@@ -181,7 +190,16 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
         tidy();
         _exit(EXIT_LIBRARY);
     }
-    if (here && k) {
+    const char *fx = atomic_load(&fixture);
+    if (here && fx) {
+        put("concbench: killed by ");
+        put_signal(sig);
+        put(" in kernel ");
+        put(fx);
+        put("'s fixture");
+        put_no_result();
+        say();
+    } else if (here && k) {
         put("concbench: killed by ");
         put_signal(sig);
         put(" while kernel ");
@@ -259,6 +277,11 @@ void cb_guard_output(const char *path)
 void cb_guard_library(const char *path)
 {
     atomic_store(&library, path);
+}
+
+void cb_guard_fixture(const char *k)
+{
+    atomic_store(&fixture, k);
 }
 
 void cb_guard_running(const char *k, const char *m)

@@ -4,10 +4,11 @@
  * the processes that measure its repetitions (isolate.h), which report a
  * kernel's exit or crash as that benchmark's error; in the driver's own
  * process such code is a kernel library's init, run when it is loaded,
+ * a kernel's fixture (set up before the benchmarks, torn down after),
  * and the kernels of a program that starts the guard and runs a mode
  * itself. Either may call exit() or die of a signal. The guard knows what
  * is running (the framework tells it: kernel.c while a library loads,
- * executor.c and batch.c while a mode runs a kernel) and then:
+ * fixture.c while a fixture is set up or torn down, executor.c and batch.c while a mode runs a kernel) and then:
  *
  *   a kernel calls exit(S), S = 0 included: one line, "concbench: kernel K
  *     called exit(S) in mode M, which ends concbench: no result written",
@@ -16,7 +17,9 @@
  *     or one it raised itself): one line naming kernel, mode and signal,
  *     then death by the same signal;
  *   a library's init does either: one line naming the library, exit 2
- *     (the library is refused, as a library whose init fails is).
+ *     (the library is refused, as a library whose init fails is);
+ *   a kernel's fixture does either (fixture.h): one line naming the
+ *     kernel, then exit status 1 or death by the same signal.
  *
  * Whatever ends the process, and SIGINT, SIGTERM and SIGHUP too, it first
  * calls the driver's cleanup (the result file's temporary name) and
@@ -72,6 +75,13 @@ void cb_guard_output(const char *path);
 
 /* A kernel library being loaded from path (its constructors and inits); NULL: done. */
 void cb_guard_library(const char *path);
+
+/*
+ * Kernel kernel's fixture being set up or torn down (fixture.h); NULL:
+ * done. One that exits or crashes ends the driver with a line naming it,
+ * exit status 1 (no benchmark runs without it) or its signal.
+ */
+void cb_guard_fixture(const char *kernel);
 
 /* kernel running in mode in this process; NULLs: nothing is. */
 void cb_guard_running(const char *kernel, const char *mode);

@@ -28,6 +28,42 @@ const struct cb_kernel *const cb_kernels[] = {
 const size_t cb_kernel_count = sizeof cb_kernels / sizeof cb_kernels[0];
 
 /*
+ * A library built for version 1 of the interface reads a task and gives
+ * its kernels in the same places as before: version 2 uses only what was
+ * reserved space (concbench_kernel.h).
+ */
+struct abi1_task {
+    unsigned index, io_ms;
+    const unsigned char *input;
+    size_t input_bytes;
+    const struct concbench_hooks *hooks;
+    void *hooks_ctx;
+    unsigned port, timeout_ms;
+    void *reserved[3];
+};
+struct abi1_kernel {
+    const char *name, *summary;
+    uint64_t (*run)(const struct concbench_task *task);
+    int (*check)(uint64_t, const struct concbench_task *, char *, size_t);
+    int (*init)(char *why, size_t why_len);
+    void *reserved[4];
+};
+#define SAME_PLACE(a, b, field) \
+    (offsetof(struct a, field) == offsetof(struct b, field))
+_Static_assert(sizeof(struct abi1_task) == sizeof(struct concbench_task) &&
+                   SAME_PLACE(abi1_task, concbench_task, timeout_ms) &&
+                   SAME_PLACE(abi1_task, concbench_task, hooks_ctx) &&
+                   offsetof(struct concbench_task, param) >=
+                       offsetof(struct abi1_task, reserved) &&
+                   sizeof(size_t) == sizeof(void *),
+               "concbench_task: version 1's fields moved");
+_Static_assert(sizeof(struct abi1_kernel) == sizeof(struct concbench_kernel) &&
+                   SAME_PLACE(abi1_kernel, concbench_kernel, init) &&
+                   offsetof(struct concbench_kernel, fixture) ==
+                       offsetof(struct abi1_kernel, reserved),
+               "concbench_kernel: version 1's fields moved");
+
+/*
  * Added kernels (the tests', before main()) and loaded ones (from kernel
  * libraries, while the command line is read): filled before any batch
  * runs, and only read after.
@@ -126,11 +162,15 @@ static int lib_load(const char *path, char *why, size_t why_len)
                  CONCBENCH_KERNEL_TABLE_NAME);
         goto fail;
     }
-    if (table->abi_version != CONCBENCH_KERNEL_ABI) {
+    if (table->abi_version < CONCBENCH_KERNEL_ABI_OLDEST ||
+        table->abi_version > CONCBENCH_KERNEL_ABI) {
         snprintf(why, why_len, "built for kernel ABI %u, this concbench "
-                 "has %u", table->abi_version, CONCBENCH_KERNEL_ABI);
+                 "has %u to %u", table->abi_version,
+                 CONCBENCH_KERNEL_ABI_OLDEST, CONCBENCH_KERNEL_ABI);
         goto fail;
     }
+    /* Version 1 had no fixture: what is there is reserved space. */
+    bool fixtures = table->abi_version >= 2;
     if (table->count == 0 || !defs ||
         table->count > MAX_LOADED - n_loaded) {
         snprintf(why, why_len, "%u kernels (1 to %zu can be loaded)",
@@ -164,11 +204,18 @@ static int lib_load(const char *path, char *why, size_t why_len)
                      d->run ? "check" : "run");
             goto fail_path;
         }
+        const struct concbench_fixture *f = fixtures ? d->fixture : NULL;
+        if (f && !f->setup) {
+            snprintf(why, why_len, "kernel %s: a fixture without setup",
+                     d->name);
+            goto fail_path;
+        }
         made[i] = (struct cb_kernel){.name = d->name,
                                      .summary = d->summary ? d->summary : "",
                                      .run = d->run,
                                      .check = d->check,
                                      .init = d->init,
+                                     .fixture = f,
                                      .library = lib_path};
     }
     for (unsigned i = 0; i < table->count; i++) {
@@ -250,8 +297,9 @@ struct concbench_task cb_kernel_task(unsigned task,
     return (struct concbench_task){
         .index = task,
         .io_ms = params->io_ms,
-        .echo_port = params->echo_port,
         .timeout_ms = params->timeout_ms,
+        .param = params->param_bytes ? params->param : NULL,
+        .param_bytes = params->param_bytes,
         .hooks = worker ? worker->hooks : NULL,
         .hooks_ctx = worker ? worker->ctx : NULL,
     };
@@ -277,7 +325,9 @@ uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params)
 {
-    return kernel->wait_ns ? kernel->wait_ns(params) : -1;
+    return kernel->async && kernel->async->wait_ns
+               ? kernel->async->wait_ns(params)
+               : -1;
 }
 
 uint64_t cb_kernel_value_digest(unsigned task, uint64_t value)

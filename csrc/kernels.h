@@ -8,7 +8,8 @@
  * check. Kernels know nothing of timing, workers or Google Benchmark.
  *
  * Adding a kernel: one file in csrc/kernels/ defining a const struct
- * cb_kernel, one line in the table of kernel.c, one line in csrc/meson.build.
+ * cb_kernel, one line in the table of kernel.c, one line in csrc/meson.build
+ * (HACKING.md).
  */
 #ifndef CB_KERNELS_H
 #define CB_KERNELS_H
@@ -39,28 +40,47 @@ struct cb_worker {
 
 /*
  * What a kernel may depend on besides the task index. Plain data: a mode
- * may send it to another program image.
+ * may send it to another program image (role.h).
  */
 struct cb_params {
     unsigned io_ms;   /* io_sleep: how long one task blocks */
     uint64_t payload; /* bytes of input and of output a task has, or 0 */
-    unsigned echo_port; /* net_echo: its server's port, or 0 (echo.h) */
     /*
      * The job's timeout_ms, which the executor copies here: a kernel that
-     * waits on another process (net_echo) gives up on it by then.
+     * waits on another process (a server) gives up on it by then.
      */
     unsigned timeout_ms;
+    /*
+     * The kernel's parameter, as its tasks get it (concbench_task's param):
+     * what its fixture's setup wrote (fixture.h, cb_fixture_params), bytes
+     * that cross to fresh images on their command line. param[param_bytes]
+     * is 0.
+     */
+    unsigned param_bytes;
+    unsigned char param[CONCBENCH_PARAM_MAX + 1];
 };
 
 /*
- * A kernel as steps on one non-blocking fd each: start and step return 0
- * to wait until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when
- * the task is done, with its value in *value (a failure is a value the
- * check refuses, as with run), having closed its fd. The state is the
- * task's own, state_size bytes, zeroed before start; abandon closes what
- * a task that will not be stepped again holds.
+ * What a kernel offers a mode that runs many tasks on one thread's event
+ * loop (async), beside run: either its task is a pure wait (wait_ns), or
+ * it can run as steps on a non-blocking fd (state_size, start, step,
+ * abandon). A kernel without it runs inline there, one task after another.
+ *
+ * wait_ns: the kernel is a pure wait of this many ns. A pure wait
+ * (io_sleep) only waits, without using the CPU, and its value is the time
+ * actually waited in ns, which must be at least the wait; the mode may
+ * time the wait itself instead of calling run, and make the digest of the
+ * time it waited with cb_kernel_value_digest.
+ *
+ * Steps, on one non-blocking fd each: start and step return 0 to wait
+ * until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when the task
+ * is done, with its value in *value (a failure is a value the check
+ * refuses, as with run), having closed its fd. The state is the task's
+ * own, state_size bytes, zeroed before start; abandon closes what a task
+ * that will not be stepped again holds.
  */
-struct cb_kernel_steps {
+struct cb_kernel_async {
+    int64_t (*wait_ns)(const struct cb_params *params);
     size_t state_size;
     int (*start)(void *state, const struct concbench_task *t, int *fd,
                  uint32_t *events, uint64_t *value);
@@ -71,8 +91,8 @@ struct cb_kernel_steps {
 
 /*
  * A kernel: the public interface's fields (concbench_kernel.h: name,
- * summary, run, check, init), which built-in and loaded kernels share, and
- * what only built-in kernels may have.
+ * summary, run, check, init, fixture), which built-in and loaded kernels
+ * share, and what only built-in kernels may have.
  */
 struct cb_kernel {
     const char *name;
@@ -89,24 +109,15 @@ struct cb_kernel {
     /* NULL, or once per process before its tasks; 0 or -1 with why[]. */
     int (*init)(char *why, size_t why_len);
     /*
-     * NULL, or: the kernel is a pure wait of this many ns. A pure wait
-     * (io_sleep) only waits, without using the CPU, and its value is the
-     * time actually waited in ns, which must be at least the wait; a mode
-     * that can wait for many tasks at once (async: a timer each) may time
-     * the wait itself instead of calling run, and make the digest of the
-     * time it waited with cb_kernel_value_digest.
+     * NULL, or what the kernel needs ready for the whole run, set up once
+     * by the driver (fixture.h), its parameter in params.
      */
-    int64_t (*wait_ns)(const struct cb_params *params);
+    const struct concbench_fixture *fixture;
+    /* NULL, or what it offers an event loop (async). */
+    const struct cb_kernel_async *async;
     /*
-     * NULL, or the kernel can also run as steps on a non-blocking fd, for
-     * a mode that runs many tasks on one thread's event loop (async).
-     */
-    const struct cb_kernel_steps *steps;
-    /* The kernel talks to the echo server (echo.h), which must be running. */
-    bool needs_echo;
-    /*
-     * Run only when --kernels names it, not by default (net_echo: the
-     * default suite's benchmarks, and its length, stay as they were).
+     * Run only when --kernels names it, not by default (the default
+     * suite's benchmarks, and its length, stay as they were).
      */
     bool opt_in;
     /* NULL for a built-in kernel; else the library it was loaded from. */
@@ -167,7 +178,10 @@ const struct cb_kernel *cb_kernel_added(size_t i);
 /* The loaded kernels, i from 0 while it returns non-NULL. */
 const struct cb_kernel *cb_kernel_loaded(size_t i);
 
-/* The task kernel's run and check see: index, params and worker's hooks. */
+/*
+ * The task kernel's run and check see: index, params (the parameter
+ * points into params) and worker's hooks.
+ */
 struct concbench_task cb_kernel_task(unsigned task,
                                      const struct cb_params *params,
                                      const struct cb_worker *worker);
@@ -180,7 +194,7 @@ uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
                           const struct cb_params *params,
                           const struct cb_worker *worker);
 
-/* Kernel's wait in ns if it is a pure wait (see wait_ns), else -1. */
+/* Kernel's wait in ns if it is a pure wait (cb_kernel_async), else -1. */
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params);
 

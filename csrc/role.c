@@ -28,7 +28,7 @@ extern char **environ;
 enum {
     BAD_USAGE = 2,
     /*
-     * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD ECHO_PORT TASKS WORKERS
+     * EXE FLAG KERNEL LIBRARY IO_MS PAYLOAD PARAM TASKS WORKERS
      * TIMEOUT_MS, then OPT... ARG... PARENT (role.h)
      */
     FIXED_ARGS = 11,
@@ -64,6 +64,48 @@ static size_t n_options(const struct cb_mode *mode)
     while (mode->options && mode->options[n])
         n++;
     return n;
+}
+
+/* The kernel's parameter as PARAM: hexadecimal, "-" for none. */
+static void param_arg(const struct cb_params *p,
+                      char out[2 * CONCBENCH_PARAM_MAX + 2])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned n = p->param_bytes;
+    if (n == 0 || n > CONCBENCH_PARAM_MAX) {
+        strcpy(out, "-");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hex[p->param[i] >> 4];
+        out[2 * i + 1] = hex[p->param[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* PARAM back into p; -1 if it is not what param_arg writes. */
+static int param_parse(const char *s, struct cb_params *p)
+{
+    p->param_bytes = 0;
+    p->param[0] = 0;
+    if (strcmp(s, "-") == 0)
+        return 0;
+    size_t len = strlen(s);
+    if (len == 0 || len % 2 || len / 2 > CONCBENCH_PARAM_MAX)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (v < 0)
+            return -1;
+        p->param[i / 2] = (unsigned char)(i % 2 ? p->param[i / 2] << 4 | v
+                                                : v);
+    }
+    p->param_bytes = (unsigned)(len / 2);
+    p->param[p->param_bytes] = 0;
+    return 0;
 }
 
 /*
@@ -155,8 +197,9 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
              ex->job.params.io_ms);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%llu",
              (unsigned long long)ex->job.params.payload);
-    snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u",
-             ex->job.params.echo_port);
+    char param[2 * CONCBENCH_PARAM_MAX + 2];
+    param_arg(&ex->job.params, param);
+    argv[n++] = param;
     const unsigned fixed[] = {ex->job.tasks, ex->job.workers,
                               ex->job.timeout_ms};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -210,7 +253,8 @@ void cb_role_run(const struct cb_mode *mode, int argc, char **argv)
     job->params.io_ms = number(argv, 4, 0, UINT_MAX, "io_ms");
     if (cb_payload_parse(argv[5], &job->params.payload) < 0)
         bad_usage(argv, "payload");
-    job->params.echo_port = number(argv, 6, 0, 65535, "echo port");
+    if (param_parse(argv[6], &job->params) < 0)
+        bad_usage(argv, "kernel parameter");
     job->tasks = number(argv, 7, 1, CB_MAX_TASKS, "task count");
     job->workers = number(argv, 8, 1, CB_MAX_WORKERS, "worker count");
     job->timeout_ms = number(argv, 9, 0, UINT_MAX, "timeout");

@@ -9,14 +9,17 @@
  *
  * The command line, the whole of what a fresh image is told:
  *
- *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS PAYLOAD ECHO_PORT TASKS WORKERS
+ *   EXE ROLE_FLAG KERNEL LIBRARY IO_MS PAYLOAD PARAM TASKS WORKERS
  *       TIMEOUT_MS OPT... ARG... PARENT
  *
  * with the mode's options (resolved) and the role's own arguments, all
  * whole numbers; the kernel goes by name, as a fresh image shares none of
  * the caller's memory, with the library it was loaded from ("-" for a
- * built-in kernel), which the fresh image loads first; PARENT is the pid the role must die with
- * (cb_child_init). Its fds are CB_ROLE_FD on, as the role declares.
+ * built-in kernel), which the fresh image loads first, and PARAM, the
+ * kernel's parameter (cb_params: what its fixture's setup wrote, which
+ * the fresh image does not set up again) in hexadecimal, "-" for none;
+ * PARENT is the pid the role must die with (cb_child_init). Its fds are
+ * CB_ROLE_FD on, as the role declares.
  */
 #ifndef CB_ROLE_H
 #define CB_ROLE_H

@@ -1153,6 +1153,113 @@ def test_the_echo_server_dies_with_concbench(concbench, tmp_path):
     assert wait_for_no_leftovers(concbench) == []
 
 
+# ---- A kernel's fixture (issue 19): tests/fixture_kernels.c ----
+
+def fixture_lib(name="fixture_kernels"):
+    return kernel_lib(name)
+
+
+def helper_gone(pid, seconds=10):
+    """Whether process pid has ended (a zombie counts), waiting up to
+    seconds for it to."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("leave", [False, True])
+def test_a_fixtures_parameter_reaches_every_mode(concbench, tmp_path, leave):
+    """A library kernel's fixture is set up once, its parameter reaches
+    every task in every mode (fresh images included: a task that got
+    another or none fails its check), and it is torn down at the end;
+    what its setup started is gone, also when its teardown left it."""
+    out = tmp_path / "fixture.json"
+    modes = built_modes(concbench)
+    env = {"CB_FIXTURE_DIR": str(tmp_path)}
+    if leave:
+        env["CB_FIXTURE_LEAVE"] = "1"
+    r = run(concbench, f"--kernel-lib={fixture_lib()}",
+            "--kernels=fixture_param", "--modes=" + ",".join(modes),
+            "--workers=2", "--tasks=3", "--benchmark_repetitions=2",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}", env=env)
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert {b["name"] for b in runs} == {
+        f"fixture_param/{m}/tasks:3/workers:{1 if m == 'serial' else 2}"
+        "/manual_time" for m in modes}
+    assert not any(b.get("error_occurred") for b in runs), r.stderr
+    pid = int((tmp_path / "helper.pid").read_text())
+    assert not (tmp_path / "set_up").exists()      # its teardown ran
+    assert helper_gone(pid)
+
+
+def test_a_fixture_that_fails_stops_the_run(concbench, tmp_path):
+    out = tmp_path / "out.json"
+    r = run(concbench, f"--kernel-lib={fixture_lib()}",
+            "--kernels=noop,fixture_fails", "--modes=thread",
+            f"--benchmark_out={out}")
+    assert r.returncode == 1
+    assert "kernel fixture_fails: its fixture: no server for this test" \
+        in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fixture_that_exits_is_named(concbench, tmp_path):
+    out = tmp_path / "out.json"
+    r = run(concbench, f"--kernel-lib={fixture_lib()}",
+            "--kernels=fixture_param", "--modes=thread",
+            f"--benchmark_out={out}", env={"CB_FIXTURE_EXIT": "1",
+                                            "CB_FIXTURE_DIR": str(tmp_path)})
+    assert r.returncode == 1
+    assert "kernel fixture_param's fixture called exit(3), which ends " \
+        "concbench" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_what_a_fixture_started(concbench, tmp_path, sig):
+    """No teardown follows a signal: the processes the setup started are
+    killed instead (this helper does not die with its parent by itself)."""
+    p = subprocess.Popen([concbench, f"--kernel-lib={fixture_lib()}",
+                          "--kernels=fixture_param", "--modes=thread",
+                          "--workers=2", "--benchmark_repetitions=1000"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, CB_FIXTURE_DIR=str(tmp_path)))
+    pid_file = tmp_path / "helper.pid"
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    pid = int(pid_file.read_text())
+    assert not helper_gone(pid, 0)
+    p.send_signal(sig)
+    assert p.wait(timeout=30) == -sig
+    assert helper_gone(pid)
+
+
+def test_a_version_1_library_still_loads(concbench, tmp_path):
+    """Version 1 of the interface had no fixture: whatever is in its
+    reserved space is not one."""
+    out = tmp_path / "old.json"
+    r = run(concbench, f"--kernel-lib={fixture_lib('fixture_kernels_abi1')}",
+            "--kernels=old_abi", "--modes=thread,spawn", "--workers=2",
+            "--tasks=3", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert len(runs) == 2
+    assert not any(b.get("error_occurred") for b in runs)
+
+
 # ---- Hostile kernel libraries (issue 17): tests/hostile_kernels.c ----
 
 IN_PROCESS = ["serial", "thread", "thread_pool", "gil", "async", "openmp"]

@@ -78,11 +78,11 @@ static void test_digest_is_bound_to_task(void **state)
     (void)state;
     char why[160];
     const struct cb_kernel *noop = kernel("noop");
-    struct cb_echo_server echo;
-    unsigned port = start_echo(&echo, 1);
+    start_fixtures(cb_kernels, cb_kernel_count, 1);
     for (size_t i = 0; i < cb_kernel_count; i++) {
         const struct cb_kernel *k = cb_kernels[i];
-        struct cb_params p = {.io_ms = 1, .echo_port = port};
+        struct cb_params p = {.io_ms = 1};
+        cb_fixture_params(k, &p);
         uint64_t d3 = cb_kernel_digest(k, 3, &p, &plain);
         assert_true(cb_kernel_check(k, 3, d3, &p, why, sizeof why));
         assert_false(cb_kernel_check(k, 4, d3, &p, why, sizeof why));
@@ -93,7 +93,7 @@ static void test_digest_is_bound_to_task(void **state)
         assert_false(cb_kernel_check(k, 3, wrong, &p, why, sizeof why));
         assert_true(strlen(why) > 0);
     }
-    cb_echo_stop(&echo);
+    cb_fixtures_stop();
 }
 
 static void test_wrong_values_are_explained(void **state)

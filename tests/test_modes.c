@@ -103,12 +103,11 @@ static void test_every_task_once(void **state)
 static void test_real_kernels_every_mode(void **state)
 {
     (void)state;
-    struct cb_echo_server echo;
-    unsigned port = start_echo(&echo, 5);
+    start_fixtures(cb_kernels, cb_kernel_count, 5);
     for (size_t m = 0; m < cb_mode_count; m++) {
         for (size_t k = 0; k < cb_kernel_count; k++) {
             struct cb_job job = job_of(cb_kernels[k], 3, 2, 5);
-            job.params.echo_port = port;
+            cb_fixture_params(cb_kernels[k], &job.params);
             struct cb_task_result results[3];
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
@@ -124,7 +123,7 @@ static void test_real_kernels_every_mode(void **state)
             assert_true(st.cpu_s >= 0 && st.wall_s > 0);
         }
     }
-    cb_echo_stop(&echo);
+    cb_fixtures_stop();
     assert_no_children();
 }
 

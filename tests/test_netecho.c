@@ -1,12 +1,13 @@
 /*
- * net_echo and its server (echo.h): every mode's tasks get their own
+ * net_echo and its server (net_echo_server.h), set up as the kernel's
+ * fixture (fixture.h) as the driver does: every mode's tasks get their own
  * answers, checked; T = W = 16 requests of 100 ms overlap in every
  * concurrent mode; the server takes 256 connections at once; and a server
  * that is missing, killed before or during a batch, or that stops
  * answering fails the batch with a clear error within the timeout, never a
  * hang, with no process and no socket left behind.
  */
-#include "echo.h"
+#include "kernels/net_echo_server.h"
 #include "role.h"
 #include "testlib.h"
 
@@ -16,21 +17,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct cb_echo_server server;
+/* The server's pid while the fixture is set up, else 0. */
+static pid_t server_pid;
 
 static struct cb_job echo_job(unsigned tasks, unsigned workers, unsigned io_ms,
                               unsigned timeout_ms)
 {
-    return (struct cb_job){.kernel = find_kernel("net_echo"),
-                           .params = {.io_ms = io_ms,
-                                      .echo_port = server.port},
-                           .tasks = tasks, .workers = workers,
-                           .timeout_ms = timeout_ms};
+    struct cb_job job = {.kernel = find_kernel("net_echo"),
+                         .params = {.io_ms = io_ms},
+                         .tasks = tasks, .workers = workers,
+                         .timeout_ms = timeout_ms};
+    cb_fixture_params(job.kernel, &job.params);
+    return job;
 }
 
+/* The kernel's fixture, as the driver sets it up: its server. */
 static void start_server(unsigned io_ms)
 {
-    start_echo(&server, io_ms);
+    const struct cb_kernel *k = find_kernel("net_echo");
+    start_fixtures(&k, 1, io_ms);
+    const struct cb_echo_server *s = cb_fixture_state(k);
+    assert_non_null(s);
+    assert_true(s->port > 0);
+    server_pid = s->pid;
 }
 
 /*
@@ -66,7 +75,8 @@ static unsigned fds_settled(unsigned want)
 /* Stop the server, then nothing may be left: no child, no extra fd. */
 static void stop_server(unsigned fds_before)
 {
-    cb_echo_stop(&server);
+    cb_fixtures_stop();
+    server_pid = 0;
     assert_no_children();
     unsigned fds = fds_settled(fds_before);
     if (fds != fds_before) {
@@ -173,14 +183,13 @@ static void test_no_server_or_a_dead_one(void **state)
 {
     (void)state;
     unsigned fds = open_fds();
-    /* None started: the job has no port. */
-    server = (struct cb_echo_server){.fd = -1};
+    /* None set up: the job has no port. */
     expect_every_mode_fails(echo_job(8, 4, 10, 30000),
                             "no echo server is running");
     /* Started and killed: its port refuses. */
     start_server(10);
     struct cb_job job = echo_job(8, 4, 10, 30000);
-    kill(server.pid, SIGKILL);
+    kill(server_pid, SIGKILL);
     stop_server(fds);
     expect_every_mode_fails(job, "connect to the echo server at 127.0.0.1:");
     assert_int_equal(fds_settled(fds), fds);
@@ -193,9 +202,9 @@ static void test_a_server_that_does_not_answer(void **state)
     (void)state;
     unsigned fds = open_fds();
     start_server(10);
-    kill(server.pid, SIGSTOP);
+    kill(server_pid, SIGSTOP);
     expect_every_mode_fails(echo_job(8, 4, 10, 500), "timed out");
-    kill(server.pid, SIGCONT);
+    kill(server_pid, SIGCONT);
     /*
      * Threads cancelled in their calls have closed their sockets. Under
      * valgrind (serialised), two sockets were seen still open after 5 s in
@@ -204,7 +213,7 @@ static void test_a_server_that_does_not_answer(void **state)
      */
     threads_settled(1 + extra_threads());
     if (serialised()) {
-        cb_echo_stop(&server);
+        cb_fixtures_stop();
         assert_no_children();
         return;
     }
@@ -215,7 +224,7 @@ static void *kill_later(void *arg)
 {
     (void)arg;
     usleep(250 * 1000);
-    kill(server.pid, SIGKILL);
+    kill(server_pid, SIGKILL);
     return NULL;
 }
 
@@ -250,7 +259,9 @@ static void test_check_refuses_another_tasks_answer(void **state)
 {
     (void)state;
     const struct cb_kernel *k = find_kernel("net_echo");
-    struct cb_params params = {.io_ms = 5, .echo_port = 4242};
+    /* The kernel's parameter: its server's port, in digits. */
+    struct cb_params params = {.io_ms = 5, .param_bytes = 4,
+                               .param = "4242"};
     struct concbench_task t = cb_kernel_task(3, &params, NULL);
     char why[256];
     assert_true(k->check(cb_echo_answer(3), &t, why, sizeof why));

@@ -160,6 +160,63 @@ static void test_kernel_and_params_reach_the_image(void **state)
     }
 }
 
+/*
+ * A kernel whose value is a hash of the parameter it got, every byte and
+ * the count, added to this program's kernels before main() so that its
+ * fresh images have it too.
+ */
+static uint64_t param_run(const struct concbench_task *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ t->param_bytes;
+    for (size_t i = 0; i < t->param_bytes; i++)
+        h = (h ^ t->param[i]) * 0x100000001b3ull;
+    return t->param ? h : 0;
+}
+
+static int param_check(uint64_t value, const struct concbench_task *t,
+                       char *why, size_t len)
+{
+    snprintf(why, len, "a parameter other than this one's %zu bytes",
+             t->param_bytes);
+    return value == param_run(t);
+}
+
+static const struct cb_kernel param_kernel = {
+    .name = "test_param", .summary = "the hash of its parameter",
+    .run = param_run, .check = param_check};
+
+__attribute__((constructor)) static void add_param_kernel(void)
+{
+    cb_kernels_add(&param_kernel, 1);
+}
+
+/*
+ * The kernel's parameter reaches the fresh image byte for byte, on its
+ * command line: as many bytes as a parameter may have, of every value but
+ * 128 (0 and 255 among them); one byte; and none.
+ */
+static void test_kernel_param_reaches_the_image(void **state)
+{
+    (void)state;
+    static const unsigned sizes[] = {CONCBENCH_PARAM_MAX, 1, 0};
+    for (size_t m = 0; m < N_MODES; m++) {
+        const struct cb_mode *mode = mode_named(modes[m]);
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            struct cb_job job = {.kernel = &param_kernel, .tasks = 3,
+                                 .workers = 2, .timeout_ms = 30000};
+            job.params.param_bytes = sizes[k];
+            for (unsigned i = 0; i < sizes[k]; i++)
+                job.params.param[i] = (unsigned char)(i < 128 ? i : i + 1);
+            struct cb_task_result r[3];
+            struct cb_batch_stats st;
+            struct cb_error err = {{0}};
+            if (run_batches(mode, &job, 1, r, &st, &err) != 0)
+                fail_msg("%s, %u bytes: %s", mode->name, sizes[k], err.msg);
+        }
+        assert_nothing_left(mode->name);
+    }
+}
+
 static uint64_t local_run(const struct concbench_task *t)
 {
     (void)t;
@@ -442,6 +499,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_task_once),
         cmocka_unit_test(test_kernel_and_params_reach_the_image),
+        cmocka_unit_test(test_kernel_param_reaches_the_image),
         cmocka_unit_test(test_unknown_kernel_is_refused),
         cmocka_unit_test(test_failures_leave_nothing),
         cmocka_unit_test(test_failed_run_cleans_up_at_once),

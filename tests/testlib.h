@@ -6,8 +6,8 @@
 #define CB_TESTLIB_H
 
 #include "batch.h"
-#include "echo.h"
 #include "fault_kernels.h"
+#include "fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,17 +137,22 @@ static inline void run_with_nproc(unsigned nproc, void (*fn)(void *, int),
 }
 
 /*
- * Start net_echo's server, answering after io_ms; returns its port. A test
- * that runs every kernel needs one (and stops it, cb_echo_stop, before it
- * checks that no child is left: the server is one).
+ * Set up the fixtures of kernels[0..n) (csrc/fixture.h: a server their
+ * tasks talk to), told io_ms, as the driver does; a job then gets its
+ * kernel's parameter with cb_fixture_params. A test that runs every kernel
+ * needs them (and tears them down, cb_fixtures_stop, before it checks that
+ * no child is left: a fixture's server is one). What a test that failed
+ * before its teardown left set up is torn down first, so that its failure
+ * is not the next test's too.
  */
-static inline unsigned start_echo(struct cb_echo_server *s, unsigned io_ms)
+static inline void start_fixtures(const struct cb_kernel *const *kernels,
+                                  size_t n, unsigned io_ms)
 {
+    struct cb_params settings = {.io_ms = io_ms, .timeout_ms = 30000};
     struct cb_error err = {{0}};
-    if (cb_echo_start(s, io_ms, &err) < 0)
+    cb_fixtures_stop();
+    if (cb_fixtures_start(kernels, n, &settings, &err) < 0)
         fail_msg("%s", err.msg);
-    assert_true(s->port > 0);
-    return s->port;
 }
 
 /* pid's parent, from /proc/PID/stat; 0 if pid is gone. */

@@ -60,10 +60,15 @@ static int64_t io_sleep_wait_ns(const struct cb_params *params)
     return (int64_t)params->io_ms * 1000000;
 }
 
+/* What async needs of it: a timer of --io-ms instead of a sleep. */
+static const struct cb_kernel_async io_sleep_async = {
+    .wait_ns = io_sleep_wait_ns,
+};
+
 const struct cb_kernel cb_kernel_io_sleep = {
     .name = "io_sleep",
     .summary = "block --io-ms milliseconds without using the CPU (I/O-bound)",
     .run = io_sleep_run,
     .check = io_sleep_check,
-    .wait_ns = io_sleep_wait_ns,
+    .async = &io_sleep_async,
 };

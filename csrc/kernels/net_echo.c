@@ -1,18 +1,25 @@
 /*
  * net_echo: a real network request where io_sleep stands in for one. A
- * task connects to concbench's echo server on 127.0.0.1 (echo.h), sends
- * its index, reads the answer, which the server sends after --io-ms, and
- * closes; its value is the answer, which the check compares with the
- * task's own. It waits without using the CPU, in the kernel's socket
- * calls: gil releases its lock around them (the block hooks), and async
- * runs the same request as steps on a non-blocking socket in its epoll
- * loop (net_echo_steps), not as a timer.
+ * task connects to the kernel's echo server on 127.0.0.1
+ * (net_echo_server.h), sends its index, reads the answer, which the server
+ * sends after --io-ms, and closes; its value is the answer, which the
+ * check compares with the task's own. It waits without using the CPU, in
+ * the kernel's socket calls: gil releases its lock around them (the block
+ * hooks), and async runs the same request as steps on a non-blocking
+ * socket in its epoll loop (net_echo_async), not as a timer.
+ *
+ * The server is the kernel's fixture (fixture.h): the driver sets it up
+ * once for the run, before any fork, and every task gets its port as the
+ * kernel's parameter, in decimal digits (in a fresh image too, from its
+ * command line); a task without one fails ("no echo server is running").
  *
  * A request that fails is a value the check refuses and describes: which
  * call failed and why (a server that died refuses connections), or an
  * answer that came sooner than io_ms (it cannot have waited).
  */
-#include "echo.h"
+#include "net_echo_server.h"
+
+#include "executor.h"
 #include "kernels.h"
 
 #include <errno.h>
@@ -21,6 +28,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -55,10 +63,22 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The server's port: the kernel's parameter, in digits; 0 if none. */
+static unsigned port_of(const struct concbench_task *t)
+{
+    unsigned port = 0;
+    for (size_t i = 0; i < t->param_bytes; i++) {
+        if (t->param[i] < '0' || t->param[i] > '9' || port > 6553)
+            return 0;
+        port = port * 10 + (unsigned)(t->param[i] - '0');
+    }
+    return port <= 65535 ? port : 0;
+}
+
 static struct sockaddr_in server(const struct concbench_task *t)
 {
     return (struct sockaddr_in){.sin_family = AF_INET,
-                                .sin_port = htons((uint16_t)t->echo_port),
+                                .sin_port = htons((uint16_t)port_of(t)),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 }
 
@@ -127,7 +147,7 @@ static uint64_t exchange(const struct concbench_task *t, int fd)
 
 static uint64_t net_echo_run(const struct concbench_task *t)
 {
-    if (!t->echo_port)
+    if (!port_of(t))
         return failure(NO_SERVER, 0);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -158,7 +178,7 @@ static int net_echo_check(uint64_t value, const struct concbench_task *t,
                  "(%#" PRIx64 ")", value, t->index, want);
     else if (s == SILENT)
         snprintf(why, why_len, "%s at 127.0.0.1:%u within the %" PRIu32
-                 " ms timeout", step_names[s], t->echo_port, detail);
+                 " ms timeout", step_names[s], port_of(t), detail);
     else if (s == EARLY)
         snprintf(why, why_len, "%s: after %" PRIu32 " us, not %u ms",
                  step_names[s], detail, t->io_ms);
@@ -166,10 +186,10 @@ static int net_echo_check(uint64_t value, const struct concbench_task *t,
         snprintf(why, why_len, "%s", step_names[s]);
     else if (s == CLOSED)
         snprintf(why, why_len, "%s (127.0.0.1:%u)", step_names[s],
-                 t->echo_port);
+                 port_of(t));
     else
         snprintf(why, why_len, "%s to the echo server at 127.0.0.1:%u: %s",
-                 step_names[s], t->echo_port, strerror((int)detail));
+                 step_names[s], port_of(t), strerror((int)detail));
     return false;
 }
 
@@ -242,7 +262,7 @@ static int net_echo_start(void *state, const struct concbench_task *t,
 {
     struct steps *s = state;
     *s = (struct steps){.fd = -1, .begin_ns = now_ns()};
-    if (!t->echo_port) {
+    if (!port_of(t)) {
         *value = failure(NO_SERVER, 0);
         return 1;
     }
@@ -277,11 +297,46 @@ static void net_echo_abandon(void *state)
     s->fd = -1;
 }
 
-static const struct cb_kernel_steps net_echo_steps = {
+static const struct cb_kernel_async net_echo_async = {
     .state_size = sizeof(struct steps),
     .start = net_echo_start,
     .step = net_echo_step,
     .abandon = net_echo_abandon,
+};
+
+/* ---- The fixture: the server, for the whole run ---- */
+
+static int net_echo_setup(const struct concbench_run *run,
+                          unsigned char *param, size_t *param_bytes,
+                          void **state, char *why, size_t why_len)
+{
+    struct cb_echo_server *server = malloc(sizeof *server);
+    struct cb_error err = {{0}};
+    if (!server) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    if (cb_echo_start(server, run->io_ms, &err) < 0) {
+        snprintf(why, why_len, "%s", err.msg);
+        free(server);
+        return -1;
+    }
+    int n = snprintf((char *)param, CONCBENCH_PARAM_MAX, "%u", server->port);
+    *param_bytes = (size_t)n;
+    *state = server;
+    return 0;
+}
+
+/* The server is gone with the run: killed and reaped. */
+static void net_echo_teardown(void *state)
+{
+    cb_echo_stop(state);
+    free(state);
+}
+
+static const struct concbench_fixture net_echo_fixture = {
+    .setup = net_echo_setup,
+    .teardown = net_echo_teardown,
 };
 
 const struct cb_kernel cb_kernel_net_echo = {
@@ -290,7 +345,7 @@ const struct cb_kernel cb_kernel_net_echo = {
                "--io-ms (I/O-bound)",
     .run = net_echo_run,
     .check = net_echo_check,
-    .steps = &net_echo_steps,
-    .needs_echo = true,
+    .fixture = &net_echo_fixture,
+    .async = &net_echo_async,
     .opt_in = true,
 };

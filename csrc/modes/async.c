@@ -12,8 +12,10 @@
  * CLOCK_MONOTONIC) for the earliest deadline in flight, as asyncio's
  * selector sleeps until its earliest scheduled callback.
  *
- * A kernel that can run as steps on a non-blocking fd (net_echo: a
- * socket's connect, send and receive) runs so: each task's socket in the
+ * What a kernel offers the loop is its cb_kernel_async (kernels.h): a
+ * pure wait becomes a timer; a kernel that can run as steps on a
+ * non-blocking fd (a request to a server: a socket's connect, send and
+ * receive) runs so: each task's socket in the
  * epoll set, stepped when ready, as asyncio runs a coroutine that awaits a
  * socket, and charged with the loop's use while it is stepped.
  *
@@ -47,6 +49,15 @@ struct slot {
     unsigned task;
     int64_t deadline_ns;
 };
+
+/*
+ * The kernel's steps on a non-blocking fd, if it offers them (its
+ * cb_kernel_async), else NULL.
+ */
+static const struct cb_kernel_async *steps_of(const struct cb_kernel *k)
+{
+    return k->async && k->async->start ? k->async : NULL;
+}
 
 /* A slot's task of a kernel that runs as steps: its fd and its state. */
 struct step_slot {
@@ -141,7 +152,7 @@ static int async_start(struct cb_executor *ex, struct cb_error *err)
         cb_error_set(err, "epoll_ctl: %s", strerror(errno));
         return -1;
     }
-    const struct cb_kernel_steps *k = ex->job.kernel->steps;
+    const struct cb_kernel_async *k = steps_of(ex->job.kernel);
     if (k) {
         lp->steps = calloc(lp->n_slots, sizeof *lp->steps);
         for (unsigned i = 0; lp->steps && i < lp->n_slots; i++)
@@ -278,7 +289,7 @@ static int watch(struct loop *lp, unsigned slot, int fd, uint32_t events)
 }
 
 /* After a failure: every task in flight lets go of its fd. */
-static void abandon_all(struct loop *lp, const struct cb_kernel_steps *k)
+static void abandon_all(struct loop *lp, const struct cb_kernel_async *k)
 {
     for (unsigned i = 0; i < lp->n_slots; i++)
         if (lp->slots[i].busy) {
@@ -288,7 +299,7 @@ static void abandon_all(struct loop *lp, const struct cb_kernel_steps *k)
 }
 
 /*
- * Tasks of a kernel that runs as steps (net_echo): each a non-blocking
+ * Tasks of a kernel that runs as steps: each a non-blocking
  * socket in the loop's epoll set, stepped when it is ready, at most W in
  * flight; a task runs from its start to the step that finished it.
  */
@@ -296,7 +307,7 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
                      struct cb_task_result *results, int64_t deadline,
                      struct cb_error *err)
 {
-    const struct cb_kernel_steps *k = job->kernel->steps;
+    const struct cb_kernel_async *k = steps_of(job->kernel);
     for (unsigned i = 0; i < lp->n_slots; i++)
         lp->slots[i].busy = false;
     unsigned next = 0, done = 0, in_flight = 0;
@@ -403,7 +414,7 @@ static int async_run(struct cb_executor *ex, struct cb_task_result *results,
 {
     const struct cb_job *job = &ex->job;
     int64_t deadline = cb_job_deadline(job);
-    if (job->kernel->steps)
+    if (steps_of(job->kernel))
         return run_steps(ex->state, job, results, deadline, err);
     int64_t wait_ns = cb_kernel_wait_ns(job->kernel, &job->params);
     if (wait_ns < 0)

@@ -14,7 +14,7 @@
  * task has: a hanging task hangs the batch, as in serial. The timeout is
  * checked before each task, and once it has passed the tasks left are
  * skipped and the batch fails, so that tasks that give up at the timeout
- * (net_echo against a silent server) end it then.
+ * (a request to a server that went silent) end it then.
  */
 #include "executor.h"
 

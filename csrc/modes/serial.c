@@ -8,8 +8,8 @@
 /*
  * The caller's thread is the worker, and nothing can stop a task in it: a
  * task that hangs hangs the batch. The timeout is checked between tasks,
- * so that a batch of tasks that each give up only at the timeout (net_echo
- * against a server that does not answer) ends after the first.
+ * so that a batch of tasks that each give up only at the timeout (requests
+ * to a server that does not answer) ends after the first.
  */
 static int serial_run(struct cb_executor *ex, struct cb_task_result *results,
                       struct cb_error *err)

@@ -1,5 +1,5 @@
-/* The net_echo kernel's server (echo.h): starting, serving, stopping. */
-#include "echo.h"
+/* net_echo's server (net_echo_server.h): starting, serving, stopping. */
+#include "net_echo_server.h"
 
 #include "child.h"
 

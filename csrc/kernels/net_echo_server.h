@@ -1,7 +1,7 @@
 /*
- * The server the net_echo kernel talks to: a process of its own, forked
- * before the benchmarks, listening on 127.0.0.1 only, at a port the system
- * picks. Each connection sends a task's index (4 bytes, little-endian);
+ * The server the net_echo kernel talks to, part of the kernel: a process of
+ * its own, forked by the kernel's fixture (net_echo.c) before the
+ * benchmarks, listening on 127.0.0.1 only, at a port the system picks. Each connection sends a task's index (4 bytes, little-endian);
  * after io_ms the server answers with the index's answer (8 bytes,
  * little-endian) and closes. One thread and one epoll set serve every
  * connection at once, as many as the process may have open files (its
@@ -11,8 +11,8 @@
  * The server dies with the process that started it (PR_SET_PDEATHSIG),
  * also when that one is killed.
  */
-#ifndef CB_ECHO_H
-#define CB_ECHO_H
+#ifndef CB_NET_ECHO_SERVER_H
+#define CB_NET_ECHO_SERVER_H
 
 #include <stdint.h>
 #include <sys/types.h>
