@@ -103,6 +103,16 @@ static bool serialised(void)
 }
 
 /*
+ * Under a sanitizer (CB_SLOW_EXEC) a new program image sets up the
+ * sanitizer's runtime first: a mode that starts one per task (spawn) need
+ * not have its 16 requests in flight at once (as in test_modes).
+ */
+static bool slow_start(const struct cb_mode *mode)
+{
+    return getenv("CB_SLOW_EXEC") != NULL && mode->role && !mode->pool;
+}
+
+/*
  * Every mode: 16 requests of 100 ms with W = 16 (1 for serial) come back
  * with their own answers, twice on one executor; where W = 16 they
  * overlap: all 16 ran at once, and the batch ends well before the 1.6 s
@@ -124,9 +134,9 @@ static void test_every_mode_gets_its_answers(void **state)
             fail_msg("%s: %s", mode->name, err.msg);
         for (unsigned i = 0; i < 16; i++)
             assert_true(r[i].end_ns - r[i].start_ns >= 100 * 1000000LL);
-        if (W == 16 && !serialised()) {
+        if (W == 16 && !serialised() && !slow_start(mode)) {
             if (st.peak_running != 16)
-                fail_msg("%s: at most %g requests at once, not 16",
+                fail_msg("%s: at most %u requests at once, not 16",
                          mode->name, st.peak_running);
             if (st.wall_s >= 0.8)
                 fail_msg("%s: 16 requests of 100 ms took %.3f s", mode->name,
@@ -152,7 +162,7 @@ static void test_many_connections_at_once(void **state)
         if (run_batches(cb_mode_find(modes[m]), &job, 1, r, &st, &err) != 0)
             fail_msg("%s: %s", modes[m], err.msg);
         if (!serialised() && st.peak_running < 200)
-            fail_msg("%s: at most %g of 256 at once", modes[m],
+            fail_msg("%s: at most %u of 256 at once", modes[m],
                      st.peak_running);
         free(r);
     }
