@@ -8,6 +8,7 @@
 #define CB_CHILD_H
 
 #include "executor.h"
+#include "io.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * How long a child that was asked to stop (a pool's worker, a server) is
+ * given before it is killed.
+ */
+#define CB_STOP_TIMEOUT_MS 1000
 
 /*
  * Exit statuses a worker uses for its own failures, so that the error a
@@ -207,23 +214,6 @@ int cb_children_wait(void *ctx, unsigned n, const bool *busy,
 bool cb_children_abort(void *ctx, unsigned n, const bool *busy,
                        struct cb_error *err);
 
-/*
- * Read exactly len bytes, retrying on EINTR. Returns len, 0 at end of file
- * before any byte, or -1 (errno set; EPROTO for a short read).
- */
-ssize_t cb_read_full(int fd, void *buf, size_t len);
-
-/* Write all of buf, retrying on EINTR. Returns 0 or -1 with errno set. */
-int cb_write_full(int fd, const void *buf, size_t len);
-
-/*
- * Read whole records of size bytes into buf, at most max: what one read
- * gives, with a record cut short completed (waiting for its rest, also on a
- * non-blocking fd). Returns how many, 0 at end of file, or -1 with errno
- * set (EAGAIN: a non-blocking fd had nothing; EPROTO: end of file inside a
- * record).
- */
-ssize_t cb_read_records(int fd, void *buf, size_t size, size_t max);
 
 /* Milliseconds from now until deadline_ns, rounded up, at least 0; for poll. */
 int cb_poll_ms_until(int64_t deadline_ns);

@@ -15,6 +15,8 @@
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
+#include "clock.h"
+#include "error.h"
 #include "kernels.h"
 #include "options.h"
 #include "payload.h"
@@ -85,14 +87,6 @@ struct cb_task_result {
      */
     int64_t collected_ns;
 };
-
-/* Error text a mode hands back: one line naming the task and the cause. */
-struct cb_error {
-    char msg[256];
-};
-
-void cb_error_set(struct cb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 struct cb_role;
 
@@ -191,30 +185,11 @@ void cb_task_run(const struct cb_job *job, unsigned task,
                  const struct cb_worker *worker, const struct cb_task_io *io,
                  struct cb_task_result *out);
 
-int64_t cb_now_ns(void);
-
-/* CLOCK_MONOTONIC time ns as a timespec, for timed waits. */
-struct timespec;
-void cb_ns_to_timespec(int64_t ns, struct timespec *ts);
-
 /* The deadline of a batch of job that starts now. */
 int64_t cb_job_deadline(const struct cb_job *job);
 
 /* The slots a per-task mode fills: min(W, T). */
 unsigned cb_job_slots(const struct cb_job *job);
-
-/* "task 3 (and 2 more) still running after 500 ms: timed out". */
-void cb_error_timeout(struct cb_error *err, unsigned first_task,
-                      unsigned running, unsigned timeout_ms);
-
-/*
- * The timeout error of a pool, from the task each of its n workers is
- * running (current[i] < 0: none): names the lowest, or says how many of the
- * tasks were done if no worker is busy.
- */
-void cb_error_pool_timeout(struct cb_error *err, const int *current,
-                           unsigned n, unsigned done, unsigned tasks,
-                           unsigned timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* A task's data: the shared area, the answer, the check (payload.h). */
 #include "payload.h"
 
-#include "executor.h"
+#include "error.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,8 @@
 /* The canary, CPU-time samples and the cgroup CPU quota (steady.h). */
 #include "steady.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,13 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Where the loop's result goes, so that the compiler must compute it. */
 static volatile uint64_t canary_sink;
 
@@ -24,13 +19,13 @@ double cb_canary_rate(void)
 {
     /* xorshift64: each step depends on the last, so it cannot be skipped. */
     uint64_t x = 0x9e3779b97f4a7c15u;
-    int64_t t0 = monotonic_ns();
+    int64_t t0 = cb_now_ns();
     for (unsigned i = 0; i < CB_CANARY_STEPS; i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
     }
-    int64_t t1 = monotonic_ns();
+    int64_t t1 = cb_now_ns();
     canary_sink = x;
     return t1 > t0 ? 1e9 / (double)(t1 - t0) : 0;
 }
@@ -94,7 +89,7 @@ static double cpu_of(pid_t pid)
 
 void cb_cpu_sample_take(struct cb_cpu_sample *s)
 {
-    *s = (struct cb_cpu_sample){.wall_ns = monotonic_ns(), .busy_s = -1,
+    *s = (struct cb_cpu_sample){.wall_ns = cb_now_ns(), .busy_s = -1,
                                 .steal_s = -1, .own_s = -1};
     FILE *f = fopen("/proc/stat", "r");
     if (f) {

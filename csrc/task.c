@@ -7,22 +7,9 @@
  */
 #include "executor.h"
 
-#include <stdarg.h>
-#include <stdio.h>
+#include "clock.h"
+
 #include <sys/resource.h>
-#include <time.h>
-
-static int64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t cb_now_ns(void)
-{
-    return clock_ns(CLOCK_MONOTONIC);
-}
 
 void cb_task_run(const struct cb_job *job, unsigned task,
                  const struct cb_worker *worker, const struct cb_task_io *io,
@@ -36,7 +23,7 @@ void cb_task_run(const struct cb_job *job, unsigned task,
         io = &shared;
     struct rusage ru0, ru1;
     getrusage(RUSAGE_THREAD, &ru0);
-    int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t cpu0 = cb_thread_cpu_ns();
     int64_t start = cb_now_ns();
 
     /*
@@ -56,7 +43,7 @@ void cb_task_run(const struct cb_job *job, unsigned task,
         hooks->task_end(worker->ctx);
 
     int64_t end = cb_now_ns();
-    int64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t cpu1 = cb_thread_cpu_ns();
     getrusage(RUSAGE_THREAD, &ru1);
 
     *out = (struct cb_task_result){
@@ -82,48 +69,4 @@ int64_t cb_job_deadline(const struct cb_job *job)
 unsigned cb_job_slots(const struct cb_job *job)
 {
     return job->workers < job->tasks ? job->workers : job->tasks;
-}
-
-void cb_error_set(struct cb_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
-
-void cb_ns_to_timespec(int64_t ns, struct timespec *ts)
-{
-    ts->tv_sec = ns / 1000000000;
-    ts->tv_nsec = ns % 1000000000;
-}
-
-void cb_error_timeout(struct cb_error *err, unsigned first_task,
-                      unsigned running, unsigned timeout_ms)
-{
-    if (running > 1)
-        cb_error_set(err, "task %u (and %u more) still running after %u ms: "
-                     "timed out", first_task, running - 1, timeout_ms);
-    else
-        cb_error_set(err, "task %u still running after %u ms: timed out",
-                     first_task, timeout_ms);
-}
-
-void cb_error_pool_timeout(struct cb_error *err, const int *current,
-                           unsigned n, unsigned done, unsigned tasks,
-                           unsigned timeout_ms)
-{
-    unsigned first = tasks, running = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (current[i] < 0)
-            continue;
-        running++;
-        if ((unsigned)current[i] < first)
-            first = (unsigned)current[i];
-    }
-    if (running > 0)
-        cb_error_timeout(err, first, running, timeout_ms);
-    else
-        cb_error_set(err, "%u of %u tasks done after %u ms: timed out", done,
-                     tasks, timeout_ms);
 }

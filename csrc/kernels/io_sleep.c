@@ -3,6 +3,7 @@
  * notes' time.sleep standing in for a request. A pure wait: a mode may time
  * the wait itself (async: a timer per task) instead of calling run.
  */
+#include "clock.h"
 #include "kernels.h"
 
 #include <errno.h>
@@ -10,18 +11,11 @@
 #include <stdio.h>
 #include <time.h>
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The value is the time actually slept, so the check can prove the sleep. */
 static uint64_t io_sleep_run(const struct concbench_task *t)
 {
     concbench_block_begin(t);
-    int64_t begin = monotonic_ns();
+    int64_t begin = cb_now_ns();
     int64_t end_ns = begin + (int64_t)t->io_ms * 1000000;
     struct timespec until = {
         .tv_sec = end_ns / 1000000000,
@@ -31,7 +25,7 @@ static uint64_t io_sleep_run(const struct concbench_task *t)
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
            EINTR)
         ;
-    uint64_t slept = (uint64_t)(monotonic_ns() - begin);
+    uint64_t slept = (uint64_t)(cb_now_ns() - begin);
     concbench_block_end(t);
     return slept;
 }

@@ -19,6 +19,7 @@
  */
 #include "net_echo_server.h"
 
+#include "clock.h"
 #include "executor.h"
 #include "kernels.h"
 
@@ -56,13 +57,6 @@ static uint64_t failure(enum step s, uint32_t detail)
     return FAIL_TAG << 48 | (uint64_t)s << 32 | detail;
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The server's port: the kernel's parameter, in digits; 0 if none. */
 static unsigned port_of(const struct concbench_task *t)
 {
@@ -93,7 +87,7 @@ static void request_of(const struct concbench_task *t,
 static uint64_t answer_of(const struct concbench_task *t,
                           const uint8_t in[CB_ECHO_ANSWER], int64_t begin_ns)
 {
-    int64_t took = now_ns() - begin_ns;
+    int64_t took = cb_now_ns() - begin_ns;
     if (took < (int64_t)t->io_ms * 1000000)
         return failure(EARLY, (uint32_t)(took / 1000)); /* in us */
     uint64_t a = 0;
@@ -110,7 +104,7 @@ static void close_fd(void *fd)
 /* The whole request, in blocking calls, each given up at the timeout. */
 static uint64_t exchange(const struct concbench_task *t, int fd)
 {
-    int64_t begin = now_ns();
+    int64_t begin = cb_now_ns();
     if (t->timeout_ms) {
         struct timeval tv = {.tv_sec = t->timeout_ms / 1000,
                              .tv_usec = t->timeout_ms % 1000 * 1000};
@@ -261,7 +255,7 @@ static int net_echo_start(void *state, const struct concbench_task *t,
                           int *fd, uint32_t *events, uint64_t *value)
 {
     struct steps *s = state;
-    *s = (struct steps){.fd = -1, .begin_ns = now_ns()};
+    *s = (struct steps){.fd = -1, .begin_ns = cb_now_ns()};
     if (!port_of(t)) {
         *value = failure(NO_SERVER, 0);
         return 1;

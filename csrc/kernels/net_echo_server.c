@@ -17,7 +17,6 @@
 enum {
     EVENTS = 256,          /* read from epoll at a time */
     MAX_CONNS = 1 << 20,   /* fds the server tracks, at most */
-    STOP_TIMEOUT_MS = 1000,
 };
 
 /* One connection, by its fd: the request read so far. */

@@ -32,7 +32,6 @@
 enum {
     START_TIMEOUT_MS = 10000,
     KILL_TIMEOUT_MS = 5000,
-    STOP_TIMEOUT_MS = 1000,
     INBOX = 64, /* reports or results read at a time */
 };
 
@@ -75,7 +74,7 @@ static void server_gone(struct forkserver *fs, const char *when,
                         struct cb_error *err)
 {
     int status = cb_child_end(&fs->server, cb_now_ns() +
-                                               STOP_TIMEOUT_MS * 1000000LL);
+                                               CB_STOP_TIMEOUT_MS * 1000000LL);
     char how[128];
     cb_describe_exit(status, how, sizeof how);
     cb_error_set(err, "forkserver %s%s", how, when);
@@ -400,7 +399,7 @@ static bool forkserver_stop(struct cb_executor *ex)
     if (fs->request_w >= 0)
         close(fs->request_w);
     if (fs->server.pid > 0)
-        cb_child_end(&fs->server, cb_now_ns() + STOP_TIMEOUT_MS * 1000000LL);
+        cb_child_end(&fs->server, cb_now_ns() + CB_STOP_TIMEOUT_MS * 1000000LL);
     if (fs->status_r >= 0)
         close(fs->status_r);
     if (fs->result_r >= 0)

@@ -35,7 +35,6 @@
 enum {
     READY_TASK = UINT32_MAX,
     START_TIMEOUT_MS = 10000,
-    STOP_TIMEOUT_MS = 1000,
     INBOX = 64, /* results read at a time */
     /* Results in one write that a pipe delivers whole. */
     RESULTS_PER_WRITE = PIPE_BUF / sizeof(struct cb_task_result),
@@ -168,7 +167,7 @@ static bool process_pool_stop(struct cb_executor *ex)
     struct pool *p = ex->state;
     if (p->task_w >= 0)
         close(p->task_w); /* idle workers read end of file and exit */
-    int64_t deadline = cb_now_ns() + STOP_TIMEOUT_MS * 1000000LL;
+    int64_t deadline = cb_now_ns() + CB_STOP_TIMEOUT_MS * 1000000LL;
     for (unsigned i = 0; i < p->n_workers; i++)
         if (p->workers[i].pid > 0)
             cb_child_end(&p->workers[i], deadline);
