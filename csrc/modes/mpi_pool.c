@@ -238,8 +238,12 @@ static int mpi_setup(struct cb_error *err)
     free(probe.host);
     if (rc < 0) {
         char why[sizeof err->msg];
-        snprintf(why, sizeof why, "%s", err->msg);
-        cb_error_set(err, "mpi_pool: mpirun's free slots: %s", why);
+        const char *own = "mpi_pool: ";
+        snprintf(why, sizeof why, "%s",
+                 err->msg + (strncmp(err->msg, own, strlen(own)) == 0
+                                 ? strlen(own)
+                                 : 0));
+        cb_error_set(err, "mpi_pool: finding mpirun's free slots: %s", why);
         return -1;
     }
     if (setenv(CB_MPI_HOSTS_ENV, probe.hosts, 1) < 0) {
@@ -249,7 +253,7 @@ static int mpi_setup(struct cb_error *err)
     }
     fprintf(stderr, "concbench: mpi_pool: the workers go to mpirun's free "
             "slots: %s\n", probe.hosts[0] ? probe.hosts
-                                           : "none (this host, then)");
+                                           : "none, so to this host");
     return 0;
 }
 
