@@ -677,6 +677,38 @@ void add_context(const Options &o)
     add("cpu_quota", quota > 0 ? q : quota == 0 ? "none" : "unknown");
 }
 
+// Where mpi_pool's workers ran, into the JSON's context as
+// mpi_worker_hosts: every distinct worker_hosts= of the entries' labels
+// (bench/suite.c; each measuring process learns it as its pool starts,
+// after the context was written), joined by ' ', in the order first seen;
+// nothing where there is none.
+std::string add_worker_hosts(const std::string &json)
+{
+    const std::string label = "\"label\": \"", key = " worker_hosts=",
+                      context = "\"context\": {\n";
+    std::vector<std::string> seen;
+    for (size_t at = json.find(label); at != std::string::npos;
+         at = json.find(label, at + 1)) {
+        size_t start = at + label.size(), end = json.find('"', start);
+        size_t k = json.find(key, start);
+        if (k == std::string::npos || k > end)
+            continue;
+        k += key.size();
+        std::string hosts = json.substr(k, json.find_first_of(" \"", k) - k);
+        if (std::find(seen.begin(), seen.end(), hosts) == seen.end())
+            seen.push_back(hosts);
+    }
+    size_t at = json.find(context);
+    if (seen.empty() || at == std::string::npos)
+        return json;
+    std::string all;
+    for (const std::string &hosts : seen)
+        all += (all.empty() ? "" : " ") + hosts;
+    at += context.size();
+    return json.substr(0, at) + "    \"mpi_worker_hosts\": \"" + all +
+           "\",\n" + json.substr(at);
+}
+
 struct Cases {
     std::vector<std::unique_ptr<cb_suite_case>> modes;
     std::vector<std::unique_ptr<cb_suite_baseline>> baselines;
@@ -858,6 +890,16 @@ int main(int argc, char **argv)
     }
     for (const auto &c : cases.modes)
         cb_fixture_params(c->job.kernel, &c->job.params);
+    // What a mode must learn once for the run (where mpirun has slots for
+    // mpi_pool's workers), before the first measurement forks.
+    for (const cb_mode *m : o.modes) {
+        err = cb_error{};
+        if (m->setup && m->setup(&err) < 0) {
+            std::fprintf(stderr, "concbench: %s\n", err.msg);
+            cb_fixtures_stop();
+            return 1;
+        }
+    }
     bool rounds = o.order == cb::Order::Rounds && run.repetitions > 1;
     std::fprintf(stderr, "concbench: %zu benchmarks, %u tasks each, %u %s%s\n",
                  selected.size(), o.tasks, run.repetitions,
@@ -881,7 +923,7 @@ int main(int argc, char **argv)
     cfg.tabular = run.tabular;
     cfg.color = use_color(run.color);
     cfg.json_display = run.json_display;
-    std::string json = cb::run_rounds(cfg);
+    std::string json = add_worker_hosts(cb::run_rounds(cfg));
     cb_gbench_shutdown();
     cb_fixtures_stop();
 

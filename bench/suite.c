@@ -176,6 +176,14 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         return;
     }
     double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
+    /* Where the workers run, when they may run elsewhere: in the label. */
+    const char *hosts = c->mode->worker_hosts ? c->mode->worker_hosts(ex)
+                                              : NULL;
+    if (hosts) {
+        char label[sizeof c->label + 1040];
+        snprintf(label, sizeof label, "%s worker_hosts=%s", c->label, hosts);
+        cb_gbench_set_label(state, label);
+    }
 
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {

@@ -141,6 +141,20 @@ struct cb_mode {
      * left allocated. NULL for modes that need nothing.
      */
     bool (*stop)(struct cb_executor *ex);
+    /*
+     * Where a started pool's workers run, for a mode whose workers may be
+     * on other hosts (mpi_pool under mpirun): each run of workers on one
+     * host as HOST:N, in worker order, joined by ',' ("node2:4"); NULL if
+     * not known. NULL for modes whose workers are all on this host.
+     */
+    const char *(*worker_hosts)(const struct cb_executor *ex);
+    /*
+     * What the mode must learn once for the whole run, in the driver before
+     * the first measurement forks (where mpirun has slots for mpi_pool's
+     * workers). Returns 0, or -1 with err set: the run does not start.
+     * NULL for modes that need nothing.
+     */
+    int (*setup)(struct cb_error *err);
 };
 
 /* Whether mode takes option (a pointer into its options). */

@@ -9,7 +9,7 @@ from cbscripts import SCRIPTS
 TEST_ONLY = {"chromium", "chromium-driver", "python3-selenium",
              "ansible-core", "slurmctld", "slurmd", "slurm-client",
              "libopenmpi-dev", "openmpi-bin", "libcmocka-dev",
-             "python3-pytest"}
+             "python3-pytest", "openssh-server"}
 
 
 def setup(*args):
