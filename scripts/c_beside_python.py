@@ -24,7 +24,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import cbresults as cb  # noqa: E402
-from cbstats import median  # noqa: E402
+from concbench.stats import median  # noqa: E402
 
 PROG = "c_beside_python.py"
 USAGE = f"usage: {PROG} --note 1|2 PYTHON.json CONCBENCH.json"

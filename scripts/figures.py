@@ -32,7 +32,7 @@ from importlib.machinery import SourceFileLoader
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import cbresults as cb  # noqa: E402
-from cbstats import geomean, median  # noqa: E402
+from concbench.stats import geomean, median  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 

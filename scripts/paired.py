@@ -24,7 +24,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import cbresults as cb  # noqa: E402
-from cbstats import geomean, median  # noqa: E402
+from concbench.stats import geomean, median  # noqa: E402
 
 PROG = "paired.py"
 # The old/new run's printout padded its names to this width.

@@ -25,7 +25,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import cbresults as cb  # noqa: E402
-from cbstats import median  # noqa: E402
+from concbench.stats import median  # noqa: E402
 
 PROG = "payload_table.py"
 

@@ -495,15 +495,15 @@ def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
     fifo = tmp_path / "swapped.json"
     os.mkfifo(fifo)
     code = (f"import os, sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
-            "import cbresults as cb; "
+            "from concbench import load; "
             f"regular = os.stat({str(BASE)!r}); "
-            "cb.os.stat = lambda path: regular; "
-            f"cb.read_json({str(fifo)!r})")
+            "load.os.stat = lambda path: regular; "
+            f"load.read_json({str(fifo)!r})")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, timeout=30)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
-        f"cbresults.InputError: {fifo}: is a FIFO, not a JSON file")
+        f"concbench.load.InputError: {fifo}: is a FIFO, not a JSON file")
 
 
 def test_quotients_beyond_float_range_are_null(compare, capsys, tmp_path):

@@ -2,8 +2,8 @@
 strategy (or the strategies tied) to use at the best worker count, its
 speedup, and what the other strategies cost beside it, with why.
 
-Plain data in (a summary of ``cbresults.summarize``), plain data out (the
-``answer`` of ``compare --format json``, documented in ``scripts/compare``);
+Plain data in (a summary of ``analysis.summarize``), plain data out (the
+``answer`` of ``compare --format json``, documented in docs/json.md);
 compare, report and ``ninja bench`` show it first.
 """
 

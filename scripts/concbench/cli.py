@@ -1,0 +1,64 @@
+"""What every program shares on its command line: argparse's parser with
+one-line usage errors, and signals that end a program after its clean-up."""
+
+import argparse
+import os
+import re
+import sys
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line ``PROG: OPTION:
+    problem`` on stderr (no usage text) and exit status 2; ``--help``
+    prints the full help as usual."""
+
+    def error(self, message):
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        self.exit(2, f"{self.prog}: {' '.join(message.split())}\n")
+
+
+# ---------------------------------------------------------------- signals
+
+
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived (see raise_on_signals): raised
+    where the program was, so that its clean-up (a temporary file's
+    removal) runs as on any error."""
+
+    def __init__(self, signum):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def raise_on_signals():
+    """From now on, SIGINT, SIGTERM and SIGHUP raise Interrupted (those
+    the program was started with ignored stay ignored, as nohup meant);
+    the first one ignores the others, so the clean-up it starts is not
+    cut short by a second."""
+    import signal
+
+    def interrupted(signum, frame):
+        for name in SIGNALS:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise Interrupted(signum)
+    for name in SIGNALS:
+        signum = getattr(signal, name)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, interrupted)
+
+
+def die_of(interrupted):
+    """End the program as the signal of an Interrupted would have, once
+    the clean-up is done: its status is the signal's, as a shell expects
+    of a program it interrupted."""
+    import signal
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    signal.signal(interrupted.signum, signal.SIG_DFL)
+    os.kill(os.getpid(), interrupted.signum)
+    os._exit(128 + interrupted.signum)     # not reached
