@@ -104,7 +104,7 @@ class Bench:
     def config(self):
         """The Config of a concbench run, from its label, else its name;
         None for other runs."""
-        return parse_label(self.label) or parse_name(self.name)
+        return parse_label(self.label, self.name) or parse_name(self.name)
 
     @property
     def ok(self):

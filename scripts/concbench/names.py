@@ -4,22 +4,33 @@ strategies are listed in.
 Which runs are concbench runs, and their kernel, mode, tasks, workers,
 payload and mode options (a :class:`Config`), comes from the run's
 ``label``, written by concbench since issue 10: space-separated
-``key=value`` items, ``kernel=noop mode=thread_pool tasks=16 workers=2``
-and then the mode's options (``chunk=N|auto``, ``transport=pipe|shm``,
-``switch_us=N`` ...) and ``payload=B`` (bytes, since issue 12); of these
-``chunk``, ``transport`` and ``payload`` are part of the Config, other and
-unknown keys are ignored.  A kernel with a payload is a workload of its own
-(``noop payload:1M``): its runs are compared with serial on the same
-payload, and transport shm is part of the strategy (``process
-transport:shm``).  A baseline's label (``baseline=fork_exit_waitpid
-tasks=16``) makes no Config.  A run without a label, or with one that does
-not parse (older files, other programs), is told by its name: concbench
-names look like ``<kernel>/<mode>/tasks:<T>/workers:<W>`` with an optional
-``/chunk:<N>`` or ``/chunk:auto``, ``/transport:shm``, ``/payload:<B>``
-(``4K``, ``1M``: binary units) and then Google Benchmark's own suffixes
-(``/manual_time`` ...).  Both ways give the same Config for concbench's
-runs.  T and N must be 1 to 4096 and W 1 to 256, what concbench can run (a
-chunk of 1 is one task at a time, as no chunk).  Any other run, one with a
+``key=value`` items, ``kernel=noop mode=thread_pool tasks=16 workers=2``,
+then every option of the mode (``chunk=N|auto``, ``transport=pipe|shm``,
+``switch_us=N`` ...) and ``payload=B`` (bytes, since issue 12).  A
+baseline's label (``baseline=fork_exit_waitpid tasks=16``) makes no Config.
+A run without a label, or with one that does not parse (older files, other
+programs), is told by its name: concbench names look like
+``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>`` for
+each option of the mode that concbench shows in names and that is not at
+its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``), then
+``/payload:<B>`` (``4K``, ``1M``: binary units) and Google Benchmark's own
+suffixes (``/manual_time`` ...).  Both ways give the same Config for
+concbench's runs.
+
+A run's options are those its name shows: a label lists every option of
+the mode, at its default too, and one the name does not show (an option at
+its default, or one that names leave out, as gil's ``switch_us``) tells no
+strategy from another.  So an option that concbench adds to its names
+needs no edit here: ``/queue:mpmc`` is a strategy of its own
+(``thread_pool queue:mpmc``), sorted after the mode's untuned runs.  Only
+the options of KNOWN_OPTIONS are read from a label alone, as their
+defaults are known (a chunk of 1 is one task at a time, as no chunk;
+transport pipe is the default), and their values are checked.
+
+A kernel with a payload is a workload of its own (``noop payload:1M``): its
+runs are compared with serial on the same payload, and transport shm is
+part of the strategy (``process transport:shm``).  T and N must be 1 to
+4096 and W 1 to 256, what concbench can run.  Any other run, one with a
 number beyond these too, is not a concbench run: it is still compared, but
 takes no part in speedup, efficiency or best-strategy tables (and plot
 draws it in ``other.png``).
@@ -42,10 +53,13 @@ MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
 
 NAME_RE = re.compile(
     r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
-    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)"
-    r"(?:/chunk:(?P<chunk>[0-9]+|auto))?"
-    r"(?:/transport:(?P<transport>[a-z]+))?"
-    r"(?:/payload:(?P<payload>[0-9]+[KMG]?))?(?:/.*)?$")
+    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)(?P<rest>/.*)?$")
+# A "/key:value" part of a name after the workers: a mode's option, the
+# payload, or one of Google Benchmark's own (GB_NAME_KEYS), which end the
+# concbench part of a name.
+NAME_PART_RE = re.compile(r"(?P<key>[a-z][a-z0-9_]*):(?P<value>[^/:\s]+)")
+GB_NAME_KEYS = frozenset({"iterations", "repeats", "threads", "min_time",
+                          "min_warmup_time"})
 PAYLOAD_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
 PAYLOAD_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 TRANSPORTS = ("pipe", "shm")  # the first is the default
@@ -62,27 +76,67 @@ GB_TIME_SUFFIX = "/manual_time"
 
 
 @dataclass(frozen=True)
+class Option:
+    """What the Python side knows of a mode option: its default and which
+    values concbench takes (value: the text as a name spells it, or None
+    when concbench takes no such value)."""
+
+    default: str
+    value: object
+
+
+def chunk_value(text):
+    """A chunk as names spell it: 1 to MAX_TASKS, or auto."""
+    if text == "auto":
+        return text
+    count = count_in(text, MAX_TASKS)
+    return None if count is None else str(count)
+
+
+# The options a label alone tells (a chunk of 1 and transport pipe are
+# the defaults, which names do not show), in the order a strategy names
+# them; every other option is known by the names that show it.
+KNOWN_OPTIONS = {
+    "chunk": Option("1", chunk_value),
+    "transport": Option(TRANSPORTS[0],
+                        lambda text: text if text in TRANSPORTS else None),
+}
+
+
+@dataclass(frozen=True)
 class Config:
-    """The parts of a concbench benchmark name."""
+    """What a concbench run is: its kernel, mode, tasks, workers, payload,
+    and the options it was tuned with, ((name, value as names spell it),
+    ...): those of KNOWN_OPTIONS first, in its order, then the others in
+    the order the name shows them."""
 
     kernel: str
     mode: str
     tasks: int
     workers: int
-    chunk: object = None  # None (one task at a time), an int, or "auto"
     payload: int = 0  # bytes in and out per task (--payload)
-    transport: object = None  # None (pipes, the default) or "shm"
+    options: tuple = ()
+
+    def option(self, name):
+        """The value of an option (text), None at its default."""
+        return dict(self.options).get(name)
+
+    @property
+    def chunk(self):
+        """None (one task at a time), an int, or "auto"."""
+        chunk = self.option("chunk")
+        return int(chunk) if chunk and chunk.isdigit() else chunk
+
+    @property
+    def transport(self):
+        """None (pipes, the default) or "shm"."""
+        return self.option("transport")
 
     @property
     def strategy(self):
         """The mode and how it was tuned: "process_pool chunk:2
         transport:shm"."""
-        parts = [self.mode]
-        if self.chunk is not None:
-            parts.append(f"chunk:{self.chunk}")
-        if self.transport is not None:
-            parts.append(f"transport:{self.transport}")
-        return " ".join(parts)
+        return " ".join([self.mode] + [f"{k}:{v}" for k, v in self.options])
 
     @property
     def workload(self):
@@ -106,22 +160,43 @@ def parse_name(name):
     """The Config of a concbench benchmark name, or None.
 
     A name whose tasks, workers or chunk is beyond what concbench can run
-    (1 to MAX_TASKS, MAX_WORKERS, MAX_TASKS) is not a concbench name."""
+    (1 to MAX_TASKS, MAX_WORKERS, MAX_TASKS), or with an option twice, is
+    not a concbench name."""
     m = NAME_RE.match(name)
     if not m:
         return None
-    return make_config(*m.group("kernel", "mode", "tasks", "workers",
-                                "chunk", "transport", "payload"))
+    fields = name_fields(m["rest"])
+    if fields is None:
+        return None
+    payload = fields.pop("payload", None)
+    return make_config(*m.group("kernel", "mode", "tasks", "workers"),
+                       payload, fields)
 
 
-def parse_label(label):
+def name_fields(rest):
+    """{key: value} of the "/key:value" parts that follow the workers in a
+    name (its options and payload), up to the first that is not one;
+    None when a key is there twice."""
+    fields = {}
+    for part in (rest or "").split("/")[1:]:
+        m = NAME_PART_RE.fullmatch(part)
+        if not m or m["key"] in GB_NAME_KEYS:
+            break
+        if m["key"] in fields:
+            return None
+        fields[m["key"]] = m["value"]
+    return fields
+
+
+def parse_label(label, name=None):
     """The Config of a concbench label, or None (no label, a baseline's,
     another program's, or one with a field out of range).
 
     A label is space-separated key=value items: kernel, mode, tasks and
-    workers, then the mode's options, of which chunk (N or auto) and
-    transport (pipe or shm) are part of the Config, and payload (bytes);
-    other keys (switch_us ...) are ignored."""
+    workers, then the mode's options and payload (bytes).  Of the options,
+    those of KNOWN_OPTIONS are part of the Config when not at their
+    default, and any other when the run's name shows it (switch_us, which
+    names leave out, is not)."""
     if not isinstance(label, str):
         return None
     fields = {}
@@ -132,9 +207,20 @@ def parse_label(label):
         fields[key] = value
     if not all(key in fields for key in LABEL_KEYS):
         return None
+    shown = name_shows(name)
+    options = {key: value for key, value in fields.items()
+               if key not in (*LABEL_KEYS, "payload")
+               and (key in KNOWN_OPTIONS or key in shown)}
     return make_config(*(fields[key] for key in LABEL_KEYS),
-                       fields.get("chunk"), fields.get("transport"),
-                       fields.get("payload"))
+                       fields.get("payload"), options)
+
+
+def name_shows(name):
+    """The option keys that a run's name shows (none without a name, or
+    for a name that is not concbench's)."""
+    m = NAME_RE.match(name) if isinstance(name, str) else None
+    fields = name_fields(m["rest"]) if m else None
+    return set(fields or ()) - {"payload"}
 
 
 def parse_modes(value):
@@ -159,26 +245,29 @@ def mode_order(results):
                                    MODE_ORDER]))
 
 
-def make_config(kernel, mode, tasks, workers, chunk=None, transport=None,
-                payload=None):
+def make_config(kernel, mode, tasks, workers, payload=None, options=None):
     """The Config of these fields as text, or None if one is out of
-    concbench's range.  A chunk of 1 is one task at a time (None), as
-    transport pipe is the default (None)."""
+    concbench's range.  options: {name: value} as text; those of
+    KNOWN_OPTIONS must hold a value concbench takes, and are left out at
+    their default."""
     tasks, workers = count_in(tasks, MAX_TASKS), count_in(workers, MAX_WORKERS)
-    if chunk not in (None, "auto"):
-        chunk = count_in(chunk, MAX_TASKS)
-        if chunk is None:
-            return None
     if tasks is None or workers is None:
-        return None
-    if transport is not None and transport not in TRANSPORTS:
         return None
     payload = 0 if payload is None else parse_payload(payload)
     if payload is None:
         return None
-    return Config(kernel, mode, tasks, workers, None if chunk == 1 else chunk,
-                  payload, None if transport in (None, TRANSPORTS[0])
-                  else transport)
+    options = dict(options or {})
+    known = []
+    for key, option in KNOWN_OPTIONS.items():
+        if key not in options:
+            continue
+        value = option.value(options.pop(key))
+        if value is None:
+            return None
+        if value != option.default:
+            known.append((key, value))
+    return Config(kernel, mode, tasks, workers, payload,
+                  tuple(known) + tuple(options.items()))
 
 
 def parse_payload(text):
@@ -213,14 +302,25 @@ def mode_rank(mode, modes=MODE_ORDER):
     return (modes.index(mode) if mode in modes else len(modes), mode)
 
 
+def value_rank(value):
+    """Sort key of an option's value: the default (None) first, then
+    numbers up, then words ("auto" after the chunk sizes)."""
+    if value is None:
+        return (0, 0, "")
+    if value.isdigit():
+        return (1, int(value), "")
+    return (2, 0, value)
+
+
 def strategy_key(config, modes=MODE_ORDER):
-    """Sort key of a run's strategy: its mode, then its chunk (none, sizes
-    up, auto)."""
-    chunk = config.chunk
-    chunk_rank = (0 if chunk is None else
-                  float("inf") if chunk == "auto" else chunk)
-    return (mode_rank(config.mode, modes), chunk_rank,
-            config.transport is not None)
+    """Sort key of a run's strategy: its mode, then its options, those of
+    KNOWN_OPTIONS first (chunk: none, sizes up, auto; transport: pipe,
+    shm), then the others by name."""
+    others = sorted((k, value_rank(v)) for k, v in config.options
+                    if k not in KNOWN_OPTIONS)
+    return (mode_rank(config.mode, modes),
+            *(value_rank(config.option(k)) for k in KNOWN_OPTIONS),
+            tuple(others))
 
 
 def config_key(kernel_order, config, modes=MODE_ORDER):

@@ -690,7 +690,9 @@ def test_names_beyond_concbench_limits_are_other_benchmarks(
                                                  None)),
 ])
 def test_names_within_concbench_limits(compare, name, config):
-    assert compare.cb.parse_name(name) == compare.cb.Config(*config)
+    found = compare.cb.parse_name(name)
+    assert (found.kernel, found.mode, found.tasks, found.workers,
+            found.chunk) == config
 
 
 # ------------------------------------------- labels and the modes context
@@ -761,6 +763,52 @@ def test_the_label_is_what_counts(compare, capsys, tmp_path):
         "thread_pool chunk:auto", 2)
     assert custom["speedup"] == pytest.approx(2.0)
     assert summary["other"] == []
+
+
+def test_an_option_never_seen_keeps_its_runs_apart(compare, capsys,
+                                                   tmp_path):
+    """A mode option that the Python side has never heard of (queue) is
+    part of a run's Config when its name shows it (concbench names an
+    option when it is not at its default): the runs tuned with it are a
+    strategy of their own, not merged with the untuned ones; at its
+    default (queue=spsc, not in the name) it tells nothing apart."""
+    cb = compare.cb
+    name = "k/thread/tasks:4/workers:2/queue:mpmc/manual_time"
+    label = "kernel=k mode=thread tasks=4 workers=2 queue=mpmc"
+    config = cb.Bench(name, label=label).config
+    assert config.option("queue") == "mpmc"
+    assert config.strategy == "thread queue:mpmc"
+    assert config == cb.parse_name(name)        # the name alone says so too
+    plain = cb.Bench("k/thread/tasks:4/workers:2/manual_time",
+                     label="kernel=k mode=thread tasks=4 workers=2 "
+                           "queue=spsc").config
+    assert plain.strategy == "thread" and plain.option("queue") is None
+    assert plain != config
+    assert cb.config_key({"k": 0}, plain) < cb.config_key({"k": 0}, config)
+
+    data = json.loads(LABELLED.read_text())
+    tuned = []
+    for entry in data["benchmarks"]:
+        if entry.get("label") == "kernel=k mode=thread tasks=4 workers=2":
+            entry["label"] += " queue=spsc"
+            if entry["run_type"] == "iteration":
+                tuned.append(dict(entry, name=name, run_name=name,
+                                  label=label,
+                                  real_time=entry["real_time"] / 2))
+    assert len(tuned) == 5
+    data["benchmarks"] += tuned
+    path = tmp_path / "queue.json"
+    path.write_text(json.dumps(data))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    rows = {r["strategy"]: r for r in summary["rows"]
+            if r["kernel"] == "k" and r["workers"] == 2}
+    assert set(rows) == {"process", "thread", "thread queue:mpmc"}
+    assert rows["thread"]["speedup"] == pytest.approx(2.0)
+    assert rows["thread queue:mpmc"]["speedup"] == pytest.approx(4.0)
+    assert rows["thread queue:mpmc"]["chunk"] is None
+    verdict = best(summary, "k", 2)
+    assert verdict["strategy"] == "thread queue:mpmc"
+    assert "thread" in verdict["slower"] + verdict["undecided"]
 
 
 @pytest.mark.parametrize("label", [
