@@ -21,13 +21,12 @@ usage: figures.py NAME     print the figure (one line)
 Exit status: 0; 2 for an unknown name or a file that does not read.
 """
 
-import importlib.util
+import importlib
 import json
 import math
 import os
 import sys
 from collections import namedtuple
-from importlib.machinery import SourceFileLoader
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -81,12 +80,9 @@ def load(path):
 
 
 def script(name):
-    """A program of scripts/ without .py (overhead, plot) as a module."""
-    loader = SourceFileLoader(name, os.path.join(ROOT, "scripts", name))
-    module = importlib.util.module_from_spec(
-        importlib.util.spec_from_loader(name, loader))
-    loader.exec_module(module)
-    return module
+    """A program of scripts/ (overhead, plot) as a module: the package's
+    module that its entry point runs."""
+    return importlib.import_module(f"concbench.{name}")
 
 
 # ------------------------------------------------------------ formatting
@@ -986,7 +982,7 @@ def _(result):
         "how far a repetition strayed from its median (gmp_pow, logpow; "
         "scripts/rep_noise.py)")
 def _(*results):
-    from rep_noise import noise
+    from concbench.rep_noise import noise
     return span([100 * noise(r.path) for r in results], "%.1f", " %")
 
 
@@ -1316,7 +1312,7 @@ FORK = "baseline/fork_exit_waitpid/tasks:16/manual_time"
 def rep_noise(result):
     """scripts/rep_noise.py's figure: a repetition's median distance from
     its benchmark's median (gmp_pow, logpow)."""
-    import rep_noise as rn
+    from concbench import rep_noise as rn
     return rn.noise(result.path)
 
 

@@ -188,6 +188,7 @@ def test_every_host_name_reaches_the_context_whole(hostile):
 
 def cb_host(context):
     """The host compare and report see in a context (load.host_of)."""
+    sys.dont_write_bytecode = True
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         from concbench import load

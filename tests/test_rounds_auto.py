@@ -19,6 +19,7 @@ import pytest
 from scipy.stats import wilcoxon
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(ROOT / "scripts"))
 from concbench import rules as cbrules  # noqa: E402
 from concbench import stats as cbstats  # noqa: E402

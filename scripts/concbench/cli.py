@@ -62,3 +62,20 @@ def die_of(interrupted):
     signal.signal(interrupted.signum, signal.SIG_DFL)
     os.kill(os.getpid(), interrupted.signum)
     os._exit(128 + interrupted.signum)     # not reached
+
+
+def run(main, escape=False, signals=False):
+    """Run a program's main(argv) as the program: its return value is the
+    exit status.  escape: benchmark names (a "\\ud800" in the JSON) and
+    paths that are no valid text are printed escaped rather than ending in
+    a UnicodeEncodeError.  signals: killed by SIGINT, SIGTERM or SIGHUP,
+    the program removes what it was writing (temporary files) and then
+    dies of the signal."""
+    if escape:
+        sys.stdout.reconfigure(errors="backslashreplace")
+    if signals:
+        raise_on_signals()
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Interrupted as e:
+        die_of(e)

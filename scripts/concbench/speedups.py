@@ -22,11 +22,11 @@ dispatch cost of a mode beyond its reference.
   dropped, when
   ``impossible_speedup``: its kernel needs a CPU (serial's median
   ``cpu_util`` >= CPU_BOUND_UTIL, 0.5: decided from the data, so it works for
-  any kernel) and the interval's low end is above rules.IMPOSSIBLE_LOW (1.02)
-  times min(W, CPUs), or the median above rules.IMPOSSIBLE_MEDIAN (1.05) times
+  any kernel) and the interval's low end is above IMPOSSIBLE_LOW (1.02)
+  times min(W, CPUs), or the median above IMPOSSIBLE_MEDIAN (1.05) times
   that (so also for unpaired files);
   ``gil_speedup``: mode ``gil`` on such a kernel, with the interval's low end
-  above rules.GIL_LOW (1.05) or the median above rules.GIL_MEDIAN (1.15): one global lock
+  above GIL_LOW (1.05) or the median above GIL_MEDIAN (1.15): one global lock
   cannot beat serial, a little noise aside;
   ``unsteady_machine``: most of the row's pairs with serial had canaries
   (``machine_speed``) further apart than the run's limit;
@@ -112,23 +112,25 @@ def row_flags(mode, figures, machine):
             found.append(("impossible_speedup",
                           f"interval low end {low:.2f}x above "
                           f"{rules.IMPOSSIBLE_LOW:g} x min(W, CPUs) = "
-                          f"{limit * rules.IMPOSSIBLE_LOW:g} for a kernel that "
-                          "needs a CPU"))
+                          f"{limit * rules.IMPOSSIBLE_LOW:g} for a kernel "
+                          "that needs a CPU"))
         elif speedup > limit * rules.IMPOSSIBLE_MEDIAN:
             found.append(("impossible_speedup",
-                          f"median {speedup:.2f}x above {rules.IMPOSSIBLE_MEDIAN:g}"
-                          f" x min(W, CPUs) = {limit * rules.IMPOSSIBLE_MEDIAN:g} "
+                          f"median {speedup:.2f}x above "
+                          f"{rules.IMPOSSIBLE_MEDIAN:g} x min(W, CPUs) = "
+                          f"{limit * rules.IMPOSSIBLE_MEDIAN:g} "
                           "for a kernel that needs a CPU"))
         if mode == "gil":
             if low is not None and low > rules.GIL_LOW:
                 found.append(("gil_speedup",
                               f"interval low end {low:.2f}x above "
-                              f"{rules.GIL_LOW:g}: one global lock cannot speed "
-                              "up a CPU-bound kernel"))
+                              f"{rules.GIL_LOW:g}: one global lock cannot "
+                              "speed up a CPU-bound kernel"))
             elif speedup > rules.GIL_MEDIAN:
                 found.append(("gil_speedup",
-                              f"median {speedup:.2f}x above {rules.GIL_MEDIAN:g}:"
-                              " one global lock cannot speed up a "
+                              f"median {speedup:.2f}x above "
+                              f"{rules.GIL_MEDIAN:g}: one global lock cannot "
+                              "speed up a "
                               "CPU-bound kernel"))
     kept = figures["disturbed_pairs"]
     if "canary" in figures["disturbed_by"]:

@@ -100,8 +100,8 @@ def advice(steady, alpha):
     if steady["pairing"] == "round" and rounds and rounds < need \
             and not steady.get("extra_rounds"):
         said.append(f"With {rounds} round{'s' if rounds != 1 else ''} no "
-                    f"verdict's interval reaches {rules.VERDICT_LEVEL:.0%} (it "
-                    f"needs {need} "
+                    "verdict's interval reaches "
+                    f"{rules.VERDICT_LEVEL:.0%} (it needs {need} "
                     f"pairs): --benchmark_repetitions={need} or more, or "
                     "--rounds=auto, can decide the verdicts.")
     if not said:

@@ -36,6 +36,7 @@ import pytest
 from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
                        base_with, exact_mann_whitney_p, make_unusable,
                        one_line_error, run_script, with_deep_context)
+from concbench import load, names
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -644,16 +645,15 @@ def test_newest_without_files_fails(tmp_path, make):
      "process_pool chunk:auto"),
 ])
 def test_chunk_is_part_of_the_strategy(compare, name, chunk, strategy):
-    cbresults = compare.cb
-    config = cbresults.parse_name(name)
+    config = names.parse_name(name)
     assert config.chunk == chunk
     assert config.strategy == strategy
     # A chunked run sorts after the unchunked one of the same mode.
-    plain = cbresults.parse_name(
+    plain = names.parse_name(
         "k/thread_pool/tasks:16/workers:2/manual_time")
     order = {"k": 0}
-    assert (cbresults.config_key(order, plain) <=
-            cbresults.config_key(order, config))
+    assert (names.config_key(order, plain) <=
+            names.config_key(order, config))
 
 
 # -------------------------------------- names beyond what concbench runs
@@ -690,7 +690,7 @@ def test_names_beyond_concbench_limits_are_other_benchmarks(
                                                  None)),
 ])
 def test_names_within_concbench_limits(compare, name, config):
-    found = compare.cb.parse_name(name)
+    found = names.parse_name(name)
     assert (found.kernel, found.mode, found.tasks, found.workers,
             found.chunk) == config
 
@@ -704,11 +704,10 @@ def k_rows(report, index=0):
 
 
 def test_labels_give_the_configs_names_give(compare, capsys):
-    cb = compare.cb
-    benches = cb.load(str(LABELLED), "labelled").benches.values()
+    benches = load.load(str(LABELLED), "labelled").benches.values()
     assert all(b.label is not None for b in benches)
-    assert [cb.parse_label(b.label) for b in benches] == [
-        cb.parse_name(b.name) for b in benches]
+    assert [names.parse_label(b.label) for b in benches] == [
+        names.parse_name(b.name) for b in benches]
     assert None not in [b.config for b in benches]
 
     def rows(path):
@@ -736,16 +735,15 @@ def test_labels_give_the_configs_names_give(compare, capsys):
      "kernel=noop mode=thread tasks=16 workers=2 payload=4097"),
 ])
 def test_label_and_name_agree(compare, name, label):
-    config = compare.cb.parse_label(label)
+    config = names.parse_label(label)
     assert config is not None
-    assert config == compare.cb.parse_name(name)
+    assert config == names.parse_name(name)
 
 
 def test_baseline_label_is_no_config(compare):
-    cb = compare.cb
-    assert cb.parse_label("baseline=fork_exit_waitpid tasks=16") is None
-    bench = cb.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
-                     label="baseline=fork_exit_waitpid tasks=16")
+    assert names.parse_label("baseline=fork_exit_waitpid tasks=16") is None
+    bench = load.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
+                       label="baseline=fork_exit_waitpid tasks=16")
     assert bench.config is None
 
 
@@ -772,19 +770,19 @@ def test_an_option_never_seen_keeps_its_runs_apart(compare, capsys,
     option when it is not at its default): the runs tuned with it are a
     strategy of their own, not merged with the untuned ones; at its
     default (queue=spsc, not in the name) it tells nothing apart."""
-    cb = compare.cb
     name = "k/thread/tasks:4/workers:2/queue:mpmc/manual_time"
     label = "kernel=k mode=thread tasks=4 workers=2 queue=mpmc"
-    config = cb.Bench(name, label=label).config
+    config = load.Bench(name, label=label).config
     assert config.option("queue") == "mpmc"
     assert config.strategy == "thread queue:mpmc"
-    assert config == cb.parse_name(name)        # the name alone says so too
-    plain = cb.Bench("k/thread/tasks:4/workers:2/manual_time",
-                     label="kernel=k mode=thread tasks=4 workers=2 "
-                           "queue=spsc").config
+    assert config == names.parse_name(name)    # the name alone says so too
+    plain = load.Bench("k/thread/tasks:4/workers:2/manual_time",
+                       label="kernel=k mode=thread tasks=4 workers=2 "
+                             "queue=spsc").config
     assert plain.strategy == "thread" and plain.option("queue") is None
     assert plain != config
-    assert cb.config_key({"k": 0}, plain) < cb.config_key({"k": 0}, config)
+    order = {"k": 0}
+    assert names.config_key(order, plain) < names.config_key(order, config)
 
     data = json.loads(LABELLED.read_text())
     tuned = []
@@ -852,7 +850,7 @@ def test_without_modes_context_mode_order_is_mode_order(compare, capsys):
 
 
 def test_modes_context_with_its_properties(compare):
-    result = compare.cb.load(str(LABELLED), "labelled")
+    result = load.load(str(LABELLED), "labelled")
     assert list(result.modes) == [
         "serial", "process", "thread", "thread_pool", "process_pool",
         "spawn", "forkserver", "gil", "async", "openmp"]
@@ -871,7 +869,7 @@ def test_a_modes_context_that_does_not_parse_is_ignored(
         '"modes": "serial:single_worker process thread thread_pool:pool,'
         'chunked process_pool:pool,chunked spawn:fresh_image forkserver:pool,'
         'fresh_image gil async openmp:pool"', f'"modes": {modes}'))
-    assert compare.cb.load(str(path), "odd").modes is None
+    assert load.load(str(path), "odd").modes is None
     assert k_rows(report_of(compare, capsys, path)) == k_rows(
         report_of(compare, capsys, BASE))
 

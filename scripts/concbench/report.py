@@ -1,0 +1,485 @@
+"""One self-contained HTML page of concbench results, for people.
+
+For each result file (a machine's run), under its host name: the answer
+(compare's: per kernel the strategy, or the strategies tied, to use at the
+best worker count, with what the others cost and why), the steadiness
+figures and the marks with their reasons, the charts scripts/plot draws
+(as inline SVG), the verdict per kernel and worker count, and the runs as
+a table that sorts on a click; with several files, the machines side by
+side first; then the context of every file, its differences marked. Everything is read and computed as scripts/compare
+does (analysis.py), so the page says what compare says.
+
+The page needs nothing beside itself: inline CSS and SVG, a few lines of
+inline JavaScript for sorting (the page reads the same without it), no
+network. It is written whole or not at all (to a temporary file, renamed;
+removed when report is killed by SIGINT, SIGTERM or SIGHUP). When its
+files have more runs than plot draws (plot.MAX_RUNS), the page leaves the
+charts out and says so.
+
+usage: report [-o OUT.html] [--newest N] [--alpha A] FILE|DIR ...
+  A DIR stands for its *.json files (or, with --newest N, its N newest),
+  grouped by host (the context's fleet_host, else host_name).
+Exit status: 0; 2 for bad input or an output that cannot be written (one
+line ``report: problem`` on stderr, and no page).
+"""
+import html
+import io
+import os
+import sys
+
+from concbench.analysis import DEFAULT_ALPHA, build_report
+from concbench.cli import ArgumentParser
+from concbench.load import InputError, host_of, load_paths, shown_path
+
+
+PROG = "report"
+VERDICTS = {
+    "clear": "clearly best",
+    "tie": "tie",
+    "undecided": "undecided",
+    "only_strategy": "only strategy",
+}
+
+CSS = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72em;
+       padding: 1em 2em; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-top: 2px solid #ccc; padding-top: .6em; }
+h3 { font-size: 1.1em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
+th, td { padding: .2em .6em; border-bottom: 1px solid #e4e4e4;
+         text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums;
+         white-space: nowrap; }
+th { background: #f3f3f3; white-space: nowrap; }
+table.sortable th { cursor: pointer; }
+table.sortable th::after { content: " \\2195"; color: #aaa; }
+tr.differs td { background: #fff4d6; }
+.verdict { background: #eef6ee; border-left: 4px solid #3a8a3a;
+           padding: .5em 1em; }
+.verdict li { margin: .25em 0; }
+.flag { color: #a33; font-weight: 600; }
+.advice { background: #fff8e6; border-left: 4px solid #d9a400;
+          padding: .4em 1em; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
+.note { color: #555; }
+"""
+
+# Sorting by a click on a header: numbers as numbers (their data-v), the
+# rest as text; a second click reverses.
+SCRIPT = """
+document.querySelectorAll("table.sortable th").forEach(function (th) {
+  th.addEventListener("click", function () {
+    var i = th.cellIndex;
+    var body = th.closest("table").tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var down = th.dataset.dir !== "down";
+    th.dataset.dir = down ? "down" : "up";
+    function key(r) {
+      var c = r.cells[i];
+      var v = c.dataset.v;
+      return v !== undefined ? parseFloat(v) : c.textContent;
+    }
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b);
+      var o = typeof x === "number" && typeof y === "number" ? x - y
+              : String(x).localeCompare(String(y));
+      return down ? o : -o;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+
+def esc(value):
+    return html.escape(str(value), quote=True)
+
+
+def seconds(value):
+    """A time in the unit that suits it."""
+    if value is None:
+        return "n/a"
+    if value < 0:
+        return "-" + seconds(-value)
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def num(value, pattern="{:.2f}"):
+    return "n/a" if value is None else pattern.format(value)
+
+
+def cell(text, value=None):
+    """A td; with value, a number the sort uses."""
+    if value is None:
+        return f"<td>{esc(text)}</td>"
+    return f'<td class="num" data-v="{value!r}">{esc(text)}</td>'
+
+
+def table(headers, rows, sortable=True, row_classes=None):
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for k, cells in enumerate(rows):
+        cls = row_classes[k] if row_classes else ""
+        attr = f' class="{cls}"' if cls else ""
+        body.append(f"<tr{attr}>{''.join(cells)}</tr>")
+    kind = ' class="sortable"' if sortable else ""
+    return (f"<table{kind}><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def svg_of(figure):
+    """The figure as inline SVG (without the XML prologue)."""
+    buf = io.StringIO()
+    figure.savefig(buf, format="svg")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def ratio_text(r):
+    """A time ratio as "+12%", or "9.1x" from twice as slow on."""
+    return (f"{r - 1:+.0%}" if r < 2 else f"{r:.3g}x" if r < 100
+            else f"{r:.0f}x")
+
+
+def answer_html(summary):
+    """The answer for the machine (compare's Answer): per kernel what to
+    use, at which W, its speedup and verdict; what the others cost; why;
+    how many verdicts were decided."""
+    ans = summary["answer"]
+    if not ans["kernels"]:
+        return "<p>No concbench run to answer from.</p>"
+    rows = []
+    for k in ans["kernels"]:
+        if k["verdict"] == "tie":
+            verdict = f"tie: {len(k['use'])} within {ans['margin']:.0%}"
+        elif k["verdict"] == "undecided" and k["reason"] == "fastest_marked":
+            verdict = "undecided: the fastest is marked (rerun)"
+        elif k["verdict"] == "undecided":
+            verdict = "undecided against " + ", ".join(k["undecided"])
+        else:
+            verdict = VERDICTS[k["verdict"]]
+        costs = ", ".join(
+            f"{a['strategy']} " + (f"within {ans['margin']:.0%} at "
+                                   f"W={a['workers']}" if a.get("near")
+                                   else ratio_text(1 + a["cost"]))
+            for a in k["alternatives"])
+        rows.append([cell(k["kernel"]),
+                     cell(seconds(k["task_s"]), k["task_s"] or 0),
+                     f"<td><b>{esc(', '.join(k['use']))}</b></td>",
+                     cell(k["workers"], k["workers"]),
+                     cell(num(k["speedup"], "{:.2f}x"), k["speedup"] or 0),
+                     cell(verdict), cell(costs or "-")])
+    why = {a["mode"]: a["why"] for k in ans["kernels"]
+           for a in k["alternatives"]}
+    counts = ans["verdicts"]
+    return ('<div class="verdict">'
+            + table(["kernel", "one task", "use", "W", "speedup", "verdict",
+                     "the others, each at its best W"], rows,
+                    sortable=False)
+            + ("<p>Why: " + esc("; ".join(f"{m}: {w}"
+                                           for m, w in why.items()))
+               + ".</p>" if why else "")
+            + f"<p>Verdicts over {counts['total']} kernel and worker "
+              f"counts: {counts['clear']} clearly best, {counts['tie']} "
+              f"ties, {counts['undecided']} undecided (a difference below "
+              f"{ans['margin']:.0%} is a tie).</p></div>")
+
+
+def verdicts_html(summary):
+    """compare's verdict per kernel and worker count."""
+    rows = []
+    for b in summary["best"]:
+        slower = [o for o in b["others"] if o["status"] == "slower"]
+        nxt = min(slower, key=lambda o: o["ratio"]) if slower else None
+        rows.append([
+            cell(b["kernel"]), cell(b["workers"], b["workers"]),
+            cell(VERDICTS[b["verdict"]]), cell(b["strategy"]),
+            cell(num(b["speedup"], "{:.2f}x"), b["speedup"] or 0),
+            cell(", ".join(b["tie"][1:]) or "-"),
+            cell(", ".join(b["undecided"]) or "-"),
+            cell("-" if nxt is None else
+                 f"{nxt['strategy']} {ratio_text(nxt['ratio'])}"),
+            cell(b["sentence"])])
+    if not rows:
+        return ""
+    return table(["kernel", "W", "verdict", "fastest", "speedup", "tied",
+                  "undecided", "next slower", "in words"], rows)
+
+
+def machines_html(report):
+    """Several machines side by side (compare's Machines side by side)."""
+    machines = report.get("machines")
+    if not machines:
+        return ""
+    labels = [f["label"] for f in report["files"]]
+    rows = []
+    for m in machines["machines"]:
+        single = ", ".join(
+            f"{t['kernel']} {seconds(t['serial_s'] / t['tasks'])}"
+            + (f" ({t['versus_first']:.2f}x)" if m["file"] and
+               t["versus_first"] else "") for t in m["single_task"])
+        rows.append([cell(labels[m["file"]]),
+                     cell(num(m["cpus"], "{:g}"), m["cpus"] or 0),
+                     cell(m["cpu_model"] or "-"), cell(seconds(m["fork_s"])),
+                     cell(seconds(m["thread_s"])), cell(single or "-")])
+    return ("<h2 id=\"machines\">Machines side by side</h2>"
+            + table(["file", "CPUs", "CPU", "fork", "thread",
+                     "one task alone (time against the first)"], rows)
+            + "<p class=\"note\">fork = fork+exit+wait and thread = "
+              "pthread_create+join, a task, from the baselines; one task "
+              "alone = serial's time a task. Each machine's answer is in "
+              "its section.</p>")
+
+
+def steadiness_html(steady):
+    speed = steady.get("machine_speed")
+    rows = [
+        ("order", f"{steady['order']}, {steady['rounds']} rounds"
+         + (f" + {steady['extra_rounds']} extra (--rounds=auto)"
+            if steady.get("extra_rounds") else "")
+         if steady.get("rounds") else steady["order"]),
+        ("machine speed (canary, min / median / max)",
+         "n/a" if not speed else
+         f"{speed['min']:.2f} / {speed['median']:.2f} / {speed['max']:.2f}"),
+        ("steal, most CPUs", num((steady.get("steal_cpus") or {}).get("max"))),
+        ("other processes, most CPUs",
+         num((steady.get("other_cpus") or {}).get("max"))),
+        ("runs marked", f"{steady['rows_flagged']} of {steady['rows']}"),
+        # of every pair, as compare counts them: those kept and those not
+        ("pairs left out", f"{steady['pairs_left_out']} of "
+         f"{steady['pairs'] + steady['pairs_left_out']}"),
+    ]
+    for flag, n in sorted(steady.get("flag_counts", {}).items()):
+        rows.append((f"marked {flag}", str(n)))
+    out = table(["figure", "in this run"], [[cell(k), cell(v)] for k, v in rows],
+                sortable=False)
+    for advice in steady.get("advice", []):
+        out += f'<p class="advice">{esc(advice)}</p>'
+    return out
+
+
+def runs_html(summary):
+    headers = ["kernel", "strategy", "workers", "median", "IQR %",
+               "speedup", "efficiency", "flags"]
+    rows = []
+    for r in summary["rows"]:
+        iqr = (100 * r["iqr_s"] / r["median_s"]
+               if r.get("iqr_s") is not None and r["median_s"] else None)
+        rows.append([
+            cell(r["kernel"]), cell(r["strategy"]),
+            cell(r["workers"], r["workers"]),
+            cell(seconds(r["median_s"]), r["median_s"]),
+            cell(num(iqr, "{:.1f}"), iqr if iqr is not None else -1),
+            cell(num(r.get("speedup")), r.get("speedup") or 0),
+            cell(num(r.get("efficiency")), r.get("efficiency") or 0),
+            f'<td class="flag">{esc(" ".join(r["flags"]))}</td>'])
+    return table(headers, rows)
+
+
+def flagged_html(summary):
+    flagged = [r for r in summary["rows"] if r["flags"]]
+    spared = [r for r in summary["rows"]
+              if r.get("pairs_left_out") and not r["flags"]]
+    out = ""
+    if not flagged:
+        out += ("<p>No run is marked: every figure is backed by the "
+                "machine's steadiness.</p>")
+    else:
+        rows = [[cell(r["kernel"]), cell(r["strategy"]),
+                 cell(r["workers"], r["workers"]),
+                 cell("; ".join(r.get("flag_reasons") or r["flags"]))]
+                for r in flagged]
+        out += ("<p>Marked runs (they stay in the verdicts; a marked "
+                "fastest run leaves its verdict undecided):</p>"
+                + table(["kernel", "strategy", "workers", "why"], rows))
+    if spared:
+        rows = [[cell(r["kernel"]), cell(r["strategy"]),
+                 cell(r["workers"], r["workers"]),
+                 cell(f"{r['pairs_left_out']} of "
+                      f"{r['pairs'] + r['pairs_left_out']}",
+                      r["pairs_left_out"]),
+                 cell(", ".join(r.get("left_out_because") or []))]
+                for r in spared]
+        out += ("<p>Runs that left disturbed pairs out (and kept enough "
+                "others):</p>"
+                + table(["kernel", "strategy", "workers", "pairs left out",
+                         "why"], rows))
+    return out
+
+
+def dispatch_html(summary):
+    """mpi_pool's cost a task beyond process_pool's, where the file has
+    both (compare's "Dispatch cost")."""
+    rows = []
+    for r in summary.get("dispatch", []):
+        ci = r["extra_per_task_ci"]
+        rows.append([
+            cell(r["kernel"]), cell(r["mode"]), cell(r["reference"]),
+            cell(r["workers"], r["workers"]),
+            cell(seconds(r["reference_median_s"]), r["reference_median_s"]),
+            cell(seconds(r["median_s"]), r["median_s"]),
+            cell(seconds(r["extra_per_task_s"]), r["extra_per_task_s"]),
+            cell("-" if not ci else f"{seconds(ci[0])} to {seconds(ci[1])}",
+                 ci[0] if ci else 0),
+            cell(seconds(r["pool_start_s"]), r["pool_start_s"] or 0),
+            f'<td class="flag">{esc(" ".join(r["flags"]))}</td>'])
+    if not rows:
+        return ""
+    return ("<h3>Dispatch cost</h3><p>What a task costs beyond the "
+            "reference in the same run: the batch time's difference over "
+            "its tasks, median of the pairs (95% interval); the pool's "
+            "start is before the timed batches.</p>"
+            + table(["kernel", "mode", "reference", "workers",
+                     "reference batch", "batch", "extra a task",
+                     "95% interval", "start", "flags"], rows))
+
+
+def context_html(report):
+    fields = report["context"]["fields"]
+    rows, classes = [], []
+    for f in fields:
+        rows.append([cell(f["key"])] + [cell(v) for v in f["values"]])
+        classes.append("differs" if f["differs"] else "")
+    labels = [f["label"] for f in report["files"]]
+    return table(["key"] + labels, rows, row_classes=classes)
+
+
+def file_section(plot, result, summary, report_file, charts=True):
+    host = host_of(result)
+    out = [f'<h2 id="{esc(report_file["label"])}">{esc(host)}: '
+           f'{esc(report_file["label"])}</h2>',
+           f'<p class="note">{esc(report_file["path"])}: '
+           f'{report_file["benchmarks"]} benchmarks, '
+           f'{summary["cpus"]} CPUs ({esc(summary["cpus_source"])})'
+           f'{", errored: " + str(len(report_file["errored"])) if report_file["errored"] else ""}'
+           '</p>',
+           "<h3>Answer</h3>", answer_html(summary)]
+    for note in summary.get("notes", []):
+        out.append(f'<p class="note">{esc(note)}</p>')
+    out.append("<h3>Steadiness</h3>")
+    out.append(steadiness_html(summary["steadiness"]))
+    out.append(flagged_html(summary))
+    out.append("<h3>Charts</h3>")
+    if charts:
+        out += charts_html(plot, result)
+    else:
+        out.append(f'<p class="note">{esc(CHARTS_LEFT_OUT)}</p>')
+    out.append(dispatch_html(summary))
+    out.append("<h3>Verdict per kernel and worker count</h3>")
+    out.append(verdicts_html(summary))
+    out.append("<h3>Runs</h3>")
+    out.append(runs_html(summary))
+    return "\n".join(out)
+
+
+def charts_html(plot, result):
+    """plot's charts of one file, each drawn, turned into SVG and let go
+    before the next."""
+    out = []
+    if any(b.ok for b in result.benches.values()):
+        for chart in plot.iter_charts([result]):
+            out.append(f'<figure data-chart="{esc(chart.filename)}">'
+                       f"{svg_of(chart.figure)}</figure>")
+    return out or ["<p>No valid run to draw.</p>"]
+
+
+CHARTS_LEFT_OUT = "Charts left out: see the note at the top of the page."
+
+
+def charts_left_out(plot, runs, panels):
+    """The page's note when its files have more to draw than plot draws
+    (None when they have not)."""
+    if runs <= plot.MAX_RUNS and panels <= plot.MAX_PANELS:
+        return None
+    return (f"Charts left out: the files on this page have {runs} runs in "
+            f"{panels} panels (a kernel and task count in a file), more "
+            f"than the {plot.MAX_RUNS} runs or {plot.MAX_PANELS} panels "
+            "that one page draws (a full suite run has about 190 runs in 4 "
+            "panels).")
+
+
+def page(results, report):
+    from concbench import plot    # matplotlib: only for a page
+    # Beyond what plot draws in a minute, the page has the verdicts and
+    # tables, and no chart.
+    left_out = charts_left_out(plot, *plot.drawn_size(results, False))
+    charts = left_out is None
+    if left_out:
+        report["notes"].append(left_out)
+    hosts = sorted({host_of(r) for r in results})
+    title = f"concbench: {len(results)} result file" \
+            f"{'s' if len(results) != 1 else ''} from {', '.join(hosts)}"
+    toc = "".join(f'<li><a href="#{esc(f["label"])}">{esc(host_of(r))}: '
+                  f'{esc(f["label"])}</a></li>'
+                  for r, f in zip(results, report["files"]))
+    sections = [file_section(plot, r, s, f, charts) for r, s, f in
+                zip(results, report["summaries"], report["files"])]
+    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in report["notes"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title><style>{CSS}</style></head>
+<body>
+<h1>{esc(title)}</h1>
+<p>Which strategy finishes a batch of tasks fastest on each machine, and at
+which worker count: each file's answer comes first, then how steady its
+machine was, its charts and every run. Click a table's header to sort
+it.</p>
+{notes}<ul>{toc}</ul>
+{machines_html(report)}
+{"".join(sections)}
+<h2 id="context">Context</h2>
+<p>What each file says of its machine and run; rows that differ between
+files are marked.</p>
+{context_html(report)}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def parse_args(argv):
+    parser = ArgumentParser(
+        prog=PROG, description="Write one self-contained HTML page of "
+        "concbench results.")
+    parser.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    parser.add_argument("-o", "--output", default="report.html",
+                        help="the page to write (default report.html)")
+    parser.add_argument("--newest", type=int, metavar="N",
+                        help="of each DIR, only the N newest *.json")
+    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                        help="significance level (default 0.05)")
+    args = parser.parse_args(argv)
+    if not 0 < args.alpha < 1:
+        parser.error("--alpha: must be between 0 and 1")
+    if args.newest is not None and args.newest < 1:
+        parser.error("--newest: must be 1 or more")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        results = load_paths(args.paths, args.newest)
+    except InputError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+    report = build_report(results, args.alpha)
+    text = page(results, report)
+    temp = f"{args.output}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "x", encoding="utf-8", errors="backslashreplace") as f:
+            f.write(text)
+        os.replace(temp, args.output)
+    except BaseException as e:      # a signal too (Interrupted)
+        if os.path.exists(temp):
+            os.remove(temp)
+        if not isinstance(e, OSError):
+            raise
+        print(f"{PROG}: {shown_path(e.filename or args.output)}: "
+              f"{e.strerror or e}", file=sys.stderr)
+        return 2
+    print(args.output)
+    return 0
