@@ -80,8 +80,8 @@ def load(path):
 
 
 def script(name):
-    """A program of scripts/ (overhead, plot) as a module: the package's
-    module that its entry point runs."""
+    """A module of the package (the programs overhead and plot, whose
+    entry points are scripts/overhead and scripts/plot; formats)."""
     return importlib.import_module(f"concbench.{name}")
 
 
@@ -377,7 +377,7 @@ def _(result):
         if kernel["kernel"] == "gmp_pow":
             for alt in kernel["alternatives"]:
                 if alt["strategy"] == "process":
-                    return "process " + script("compare").fmt_ratio(
+                    return "process " + script("formats").ratio_text(
                         1 + alt["cost"])
     raise Missing(f"{result.path}: no cost of process for gmp_pow")
 

@@ -20,6 +20,7 @@ import json
 import os
 import sys
 
+from concbench.cli import Missing, print_lines
 from concbench.load import InputError, is_number, load, shown_path
 from concbench.speedups import concbench_runs
 from concbench.stats import median
@@ -56,10 +57,6 @@ NOTE2 = (("io: `map` / `serial`", "io_costly", "map", ("10.08", "10.01"),
           ("43.04", "16.93"), "logpow", "gil", "thread_pool"),
          ("cpu: Pool / `process_pool`", "cpu_costly", "Pool:fork",
           ("25.81", "3.36"), "logpow", "process_pool", None))
-
-
-class Missing(Exception):
-    pass
 
 
 def python_ms(doc, task, method):
@@ -127,16 +124,10 @@ def main(argv):
         print(USAGE, file=sys.stderr)
         return 2
     py_path, c_path = argv[2], argv[3]
-    try:
+
+    def lines():
         doc = read_python(py_path)
         result = load(c_path, os.path.basename(c_path))
-        lines = (note1 if argv[1] == "1" else note2)(doc, result)
-    except InputError as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 2
-    except Missing as e:
-        print(f"{PROG}: {shown_path(py_path)}, {shown_path(c_path)}: "
-              f"{e}", file=sys.stderr)
-        return 2
-    print("\n".join(lines))
-    return 0
+        return (note1 if argv[1] == "1" else note2)(doc, result)
+    return print_lines(PROG, lines, f"{shown_path(py_path)}, "
+                                    f"{shown_path(c_path)}")

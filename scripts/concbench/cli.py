@@ -79,3 +79,25 @@ def run(main, escape=False, signals=False):
         sys.exit(main(sys.argv[1:]))
     except Interrupted as e:
         die_of(e)
+
+
+class Missing(Exception):
+    """A file that reads but lacks what a table needs."""
+
+
+def print_lines(prog, compute, about):
+    """What a table program prints: the lines compute() returns, exit
+    status 0; or one line on stderr and status 2, ``PROG: PATH: problem``
+    for a file that does not read (load.InputError) and ``PROG: ABOUT:
+    why`` for one that lacks what the table needs (Missing)."""
+    from concbench.load import InputError
+    try:
+        lines = compute()
+    except InputError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+    except Missing as e:
+        print(f"{prog}: {about}: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0

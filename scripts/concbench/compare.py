@@ -239,6 +239,11 @@ from concbench import rules
 from concbench.analysis import DEFAULT_ALPHA, build_report
 from concbench.cli import ArgumentParser
 from concbench.context import show_value
+from concbench.formats import (COMPARISON_WORDS, VERDICT_WORDS, costs_text,
+                               number_text, ratio_text, seconds_text,
+                               single_task_text, verdict_counts_text,
+                               why_text)
+from concbench.formats import answer_verdict as verdict_words
 from concbench.load import InputError, load_paths, newest_json_files
 from concbench.names import ordered_names_of, short_names
 
@@ -248,20 +253,10 @@ TEXT_WIDTH = 79     # prose in text output; tables are as wide as they need
 MAX_LISTED = 12     # rows named in a line before "and N more"
 COLOURS = {"good": "32", "bad": "31", "warn": "33", "head": "1"}
 
-VERDICTS = {
-    "faster": ("faster", "good"),
-    "slower": ("slower", "bad"),
-    "no_difference": ("no significant difference", None),
-    "too_few_repetitions": ("too few repetitions to tell", "warn"),
-    "aggregates_only": ("aggregates only: no test", "warn"),
-}
-BEST_VERDICTS = {
-    "clear": ("clearly best", "good"),
-    "tie": ("tie", "good"),
-    "undecided": ("undecided", "warn"),
-    "only_strategy": ("only strategy", None),
-}
-
+# The style of a verdict's words (formats.COMPARISON_WORDS, VERDICT_WORDS).
+COMPARISON_STYLES = {"faster": "good", "slower": "bad",
+                     "too_few_repetitions": "warn", "aggregates_only": "warn"}
+VERDICT_STYLES = {"clear": "good", "tie": "good", "undecided": "warn"}
 
 # ------------------------------------------------------------- documents
 
@@ -297,27 +292,6 @@ def table(headers, align, rows):
 
 # ------------------------------------------------------------- formatting
 
-def fmt_time(s):
-    """Seconds as a short time with a unit chosen for the value."""
-    if s is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            break
-    else:
-        unit, scale = "ns", 1e-9
-    v = s / scale
-    digits = 1 if v >= 100 else 2 if v >= 10 else 3
-    return f"{v:.{digits}f} {unit}"
-
-
-def fmt_signed_time(s):
-    """A time difference: fmt_time with a minus sign below zero."""
-    if s is not None and s < 0:
-        return "-" + fmt_time(-s)
-    return fmt_time(s)
-
-
 def fmt_iqr(spread):
     if not spread["median_s"]:
         return "-"
@@ -331,10 +305,6 @@ def fmt_n(spread):
     return f"{spread['n']} ({outliers})" if outliers else str(spread["n"])
 
 
-def fmt_num(value, pattern):
-    return "-" if value is None else pattern.format(value)
-
-
 def fmt_p(p):
     if p is None:
         return "-"
@@ -345,9 +315,8 @@ def fmt_change(change):
     return "n/a" if change is None else f"{change:+.1%}"
 
 
-def verdict_cell(verdict, table_of):
-    text, style = table_of[verdict]
-    return Cell(text, style)
+def verdict_cell(code, words, styles):
+    return Cell(words[code], styles.get(code))
 
 
 # ---------------------------------------------------------------- sections
@@ -444,11 +413,12 @@ def time_table(view, comp):
     for bench in comp["benchmarks"]:
         row = [view.name(bench["name"])]
         for spread in bench["files"]:
-            row += [fmt_time(spread["median_s"]), fmt_iqr(spread),
+            row += [seconds_text(spread["median_s"]), fmt_iqr(spread),
                     fmt_n(spread)]
         for vs in bench["versus_baseline"]:
-            row += [fmt_num(vs["ratio"], "{:.3f}"), fmt_p(vs["p_value"]),
-                    verdict_cell(vs["verdict"], VERDICTS)]
+            row += [number_text(vs["ratio"], "{:.3f}"), fmt_p(vs["p_value"]),
+                    verdict_cell(vs["verdict"], COMPARISON_WORDS,
+                                 COMPARISON_STYLES)]
         rows.append(row)
     align = "l" + "rrr" * len(labels) + "rrl" * (len(labels) - 1)
     return table(headers, align, rows)
@@ -470,7 +440,8 @@ def geomean_text(view, comp):
         return ("No geometric mean of the ratios: "
                 + comp["geomean_left_out"] + ".")
     parts = [f"{view.labels[g['file']]} / {view.labels[0]} = "
-             f"{fmt_num(g['ratio'], '{:.3f}')} over {g['count']} benchmarks"
+             f"{number_text(g['ratio'], '{:.3f}')} over {g['count']} "
+             "benchmarks"
              for g in comp["geomean"]]
     return ("Geometric mean of the ratios (benchmarks valid in every file): "
             + "; ".join(parts) + ".")
@@ -571,11 +542,11 @@ def dispatch_blocks(summary, label):
     if not rows:
         return []
     cells = [[r["kernel"], str(r["tasks"]), str(r["workers"]),
-              fmt_time(r["reference_median_s"]), fmt_time(r["median_s"]),
-              fmt_signed_time(r["extra_per_task_s"]),
-              fmt_interval(r["extra_per_task_ci"], fmt_signed_time),
-              fmt_time(r["pool_start_s"]) if r["pool_start_s"] is not None
-              else "-",
+              seconds_text(r["reference_median_s"]),
+              seconds_text(r["median_s"]),
+              seconds_text(r["extra_per_task_s"]),
+              fmt_interval(r["extra_per_task_ci"], seconds_text),
+              seconds_text(r["pool_start_s"]),
               ", ".join(r["flags"]) or "-"] for r in rows]
     modes = sorted({(r["mode"], r["reference"]) for r in rows})
     pairing = sorted({r["pairing"] for r in rows})
@@ -649,7 +620,7 @@ def steadiness_blocks(view, summary, label):
     counts = steady["verdicts"]
     total = sum(counts.values())
     lines.append(f"verdicts: {total} kernel and worker counts: "
-                 + ", ".join(f"{counts[code]} {BEST_VERDICTS[code][0]}"
+                 + ", ".join(f"{counts[code]} {VERDICT_WORDS[code]}"
                              for code in ("clear", "tie", "undecided",
                                           "only_strategy")
                              if counts.get(code)) + ".")
@@ -710,7 +681,7 @@ def speedup_blocks(summary, label):
             key = (r["kernel"], r["tasks"], r["strategy"])
             lines.setdefault(key, {})[r["workers"]] = r
     workers = sorted({w for by in lines.values() for w in by})
-    cells = [[kernel, str(tasks), fmt_time(serial[kernel, tasks]),
+    cells = [[kernel, str(tasks), seconds_text(serial[kernel, tasks]),
               strategy] + [speedup_cell(by.get(w)) for w in workers]
              for (kernel, tasks, strategy), by in lines.items()]
     blocks = [] if not cells else [
@@ -794,7 +765,7 @@ def flagged_blocks(rows):
     if not flagged:
         return []
     cells = [[r["kernel"], str(r["tasks"]), r["strategy"], str(r["workers"]),
-              fmt_num(r["speedup"], "{:.2f}x"), Cell(flag_text(r), "warn")]
+              number_text(r["speedup"], "{:.2f}x"), Cell(flag_text(r), "warn")]
              for r in flagged]
     return [Block("text", "Marked rows:"),
             table(["kernel", "tasks", "strategy", "workers", "speedup",
@@ -830,9 +801,10 @@ def flag_legend(rows):
 
 def runs_table(summary):
     rows = [[r["kernel"], str(r["tasks"]), r["strategy"], str(r["workers"]),
-             fmt_time(r["median_s"]), fmt_iqr(r), fmt_n(r),
-             fmt_num(r["speedup"], "{:.2f}x"), fmt_interval(r["speedup_ci"]),
-             fmt_num(r["efficiency"], "{:.0%}"),
+             seconds_text(r["median_s"]), fmt_iqr(r), fmt_n(r),
+             number_text(r["speedup"], "{:.2f}x"),
+             fmt_interval(r["speedup_ci"]),
+             number_text(r["efficiency"], "{:.0%}"),
              str(r["pairs"]) if r["paired"] else "-",
              ", ".join(r["flags"])]
             for r in summary["rows"]]
@@ -850,7 +822,7 @@ def fmt_interval(ci, fmt=None):
 
 
 def other_table(view, summary):
-    rows = [[view.name(o["name"]), fmt_time(o["median_s"]), fmt_iqr(o),
+    rows = [[view.name(o["name"]), seconds_text(o["median_s"]), fmt_iqr(o),
              fmt_n(o)] for o in summary["other"]]
     return table(["benchmark", "median", "IQR%", "n"], "lrrr", rows)
 
@@ -885,22 +857,14 @@ def best_legend(summary):
             "fastest row marked (docs/verdicts.md).")
 
 
-def fmt_ratio(r):
-    """A time ratio as "+12%", or "9.1x" from twice as slow on."""
-    if r is None:
-        return "-"
-    return (f"{r - 1:+.0%}" if r < 2 else f"{r:.3g}x" if r < 100
-            else f"{r:.0f}x")
-
-
 def next_slower(b):
     slower = [o for o in b["others"] if o["status"] == "slower"]
     if not slower:
         return "-"
     o = min(slower, key=lambda o: o["ratio"])
     low, high = o["ratio_ci"]
-    return (f"{o['strategy']} {fmt_ratio(o['ratio'])} "
-            f"({fmt_ratio(low)} to {fmt_ratio(high)})")
+    return (f"{o['strategy']} {ratio_text(o['ratio'])} "
+            f"({ratio_text(low)} to {ratio_text(high)})")
 
 
 def best_row(b):
@@ -909,9 +873,9 @@ def best_row(b):
         undecided = (undecided + "; " if undecided else "") + \
             "fastest marked: " + ", ".join(b["flags"])
     return [b["kernel"], str(b["tasks"]), str(b["workers"]),
-            verdict_cell(b["verdict"], BEST_VERDICTS),
+            verdict_cell(b["verdict"], VERDICT_WORDS, VERDICT_STYLES),
             Cell(b["strategy"] or "-", "head"),
-            fmt_num(b["speedup"], "{:.2f}x"),
+            number_text(b["speedup"], "{:.2f}x"),
             ", ".join(b["tie"][1:]) or "-", undecided or "-",
             next_slower(b)]
 
@@ -939,7 +903,7 @@ def best_by_file_blocks(view):
 def best_text(best):
     if best is None:
         return "-"
-    speed = fmt_num(best["speedup"], "{:.2f}x")
+    speed = number_text(best["speedup"], "{:.2f}x")
     if best["verdict"] == "tie":
         return f"tie: {', '.join(best['tie'])} ({speed})"
     mark = "?" if best["verdict"] == "undecided" else ""
@@ -958,34 +922,26 @@ def answer_blocks(view, summary):
         return []
     label = view.labels[summary["file"]]
     cpus = (f"{ans['cpus']:g} CPUs" if ans["cpus"] else "unknown CPUs")
-    rows = [[k["kernel"], fmt_time(k["task_s"]), answer_use(k),
-             str(k["workers"]), fmt_num(k["speedup"], "{:.2f}x"),
+    rows = [[k["kernel"], seconds_text(k["task_s"]), answer_use(k),
+             str(k["workers"]), number_text(k["speedup"], "{:.2f}x"),
              answer_verdict(k)] for k in ans["kernels"]]
     blocks = [Block("heading", f"Answer for {label} ({cpus}, margin "
                                f"{ans['margin']:.0%})"),
               table(["kernel", "one task", "use", "W", "speedup", "verdict"],
                     "lrlrrl", rows)]
-    costs = [f"{k['kernel']}: " + ", ".join(
-        f"{a['strategy']} " + (f"within {ans['margin']:.0%} at "
-                               f"W={a['workers']}" if a.get("near")
-                               else fmt_ratio(1 + a["cost"]))
-        for a in k["alternatives"]) for k in ans["kernels"]
-        if k["alternatives"]]
+    costs = [f"{k['kernel']}: " + costs_text(k, ans["margin"])
+             for k in ans["kernels"] if k["alternatives"]]
     if costs:
         blocks += [Block("text", "What the others cost, each at its own "
                                  "best W, in time against the answer (by "
                                  "their speedups over serial):"),
                    Block("bullets", costs)]
-    modes = {a["mode"]: a["why"] for k in ans["kernels"]
-             for a in k["alternatives"]}
-    if modes:
-        blocks.append(Block("text", "Why: " + "; ".join(
-            f"{mode}: {why}" for mode, why in modes.items()) + "."))
+    why = why_text(ans)
+    if why:
+        blocks.append(Block("text", why))
     counts = ans["verdicts"]
     blocks.append(Block(
-        "text", f"Verdicts over {counts['total']} kernel and worker "
-                f"counts: {counts['clear']} clearly best, {counts['tie']} "
-                f"ties, {counts['undecided']} undecided"
+        "text", verdict_counts_text(counts)
                 + (f", {counts['only_strategy']} with one strategy"
                    if counts["only_strategy"] else "")
                 + (" (more rounds decide more: --rounds=auto)"
@@ -1002,18 +958,8 @@ def answer_use(k, most=3):
 
 
 def answer_verdict(k):
-    if k["verdict"] == "tie":
-        return Cell(f"tie: {len(k['use'])} within the margin", "good")
-    if k["verdict"] == "clear":
-        return Cell("clearly best", "good")
-    if k["verdict"] == "only_strategy":
-        return Cell("only strategy")
-    if k["reason"] == "fastest_marked":
-        return Cell("undecided: fastest marked (rerun)", "warn")
-    rest = k["undecided"]
-    return Cell(f"undecided against {', '.join(rest[:3])}"
-                + (f" +{len(rest) - 3}" if len(rest) > 3 else "")
-                if rest else "undecided", "warn")
+    return Cell(verdict_words(k, "the margin", "fastest marked", 3),
+                VERDICT_STYLES.get(k["verdict"]))
 
 
 def machines_blocks(view):
@@ -1023,15 +969,11 @@ def machines_blocks(view):
         return []
     rows = []
     for m in machines["machines"]:
-        single = ", ".join(
-            f"{t['kernel']} {fmt_time(t['serial_s'] / t['tasks'])}"
-            + (f" ({t['versus_first']:.2f}x)" if m["file"] and
-               t["versus_first"] else "")
-            for t in m["single_task"])
+        single = single_task_text(m)
         rows.append([Cell(view.labels[m["file"]], code=True),
-                     fmt_num(m["cpus"], "{:g}"),
+                     number_text(m["cpus"], "{:g}"),
                      show_value(m["cpu_model"]),
-                     fmt_time(m["fork_s"]), fmt_time(m["thread_s"]),
+                     seconds_text(m["fork_s"]), seconds_text(m["thread_s"]),
                      single or "-"])
     blocks = [Block("heading", "Machines side by side"),
               table(["file", "CPUs", "CPU", "fork", "thread",

@@ -17,7 +17,8 @@ import os
 import sys
 
 from concbench.analysis import DEFAULT_ALPHA, summarize
-from concbench.load import InputError, load, shown_path
+from concbench.cli import Missing, print_lines
+from concbench.load import load, shown_path
 
 
 PROG = "mpi_pool_table.py"
@@ -52,15 +53,10 @@ def main(argv):
     if len(argv) != 1 or argv[0].startswith("-"):
         print(f"usage: {PROG} FILE.json", file=sys.stderr)
         return 2
-    try:
+    def lines():
         result = load(argv[0], os.path.basename(argv[0]))
-    except InputError as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 2
-    lines = table(summarize(0, result, DEFAULT_ALPHA))
-    if lines is None:
-        print(f"{PROG}: {shown_path(argv[0])}: no mpi_pool run beside "
-              "a process_pool one", file=sys.stderr)
-        return 2
-    print("\n".join(lines))
-    return 0
+        found = table(summarize(0, result, DEFAULT_ALPHA))
+        if found is None:
+            raise Missing("no mpi_pool run beside a process_pool one")
+        return found
+    return print_lines(PROG, lines, shown_path(argv[0]))

@@ -16,16 +16,13 @@ worker count, or net_echo without io_sleep (one line on stderr).
 import os
 import sys
 
-from concbench.load import InputError, load, shown_path
+from concbench.cli import Missing, print_lines
+from concbench.load import load, shown_path
 from concbench.speedups import concbench_runs
 from concbench.stats import median
 
 
 PROG = "net_echo_table.py"
-
-
-class Missing(Exception):
-    pass
 
 
 def by_mode(result):
@@ -71,14 +68,5 @@ def main(argv):
     if len(argv) != 1 or argv[0].startswith("-"):
         print(f"usage: {PROG} FILE.json", file=sys.stderr)
         return 2
-    try:
-        result = load(argv[0], os.path.basename(argv[0]))
-        lines = table(result)
-    except InputError as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 2
-    except Missing as e:
-        print(f"{PROG}: {shown_path(argv[0])}: {e}", file=sys.stderr)
-        return 2
-    print("\n".join(lines))
-    return 0
+    return print_lines(PROG, lambda: table(
+        load(argv[0], os.path.basename(argv[0]))), shown_path(argv[0]))

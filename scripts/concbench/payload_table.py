@@ -20,17 +20,14 @@ or files with no payload, or more than one (one line on stderr).
 
 import sys
 
-from concbench.load import InputError, load_paths, shown_path
+from concbench.cli import Missing, print_lines
+from concbench.load import load_paths, shown_path
 from concbench.names import format_payload
 from concbench.speedups import concbench_runs
 from concbench.stats import median
 
 
 PROG = "payload_table.py"
-
-
-class Missing(Exception):
-    pass
 
 
 def pooled(results):
@@ -96,14 +93,5 @@ def main(argv):
     if not argv or any(a.startswith("-") for a in argv):
         print(f"usage: {PROG} FILE.json|DIR...", file=sys.stderr)
         return 2
-    try:
-        lines = table(load_paths(argv))
-    except InputError as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 2
-    except Missing as e:
-        print(f"{PROG}: {' '.join(map(shown_path, argv))}: {e}",
-              file=sys.stderr)
-        return 2
-    print("\n".join(lines))
-    return 0
+    return print_lines(PROG, lambda: table(load_paths(argv)),
+                       " ".join(map(shown_path, argv)))

@@ -52,6 +52,7 @@ from matplotlib.ticker import (FixedLocator, FuncFormatter,
 
 from concbench.cli import ArgumentParser
 from concbench.context import allowed_cpus
+from concbench.formats import AXIS, seconds_text, time_unit
 from concbench.load import (InputError, Result, load_all, newest_json_files,
                             shown_path)
 from concbench.names import (MODE_ORDER, mode_order, ordered_names_of,
@@ -64,7 +65,6 @@ PROG = "plot"
 DPI = 100
 LOG_SPAN = 30           # log time axis when max / min exceeds this
 MARKERS = "osD^vP*Xph"
-TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
 # What plot draws at most, refusing more with one line (check_count,
 # check_size), so that it ends within a minute and a few hundred MB: the
 # files side by side in a chart (a panel each, so a chart's width), the
@@ -164,21 +164,13 @@ class TimeAxis:
     span: float = 1.0   # largest / smallest median
 
 
-def time_unit(seconds):
-    """(unit, seconds per unit) to show the time seconds."""
-    for unit, scale in TIME_UNITS:
-        if seconds >= scale * (1 - 1e-9):
-            return unit, scale
-    return TIME_UNITS[-1]
-
-
 def time_axis(spreads, what):
     """A TimeAxis for the spreads: logarithmic when they span > LOG_SPAN."""
     medians = [s["median_s"] for s in spreads]
     span = max(medians) / min(medians) if min(medians) > 0 else math.inf
     if LOG_SPAN < span < math.inf:
         return TimeAxis(1.0, True, f"{what}, log scale", span)
-    unit, scale = time_unit(max(s["q3_s"] for s in spreads))
+    unit, scale = time_unit(max(s["q3_s"] for s in spreads), AXIS)
     return TimeAxis(scale, False, f"{what} ({unit})")
 
 
@@ -191,12 +183,7 @@ def apply_time_axis(ax, which, axis):
         if axis.span < 1000:    # few decades: label 1, 2 and 5 of each
             ticks.set_major_locator(LogLocator(subs=(1, 2, 5)))
         ticks.set_major_formatter(FuncFormatter(lambda v, _:
-                                                seconds_text(v)))
-
-
-def seconds_text(seconds):
-    unit, scale = time_unit(seconds)
-    return f"{seconds / scale:g} {unit}"
+                                                seconds_text(v, AXIS)))
 
 
 def safe(text):

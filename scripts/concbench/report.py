@@ -29,17 +29,14 @@ import sys
 
 from concbench.analysis import DEFAULT_ALPHA, build_report
 from concbench.cli import ArgumentParser
+from concbench.formats import (PAGE, VERDICT_WORDS, answer_verdict,
+                               costs_text, number_text, ratio_text,
+                               seconds_text, single_task_text,
+                               verdict_counts_text, why_text)
 from concbench.load import InputError, host_of, load_paths, shown_path
 
 
 PROG = "report"
-VERDICTS = {
-    "clear": "clearly best",
-    "tie": "tie",
-    "undecided": "undecided",
-    "only_strategy": "only strategy",
-}
-
 CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72em;
        padding: 1em 2em; color: #222; }
@@ -96,19 +93,12 @@ def esc(value):
 
 
 def seconds(value):
-    """A time in the unit that suits it."""
-    if value is None:
-        return "n/a"
-    if value < 0:
-        return "-" + seconds(-value)
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
+    """A time in the unit that suits it, as the page writes it."""
+    return seconds_text(value, PAGE)
 
 
 def num(value, pattern="{:.2f}"):
-    return "n/a" if value is None else pattern.format(value)
+    return number_text(value, pattern, "n/a")
 
 
 def cell(text, value=None):
@@ -138,12 +128,6 @@ def svg_of(figure):
     return text[text.index("<svg"):]
 
 
-def ratio_text(r):
-    """A time ratio as "+12%", or "9.1x" from twice as slow on."""
-    return (f"{r - 1:+.0%}" if r < 2 else f"{r:.3g}x" if r < 100
-            else f"{r:.0f}x")
-
-
 def answer_html(summary):
     """The answer for the machine (compare's Answer): per kernel what to
     use, at which W, its speedup and verdict; what the others cost; why;
@@ -153,39 +137,23 @@ def answer_html(summary):
         return "<p>No concbench run to answer from.</p>"
     rows = []
     for k in ans["kernels"]:
-        if k["verdict"] == "tie":
-            verdict = f"tie: {len(k['use'])} within {ans['margin']:.0%}"
-        elif k["verdict"] == "undecided" and k["reason"] == "fastest_marked":
-            verdict = "undecided: the fastest is marked (rerun)"
-        elif k["verdict"] == "undecided":
-            verdict = "undecided against " + ", ".join(k["undecided"])
-        else:
-            verdict = VERDICTS[k["verdict"]]
-        costs = ", ".join(
-            f"{a['strategy']} " + (f"within {ans['margin']:.0%} at "
-                                   f"W={a['workers']}" if a.get("near")
-                                   else ratio_text(1 + a["cost"]))
-            for a in k["alternatives"])
+        verdict = answer_verdict(k, f"{ans['margin']:.0%}",
+                                 "the fastest is marked")
+        costs = costs_text(k, ans["margin"])
         rows.append([cell(k["kernel"]),
                      cell(seconds(k["task_s"]), k["task_s"] or 0),
                      f"<td><b>{esc(', '.join(k['use']))}</b></td>",
                      cell(k["workers"], k["workers"]),
                      cell(num(k["speedup"], "{:.2f}x"), k["speedup"] or 0),
                      cell(verdict), cell(costs or "-")])
-    why = {a["mode"]: a["why"] for k in ans["kernels"]
-           for a in k["alternatives"]}
-    counts = ans["verdicts"]
+    why = why_text(ans)
     return ('<div class="verdict">'
             + table(["kernel", "one task", "use", "W", "speedup", "verdict",
                      "the others, each at its best W"], rows,
                     sortable=False)
-            + ("<p>Why: " + esc("; ".join(f"{m}: {w}"
-                                           for m, w in why.items()))
-               + ".</p>" if why else "")
-            + f"<p>Verdicts over {counts['total']} kernel and worker "
-              f"counts: {counts['clear']} clearly best, {counts['tie']} "
-              f"ties, {counts['undecided']} undecided (a difference below "
-              f"{ans['margin']:.0%} is a tie).</p></div>")
+            + (f"<p>{esc(why)}</p>" if why else "")
+            + f"<p>{esc(verdict_counts_text(ans['verdicts']))} (a difference "
+              f"below {ans['margin']:.0%} is a tie).</p></div>")
 
 
 def verdicts_html(summary):
@@ -196,7 +164,7 @@ def verdicts_html(summary):
         nxt = min(slower, key=lambda o: o["ratio"]) if slower else None
         rows.append([
             cell(b["kernel"]), cell(b["workers"], b["workers"]),
-            cell(VERDICTS[b["verdict"]]), cell(b["strategy"]),
+            cell(VERDICT_WORDS[b["verdict"]]), cell(b["strategy"]),
             cell(num(b["speedup"], "{:.2f}x"), b["speedup"] or 0),
             cell(", ".join(b["tie"][1:]) or "-"),
             cell(", ".join(b["undecided"]) or "-"),
@@ -217,10 +185,7 @@ def machines_html(report):
     labels = [f["label"] for f in report["files"]]
     rows = []
     for m in machines["machines"]:
-        single = ", ".join(
-            f"{t['kernel']} {seconds(t['serial_s'] / t['tasks'])}"
-            + (f" ({t['versus_first']:.2f}x)" if m["file"] and
-               t["versus_first"] else "") for t in m["single_task"])
+        single = single_task_text(m, PAGE)
         rows.append([cell(labels[m["file"]]),
                      cell(num(m["cpus"], "{:g}"), m["cpus"] or 0),
                      cell(m["cpu_model"] or "-"), cell(seconds(m["fork_s"])),

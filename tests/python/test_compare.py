@@ -36,7 +36,7 @@ import pytest
 from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
                        base_with, exact_mann_whitney_p, make_unusable,
                        one_line_error, run_script, with_deep_context)
-from concbench import load, names
+from concbench import formats, load, names
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -633,6 +633,29 @@ def test_newest_without_files_fails(tmp_path, make):
                           directory)
     assert line.endswith("no such directory" if make == "missing"
                          else "no *.json files")
+
+
+# ------------------------------------------------------ how times read
+
+@pytest.mark.parametrize("seconds, table, prose, page, axis", [
+    (1.5, "1.500 s", "1.50 s", "1.5 s", "1.5 s"),
+    (0.0123456, "12.35 ms", "12.3 ms", "12.3 ms", "12.3456 ms"),
+    (123.4e-6, "123.4 us", "123 us", "123 us", "123.4 µs"),
+    (2.5e-5, "25.00 us", "25.0 us", "25 us", "25 µs"),
+    (0.5e-9, "0.500 ns", "0.50 ns", "0.5 ns", "0.5 ns"),
+    (0.999999999999e-3, "1000.0 us", "1000 us", "1e+03 us", "1 ms"),
+    (1500.0, "1500.0 s", "1500 s", "1.5e+03 s", "1500 s"),
+    (-2e-3, "-2.000 ms", "-2.00 ms", "-2 ms", "-2 ms"),
+    (None, "-", "-", "n/a", "-"),
+])
+def test_one_time_formatter_in_each_outputs_style(seconds, table, prose,
+                                                  page, axis):
+    """compare's tables, the answer's sentences, report's page and plot's
+    axes write a time through one function, each in the style it has
+    always had."""
+    assert [formats.seconds_text(seconds, style) for style in (
+        formats.TABLE, formats.PROSE, formats.PAGE, formats.AXIS)] == [
+        table, prose, page, axis]
 
 
 # ------------------------------------------------------------- chunk names
