@@ -232,13 +232,14 @@ import math
 import os
 import re
 import sys
-import textwrap
 from dataclasses import dataclass
 
 from concbench import rules
 from concbench.analysis import DEFAULT_ALPHA, build_report
 from concbench.cli import ArgumentParser
 from concbench.context import show_value
+from concbench.document import (Bullets, Cell, Heading, Text, Title,
+                                table)
 from concbench.formats import (COMPARISON_WORDS, VERDICT_WORDS, costs_text,
                                number_text, ratio_text, seconds_text,
                                single_task_text, verdict_counts_text,
@@ -246,49 +247,17 @@ from concbench.formats import (COMPARISON_WORDS, VERDICT_WORDS, costs_text,
 from concbench.formats import answer_verdict as verdict_words
 from concbench.load import InputError, load_paths, newest_json_files
 from concbench.names import ordered_names_of, short_names
+from concbench.render_markdown import render_markdown
+from concbench.render_text import render_text
 
 
 PROG = "compare"
-TEXT_WIDTH = 79     # prose in text output; tables are as wide as they need
 MAX_LISTED = 12     # rows named in a line before "and N more"
-COLOURS = {"good": "32", "bad": "31", "warn": "33", "head": "1"}
 
 # The style of a verdict's words (formats.COMPARISON_WORDS, VERDICT_WORDS).
 COMPARISON_STYLES = {"faster": "good", "slower": "bad",
                      "too_few_repetitions": "warn", "aggregates_only": "warn"}
 VERDICT_STYLES = {"clear": "good", "tie": "good", "undecided": "warn"}
-
-# ------------------------------------------------------------- documents
-
-@dataclass
-class Cell:
-    text: str
-    style: str = None
-    code: bool = False
-
-
-@dataclass
-class Table:
-    headers: list       # "\n" splits a header over lines in text output
-    align: str          # one of "l" / "r" per column
-    rows: list          # lists of Cell
-
-
-@dataclass
-class Block:
-    kind: str           # "title", "heading", "text", "bullets", "table"
-    content: object
-    style: str = None
-
-
-def cell(value):
-    return value if isinstance(value, Cell) else Cell(value)
-
-
-def table(headers, align, rows):
-    return Block("table", Table(headers, align,
-                                [[cell(v) for v in row] for row in rows]))
-
 
 # ------------------------------------------------------------- formatting
 
@@ -355,9 +324,9 @@ def title_blocks(view):
     title = ("concbench results: 1 file" if len(files) == 1
              else f"concbench comparison: {len(files)} files, baseline "
                   f"{view.labels[0]}")
-    blocks = [Block("title", title)]
+    blocks = [Title(title)]
     if view.report["notes"]:
-        blocks.append(Block("bullets", [f"note: {note}" for note
+        blocks.append(Bullets([f"note: {note}" for note
                                         in view.report["notes"]], "warn"))
     rows = [[str(i), Cell(f["label"], code=True), Cell(f["path"], code=True),
              str(f["benchmarks"]), str(len(f["errored"]))]
@@ -377,11 +346,11 @@ def context_blocks(view):
                     + ([Cell("*" if f["differs"] else "", style)]
                        if several else []))
     headers = ["context"] + view.labels + (["differs"] if several else [])
-    blocks = [Block("heading", "Context"),
+    blocks = [Heading("Context"),
               table(headers, "l" * len(headers), rows)]
     warnings = view.report["context"]["warnings"]
     if warnings:
-        blocks.append(Block("bullets", ["warning: " + w for w in warnings],
+        blocks.append(Bullets(["warning: " + w for w in warnings],
                             "warn"))
     return blocks
 
@@ -390,14 +359,14 @@ def comparison_blocks(view):
     comp = view.report["comparison"]
     if comp is None:
         return []
-    blocks = [Block("heading", f"Comparison with {view.labels[0]} "
-                               "(median time per iteration)")]
+    blocks = [Heading(f"Comparison with {view.labels[0]} "
+                      "(median time per iteration)")]
     if comp["benchmarks"]:
-        blocks += [time_table(view, comp), Block("text", time_legend(view)),
-                   Block("text", geomean_text(view, comp))]
+        blocks += [time_table(view, comp), Text(time_legend(view)),
+                   Text(geomean_text(view, comp))]
         blocks += counter_blocks(view, comp)
     else:
-        blocks.append(Block("text", "No benchmark is valid in every file."))
+        blocks.append(Text("No benchmark is valid in every file."))
     return blocks + missing_blocks(view, comp)
 
 
@@ -464,14 +433,14 @@ def counter_blocks(view, comp):
     steady = [c for c in counters if c not in varying]
     blocks = []
     if varying:
-        blocks += [Block("heading", "Counters: change of the median against "
-                                    f"{view.labels[0]}"),
+        blocks += [Heading("Counters: change of the median against "
+                           f"{view.labels[0]}"),
                    counter_table(view, benches, varying),
-                   Block("text", "n/a: the baseline median is 0; -: counter "
-                                 "missing in a file.")]
+                   Text("n/a: the baseline median is 0; -: counter "
+                        "missing in a file.")]
     if steady:
-        blocks.append(Block("text", "Counters with the same median in every "
-                                    "file: " + ", ".join(steady) + "."))
+        blocks.append(Text("Counters with the same median in every "
+                           "file: " + ", ".join(steady) + "."))
     return blocks
 
 
@@ -509,14 +478,14 @@ def missing_blocks(view, comp):
                  "; ".join(f"{view.labels[i]}: {e['messages'][i]}"
                            for i in e["errored_in"])]
                 for e in comp["errored"]]
-        blocks += [Block("heading", "Errored (not compared)"),
+        blocks += [Heading("Errored (not compared)"),
                    table(["benchmark", "error"], "ll", rows)]
     if comp["only_in_some"]:
         rows = [[view.name(o["name"]),
                  ", ".join(view.labels[i] for i in o["present_in"])]
                 for o in comp["only_in_some"]]
-        blocks += [Block("heading", "Present in only some files "
-                                    "(not compared)"),
+        blocks += [Heading("Present in only some files "
+                           "(not compared)"),
                    table(["benchmark", "present in"], "ll", rows)]
     return blocks
 
@@ -527,10 +496,10 @@ def summary_blocks(view, summary):
     blocks += speedup_blocks(summary, label)
     blocks += dispatch_blocks(summary, label)
     if summary["rows"] and view.details:
-        blocks += [Block("heading", f"Every run: {label}"),
+        blocks += [Heading(f"Every run: {label}"),
                    runs_table(summary)]
     if summary["other"] and view.report["comparison"] is None:
-        blocks += [Block("heading", f"Other benchmarks: {label}"),
+        blocks += [Heading(f"Other benchmarks: {label}"),
                    other_table(view, summary)]
     return blocks + errored_blocks(view, summary["file"], label)
 
@@ -554,15 +523,15 @@ def dispatch_blocks(summary, label):
     for mode, reference in modes:
         these = [c for c, r in zip(cells, rows)
                  if (r["mode"], r["reference"]) == (mode, reference)]
-        blocks += [Block("heading", f"Dispatch cost: {mode} against "
-                                    f"{reference}: {label}"),
+        blocks += [Heading(f"Dispatch cost: {mode} against "
+                           f"{reference}: {label}"),
                    table(["kernel", "tasks", "workers", reference, mode,
                           "extra, a task", "95% interval", "start",
                           "flags"], "lrrrrrrrl", these)]
     how = {"round": "paired in rounds", "nearest":
            "paired with the reference's repetition nearest in time",
            "unpaired": "unpaired (medians)"}
-    blocks.append(Block("text", "The median batch time of each; extra, a "
+    blocks.append(Text("The median batch time of each; extra, a "
                         "task: the batch time beyond the reference's over "
                         "the batch's tasks, median of the pairs' "
                         "differences (" + "; ".join(how[p] for p in pairing)
@@ -579,8 +548,8 @@ def errored_blocks(view, index, label):
                if e["name"] not in listed]
     if not errored:
         return []
-    return [Block("heading", f"Errored: {label}"),
-            Block("bullets", [f"{view.names[e['name']]}: {e['message']}"
+    return [Heading(f"Errored: {label}"),
+            Bullets([f"{view.names[e['name']]}: {e['message']}"
                               for e in errored], "bad")]
 
 
@@ -626,8 +595,8 @@ def steadiness_blocks(view, summary, label):
                              if counts.get(code)) + ".")
     lines += [f"advice: {a}" for a in steady["advice"]]
     style = "warn" if flagged else None
-    return [Block("heading", f"Steadiness and verdicts: {label}"),
-            Block("bullets", lines, style)]
+    return [Heading(f"Steadiness and verdicts: {label}"),
+            Bullets(lines, style)]
 
 
 def machine_text(steady):
@@ -688,17 +657,17 @@ def speedup_blocks(summary, label):
         table(["kernel", "tasks", "serial", "strategy"]
               + [f"W={w}" for w in workers],
               "lrrl" + "r" * len(workers), cells),
-        Block("text", speedup_legend(summary, cpus))]
+        Text(speedup_legend(summary, cpus))]
     unpaired = list(dict.fromkeys(
         f"{r['kernel']} ({r['tasks']} tasks)" for r in rows
         if (r["kernel"], r["tasks"]) not in serial))
     if unpaired:
-        blocks.append(Block("text", "No serial run, so no speedup, for: "
-                                    + ", ".join(unpaired) + "."))
+        blocks.append(Text("No serial run, so no speedup, for: "
+                           + ", ".join(unpaired) + "."))
     blocks += flagged_blocks(rows)
     if not blocks:
         return []
-    return [Block("heading", f"Speedup over serial: {label}")] + blocks
+    return [Heading(f"Speedup over serial: {label}")] + blocks
 
 
 def speedup_legend(summary, cpus):
@@ -767,10 +736,10 @@ def flagged_blocks(rows):
     cells = [[r["kernel"], str(r["tasks"]), r["strategy"], str(r["workers"]),
               number_text(r["speedup"], "{:.2f}x"), Cell(flag_text(r), "warn")]
              for r in flagged]
-    return [Block("text", "Marked rows:"),
+    return [Text("Marked rows:"),
             table(["kernel", "tasks", "strategy", "workers", "speedup",
                    "marks"], "lrlrrl", cells),
-            Block("text", flag_legend(flagged))]
+            Text(flag_legend(flagged))]
 
 
 FLAG_MEANINGS = {
@@ -831,12 +800,12 @@ def best_blocks(view, summary):
     if not summary["best"]:
         return []
     rows = [best_row(b) for b in summary["best"]]
-    return [Block("heading", "Verdict per kernel and workers: "
-                             f"{view.labels[summary['file']]}"),
+    return [Heading("Verdict per kernel and workers: "
+                    f"{view.labels[summary['file']]}"),
             table(["kernel", "tasks", "workers", "verdict", "fastest",
                    "speedup", "tied", "undecided", "next slower"],
                   "lrrllrlll", rows),
-            Block("text", best_legend(summary))]
+            Text(best_legend(summary))]
 
 
 def best_legend(summary):
@@ -892,12 +861,12 @@ def best_by_file_blocks(view):
     rows = [[k, str(t), str(w)] + [best_text(by.get((k, t, w)))
                                    for by in lookup]
             for k, t, w in keys]
-    return [Block("heading", "Verdict per kernel and workers, by file"),
+    return [Heading("Verdict per kernel and workers, by file"),
             table(["kernel", "tasks", "workers"] + view.labels,
                   "lrr" + "l" * len(view.labels), rows),
-            Block("text", "the fastest strategy and its speedup over "
-                          "serial; tie: the strategies tied with it; ? = "
-                          "undecided (see each file's verdicts).")]
+            Text("the fastest strategy and its speedup over "
+                 "serial; tie: the strategies tied with it; ? = "
+                 "undecided (see each file's verdicts).")]
 
 
 def best_text(best):
@@ -925,27 +894,27 @@ def answer_blocks(view, summary):
     rows = [[k["kernel"], seconds_text(k["task_s"]), answer_use(k),
              str(k["workers"]), number_text(k["speedup"], "{:.2f}x"),
              answer_verdict(k)] for k in ans["kernels"]]
-    blocks = [Block("heading", f"Answer for {label} ({cpus}, margin "
-                               f"{ans['margin']:.0%})"),
+    blocks = [Heading(f"Answer for {label} ({cpus}, margin "
+                      f"{ans['margin']:.0%})"),
               table(["kernel", "one task", "use", "W", "speedup", "verdict"],
                     "lrlrrl", rows)]
     costs = [f"{k['kernel']}: " + costs_text(k, ans["margin"])
              for k in ans["kernels"] if k["alternatives"]]
     if costs:
-        blocks += [Block("text", "What the others cost, each at its own "
-                                 "best W, in time against the answer (by "
-                                 "their speedups over serial):"),
-                   Block("bullets", costs)]
+        blocks += [Text("What the others cost, each at its own "
+                        "best W, in time against the answer (by "
+                        "their speedups over serial):"),
+                   Bullets(costs)]
     why = why_text(ans)
     if why:
-        blocks.append(Block("text", why))
+        blocks.append(Text(why))
     counts = ans["verdicts"]
-    blocks.append(Block(
-        "text", verdict_counts_text(counts)
-                + (f", {counts['only_strategy']} with one strategy"
-                   if counts["only_strategy"] else "")
-                + (" (more rounds decide more: --rounds=auto)"
-                   if counts["undecided"] else "") + "."))
+    blocks.append(Text(
+        verdict_counts_text(counts)
+        + (f", {counts['only_strategy']} with one strategy"
+           if counts["only_strategy"] else "")
+        + (" (more rounds decide more: --rounds=auto)"
+           if counts["undecided"] else "") + "."))
     return blocks
 
 
@@ -975,7 +944,7 @@ def machines_blocks(view):
                      show_value(m["cpu_model"]),
                      seconds_text(m["fork_s"]), seconds_text(m["thread_s"]),
                      single or "-"])
-    blocks = [Block("heading", "Machines side by side"),
+    blocks = [Heading("Machines side by side"),
               table(["file", "CPUs", "CPU", "fork", "thread",
                      "one task alone (time against the first)"],
                     "lrllll", rows)]
@@ -988,13 +957,13 @@ def machines_blocks(view):
             for k, t, w in keys]
     blocks += [table(["kernel", "workers"] + view.labels,
                      "lr" + "l" * len(view.labels), best),
-               Block("text", "fork = fork+exit+wait, thread = "
-                             "pthread_create+join, each a task, from the "
-                             "baselines; one task alone = serial's time a "
-                             "task; below, each machine's fastest strategy "
-                             "and speedup over its own serial at each "
-                             "worker count (tie: those tied with it; ? = "
-                             "undecided).")]
+               Text("fork = fork+exit+wait, thread = "
+                    "pthread_create+join, each a task, from the "
+                    "baselines; one task alone = serial's time a "
+                    "task; below, each machine's fastest strategy "
+                    "and speedup over its own serial at each "
+                    "worker count (tie: those tied with it; ? = "
+                    "undecided).")]
     return blocks
 
 
@@ -1017,162 +986,6 @@ def document(report, details=False):
     if len(report["summaries"]) == 1:
         return blocks + best_blocks(view, report["summaries"][0])
     return blocks + best_by_file_blocks(view)
-
-
-# --------------------------------------------------------------- rendering
-
-def paint(text, style, colour):
-    if not colour or not style:
-        return text
-    return f"\033[{COLOURS[style]}m{text}\033[0m"
-
-
-def pad(text, width, align):
-    return text.rjust(width) if align == "r" else text.ljust(width)
-
-
-def text_table(tab, colour):
-    heads = [h.split("\n") for h in tab.headers]
-    depth = max(len(h) for h in heads)
-    heads = [[""] * (depth - len(h)) + h for h in heads]   # bottom-aligned
-    widths = [max([len(part) for part in h] + [len(r[i].text)
-                                               for r in tab.rows])
-              for i, h in enumerate(heads)]
-    lines = []
-    for level in range(depth):
-        header = "  ".join(pad(h[level], w, a) for h, w, a
-                           in zip(heads, widths, tab.align))
-        lines.append("  " + paint(header.rstrip(), "head", colour))
-    lines.append("  " + "  ".join("-" * w for w in widths))
-    for row in tab.rows:
-        cells = [paint(pad(c.text, w, a), c.style, colour)
-                 for c, w, a in zip(row, widths, tab.align)]
-        lines.append(("  " + "  ".join(cells)).rstrip())
-    return lines
-
-
-def render_text(blocks, colour):
-    lines = []
-    for block in blocks:
-        if block.kind == "title":
-            lines += [paint(block.content, "head", colour),
-                      "=" * len(block.content)]
-        elif block.kind == "heading":
-            lines += ["", paint(block.content, "head", colour),
-                      "-" * len(block.content)]
-        elif block.kind == "text":
-            lines += textwrap.wrap(block.content, TEXT_WIDTH,
-                                   break_on_hyphens=False)
-        elif block.kind == "bullets":
-            lines += [paint(line, block.style, colour)
-                      for item in block.content
-                      for line in textwrap.wrap(item, TEXT_WIDTH,
-                                                break_on_hyphens=False,
-                                                initial_indent="  ",
-                                                subsequent_indent="    ")]
-        else:
-            lines += text_table(block.content, colour)
-    return "\n".join(lines) + "\n"
-
-
-# Markdown: every text that goes into the output, which holds names,
-# labels, paths, context values and error messages from the files, is
-# escaped so that it shows as itself and stays in its line and cell: a
-# line break or other control character is shown as its escape (\n), and
-# what Markdown or HTML would take for syntax is escaped (backslashes,
-# backticks, pipes, brackets, tags, entities, emphasis, strikethrough and
-# math marks, and at the start of a line what would begin a heading, a quote
-# or a list); a code cell gets a fence of more backticks than it holds.
-MD_CONTROL = re.compile(r"\r\n|[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
-MD_INLINE = re.compile(r"[\\`|\[\]*_~$#]|<(?=[A-Za-z/!?])|&(?=#?\w+;)")
-MD_LINE_START = re.compile(r"([#>+=*-])|([0-9]{1,9})([.)])")
-
-
-def md_visible(text):
-    """text with each control character (tab aside) as its escape: a
-    newline as the two characters \\n."""
-    return MD_CONTROL.sub(lambda m: m.group().encode("unicode_escape")
-                          .decode(), text)
-
-
-def md_mark(text, i):
-    """Whether the *, _, ~ or $ at text[i] could open or close emphasis,
-    strikethrough or (GitHub's) math: not one between spaces, nor _
-    inside a word."""
-    before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    if before.isspace() and after.isspace():
-        return False
-    return not (text[i] == "_" and before.isalnum() and after.isalnum())
-
-
-def md_inline(text, heading=False):
-    """Text for a paragraph, list item, heading or table cell."""
-    def escape(m):
-        c, i = m.group(), m.start()
-        if c == "<":
-            return "&lt;"
-        if c == "&":
-            return "&amp;"
-        if c in "*_~$" and not md_mark(text, i):
-            return c
-        if c == "#" and not heading:
-            return c
-        return "\\" + c
-    text = MD_INLINE.sub(escape, text)
-    return md_visible(text)
-
-
-def md_line(text):
-    """Text for a line of its own (a paragraph, a list item): also
-    nothing at its start that begins a block."""
-    text = md_inline(text.lstrip(" \t"))
-    m = MD_LINE_START.match(text)
-    if m and m.group(1):
-        return "\\" + text
-    if m:
-        return m.group(2) + "\\" + text[m.end(2):]
-    return text
-
-
-def md_code(text):
-    """A code span showing text as it is (in a table: pipes escaped,
-    which GitHub's tables undo inside code too)."""
-    text = md_visible(text).replace("|", "\\|")
-    fence = "`" * (max(map(len, re.findall(r"`+", text)), default=0) + 1)
-    if text.startswith(("`", " ")) or text.endswith(("`", " ")):
-        text = f" {text} "
-    return f"{fence}{text}{fence}"
-
-
-def md_cell(c):
-    return md_code(c.text) if c.code and c.text else md_inline(c.text)
-
-
-def markdown_table(tab):
-    rule = ["---:" if a == "r" else "---" for a in tab.align]
-    headers = [md_inline(h.replace("\n", "")) for h in tab.headers]
-    lines = ["| " + " | ".join(headers) + " |",
-             "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |"
-              for row in tab.rows]
-    return lines
-
-
-def render_markdown(blocks):
-    lines = []
-    for block in blocks:
-        if block.kind == "title":
-            lines += [f"# {md_inline(block.content, heading=True)}", ""]
-        elif block.kind == "heading":
-            lines += [f"## {md_inline(block.content, heading=True)}", ""]
-        elif block.kind == "text":
-            lines += [md_line(block.content), ""]
-        elif block.kind == "bullets":
-            lines += [f"- {md_line(item)}" for item in block.content] + [""]
-        else:
-            lines += markdown_table(block.content) + [""]
-    return "\n".join(lines)
 
 
 def answer_document(report):

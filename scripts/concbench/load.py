@@ -38,6 +38,7 @@ import os
 import re
 import stat
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -207,6 +208,21 @@ def load(path, label):
                   parse_modes(data["context"].get("modes")))
 
 
+@contextmanager
+def os_errors(path, missing, wrong_kind, wrong_problem):
+    """An OSError of path as an InputError: missing when there is no
+    path, wrong_problem for an error of wrong_kind (IsADirectoryError),
+    else what the system says."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(path, missing) from None
+    except wrong_kind:
+        raise InputError(path, wrong_problem) from None
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+
+
 def read_json(path):
     """The parsed contents of the JSON file path.
 
@@ -214,18 +230,13 @@ def read_json(path):
     opened without blocking (checked again once open), so a FIFO without a
     writer, a device or a socket is refused instead of waited on.  So is a
     file of more than MAX_BYTES, before it is read."""
-    try:
+    with os_errors(path, "no such file", IsADirectoryError,
+                   "is a directory, not a JSON file"):
         check_file(path, os.stat(path))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         with open(fd, "rb") as f:
             check_file(path, os.fstat(f.fileno()))
             raw = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a JSON file") from None
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e)) from None
     if len(raw) > MAX_BYTES:    # it grew since the fstat
         raise InputError(path, TOO_BIG)
     try:
@@ -454,14 +465,9 @@ def add_repetition(bench, entry):
 
 def newest_json_files(directory, count):
     """The count newest *.json files of directory, oldest first."""
-    try:
+    with os_errors(directory, "no such directory", NotADirectoryError,
+                   "not a directory"):
         names = os.listdir(directory)
-    except FileNotFoundError:
-        raise InputError(directory, "no such directory") from None
-    except NotADirectoryError:
-        raise InputError(directory, "not a directory") from None
-    except OSError as e:
-        raise InputError(directory, e.strerror or str(e)) from None
     stamps = {}     # path -> modification time, of the regular files
     for path in (os.path.join(directory, n) for n in names
                  if n.endswith(".json")):

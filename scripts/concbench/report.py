@@ -22,18 +22,20 @@ usage: report [-o OUT.html] [--newest N] [--alpha A] FILE|DIR ...
 Exit status: 0; 2 for bad input or an output that cannot be written (one
 line ``report: problem`` on stderr, and no page).
 """
-import html
 import io
 import os
 import sys
 
 from concbench.analysis import DEFAULT_ALPHA, build_report
 from concbench.cli import ArgumentParser
+from concbench.document import (Bullets, Cell, Figure, Group, Heading, Markup,
+                                Table, Text, Title)
 from concbench.formats import (PAGE, VERDICT_WORDS, answer_verdict,
                                costs_text, number_text, ratio_text,
                                seconds_text, single_task_text,
                                verdict_counts_text, why_text)
 from concbench.load import InputError, host_of, load_paths, shown_path
+from concbench.render_html import esc, render_html
 
 
 PROG = "report"
@@ -88,10 +90,6 @@ document.querySelectorAll("table.sortable th").forEach(function (th) {
 """
 
 
-def esc(value):
-    return html.escape(str(value), quote=True)
-
-
 def seconds(value):
     """A time in the unit that suits it, as the page writes it."""
     return seconds_text(value, PAGE)
@@ -101,23 +99,9 @@ def num(value, pattern="{:.2f}"):
     return number_text(value, pattern, "n/a")
 
 
-def cell(text, value=None):
-    """A td; with value, a number the sort uses."""
-    if value is None:
-        return f"<td>{esc(text)}</td>"
-    return f'<td class="num" data-v="{value!r}">{esc(text)}</td>'
-
-
-def table(headers, rows, sortable=True, row_classes=None):
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = []
-    for k, cells in enumerate(rows):
-        cls = row_classes[k] if row_classes else ""
-        attr = f' class="{cls}"' if cls else ""
-        body.append(f"<tr{attr}>{''.join(cells)}</tr>")
-    kind = ' class="sortable"' if sortable else ""
-    return (f"<table{kind}><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+def cell(text, value=None, style=None):
+    """A cell of the page's tables; with value, a number the sort uses."""
+    return Cell(str(text), style, value=value)
 
 
 def svg_of(figure):
@@ -128,13 +112,13 @@ def svg_of(figure):
     return text[text.index("<svg"):]
 
 
-def answer_html(summary):
+def answer_blocks(summary):
     """The answer for the machine (compare's Answer): per kernel what to
     use, at which W, its speedup and verdict; what the others cost; why;
     how many verdicts were decided."""
     ans = summary["answer"]
     if not ans["kernels"]:
-        return "<p>No concbench run to answer from.</p>"
+        return Text("No concbench run to answer from.")
     rows = []
     for k in ans["kernels"]:
         verdict = answer_verdict(k, f"{ans['margin']:.0%}",
@@ -142,21 +126,21 @@ def answer_html(summary):
         costs = costs_text(k, ans["margin"])
         rows.append([cell(k["kernel"]),
                      cell(seconds(k["task_s"]), k["task_s"] or 0),
-                     f"<td><b>{esc(', '.join(k['use']))}</b></td>",
+                     cell(", ".join(k["use"]), style="head"),
                      cell(k["workers"], k["workers"]),
                      cell(num(k["speedup"], "{:.2f}x"), k["speedup"] or 0),
                      cell(verdict), cell(costs or "-")])
     why = why_text(ans)
-    return ('<div class="verdict">'
-            + table(["kernel", "one task", "use", "W", "speedup", "verdict",
-                     "the others, each at its best W"], rows,
-                    sortable=False)
-            + (f"<p>{esc(why)}</p>" if why else "")
-            + f"<p>{esc(verdict_counts_text(ans['verdicts']))} (a difference "
-              f"below {ans['margin']:.0%} is a tie).</p></div>")
+    return Group([Table(["kernel", "one task", "use", "W", "speedup",
+                         "verdict", "the others, each at its best W"], None,
+                        rows, sortable=False)]
+                 + ([Text(why)] if why else [])
+                 + [Text(f"{verdict_counts_text(ans['verdicts'])} (a "
+                         f"difference below {ans['margin']:.0%} is a "
+                         "tie).")], sep="", style="verdict")
 
 
-def verdicts_html(summary):
+def verdicts_blocks(summary):
     """compare's verdict per kernel and worker count."""
     rows = []
     for b in summary["best"]:
@@ -172,16 +156,16 @@ def verdicts_html(summary):
                  f"{nxt['strategy']} {ratio_text(nxt['ratio'])}"),
             cell(b["sentence"])])
     if not rows:
-        return ""
-    return table(["kernel", "W", "verdict", "fastest", "speedup", "tied",
-                  "undecided", "next slower", "in words"], rows)
+        return Group()
+    return Table(["kernel", "W", "verdict", "fastest", "speedup", "tied",
+                  "undecided", "next slower", "in words"], None, rows)
 
 
-def machines_html(report):
+def machines_blocks(report):
     """Several machines side by side (compare's Machines side by side)."""
     machines = report.get("machines")
     if not machines:
-        return ""
+        return Group()
     labels = [f["label"] for f in report["files"]]
     rows = []
     for m in machines["machines"]:
@@ -190,16 +174,17 @@ def machines_html(report):
                      cell(num(m["cpus"], "{:g}"), m["cpus"] or 0),
                      cell(m["cpu_model"] or "-"), cell(seconds(m["fork_s"])),
                      cell(seconds(m["thread_s"])), cell(single or "-")])
-    return ("<h2 id=\"machines\">Machines side by side</h2>"
-            + table(["file", "CPUs", "CPU", "fork", "thread",
-                     "one task alone (time against the first)"], rows)
-            + "<p class=\"note\">fork = fork+exit+wait and thread = "
-              "pthread_create+join, a task, from the baselines; one task "
-              "alone = serial's time a task. Each machine's answer is in "
-              "its section.</p>")
+    return Group([
+        Heading("Machines side by side", 2, "machines"),
+        Table(["file", "CPUs", "CPU", "fork", "thread",
+               "one task alone (time against the first)"], None, rows),
+        Text(Markup("fork = fork+exit+wait and thread = pthread_create+join, "
+                    "a task, from the baselines; one task alone = serial's "
+                    "time a task. Each machine's answer is in its "
+                    "section."), "note")], sep="")
 
 
-def steadiness_html(steady):
+def steadiness_blocks(steady):
     speed = steady.get("machine_speed")
     rows = [
         ("order", f"{steady['order']}, {steady['rounds']} rounds"
@@ -219,14 +204,14 @@ def steadiness_html(steady):
     ]
     for flag, n in sorted(steady.get("flag_counts", {}).items()):
         rows.append((f"marked {flag}", str(n)))
-    out = table(["figure", "in this run"], [[cell(k), cell(v)] for k, v in rows],
-                sortable=False)
-    for advice in steady.get("advice", []):
-        out += f'<p class="advice">{esc(advice)}</p>'
-    return out
+    return Group([Table(["figure", "in this run"], None,
+                        [[cell(k), cell(v)] for k, v in rows],
+                        sortable=False)]
+                 + [Text(advice, "advice")
+                    for advice in steady.get("advice", [])], sep="")
 
 
-def runs_html(summary):
+def runs_table(summary):
     headers = ["kernel", "strategy", "workers", "median", "IQR %",
                "speedup", "efficiency", "flags"]
     rows = []
@@ -240,26 +225,26 @@ def runs_html(summary):
             cell(num(iqr, "{:.1f}"), iqr if iqr is not None else -1),
             cell(num(r.get("speedup")), r.get("speedup") or 0),
             cell(num(r.get("efficiency")), r.get("efficiency") or 0),
-            f'<td class="flag">{esc(" ".join(r["flags"]))}</td>'])
-    return table(headers, rows)
+            cell(" ".join(r["flags"]), style="bad")])
+    return Table(headers, None, rows)
 
 
-def flagged_html(summary):
+def flagged_blocks(summary):
     flagged = [r for r in summary["rows"] if r["flags"]]
     spared = [r for r in summary["rows"]
               if r.get("pairs_left_out") and not r["flags"]]
-    out = ""
+    out = []
     if not flagged:
-        out += ("<p>No run is marked: every figure is backed by the "
-                "machine's steadiness.</p>")
+        out.append(Text(Markup("No run is marked: every figure is backed by "
+                               "the machine's steadiness.")))
     else:
         rows = [[cell(r["kernel"]), cell(r["strategy"]),
                  cell(r["workers"], r["workers"]),
                  cell("; ".join(r.get("flag_reasons") or r["flags"]))]
                 for r in flagged]
-        out += ("<p>Marked runs (they stay in the verdicts; a marked "
-                "fastest run leaves its verdict undecided):</p>"
-                + table(["kernel", "strategy", "workers", "why"], rows))
+        out += [Text("Marked runs (they stay in the verdicts; a marked "
+                     "fastest run leaves its verdict undecided):"),
+                Table(["kernel", "strategy", "workers", "why"], None, rows)]
     if spared:
         rows = [[cell(r["kernel"]), cell(r["strategy"]),
                  cell(r["workers"], r["workers"]),
@@ -268,14 +253,14 @@ def flagged_html(summary):
                       r["pairs_left_out"]),
                  cell(", ".join(r.get("left_out_because") or []))]
                 for r in spared]
-        out += ("<p>Runs that left disturbed pairs out (and kept enough "
-                "others):</p>"
-                + table(["kernel", "strategy", "workers", "pairs left out",
-                         "why"], rows))
-    return out
+        out += [Text("Runs that left disturbed pairs out (and kept enough "
+                     "others):"),
+                Table(["kernel", "strategy", "workers", "pairs left out",
+                       "why"], None, rows)]
+    return Group(out, sep="")
 
 
-def dispatch_html(summary):
+def dispatch_blocks(summary):
     """mpi_pool's cost a task beyond process_pool's, where the file has
     both (compare's "Dispatch cost")."""
     rows = []
@@ -290,65 +275,61 @@ def dispatch_html(summary):
             cell("-" if not ci else f"{seconds(ci[0])} to {seconds(ci[1])}",
                  ci[0] if ci else 0),
             cell(seconds(r["pool_start_s"]), r["pool_start_s"] or 0),
-            f'<td class="flag">{esc(" ".join(r["flags"]))}</td>'])
+            cell(" ".join(r["flags"]), style="bad")])
     if not rows:
-        return ""
-    return ("<h3>Dispatch cost</h3><p>What a task costs beyond the "
-            "reference in the same run: the batch time's difference over "
-            "its tasks, median of the pairs (95% interval); the pool's "
-            "start is before the timed batches.</p>"
-            + table(["kernel", "mode", "reference", "workers",
-                     "reference batch", "batch", "extra a task",
-                     "95% interval", "start", "flags"], rows))
+        return Group()
+    return Group([
+        Heading("Dispatch cost", 3),
+        Text(Markup("What a task costs beyond the reference in the same run: "
+                    "the batch time's difference over its tasks, median of "
+                    "the pairs (95% interval); the pool's start is before "
+                    "the timed batches.")),
+        Table(["kernel", "mode", "reference", "workers", "reference batch",
+               "batch", "extra a task", "95% interval", "start", "flags"],
+              None, rows)], sep="")
 
 
-def context_html(report):
+def context_table(report):
     fields = report["context"]["fields"]
-    rows, classes = [], []
-    for f in fields:
-        rows.append([cell(f["key"])] + [cell(v) for v in f["values"]])
-        classes.append("differs" if f["differs"] else "")
+    rows = [[cell(f["key"])] + [cell(v) for v in f["values"]]
+            for f in fields]
     labels = [f["label"] for f in report["files"]]
-    return table(["key"] + labels, rows, row_classes=classes)
+    return Table(["key"] + labels, None, rows,
+                 row_styles=["differs" if f["differs"] else None
+                             for f in fields])
 
 
 def file_section(plot, result, summary, report_file, charts=True):
-    host = host_of(result)
-    out = [f'<h2 id="{esc(report_file["label"])}">{esc(host)}: '
-           f'{esc(report_file["label"])}</h2>',
-           f'<p class="note">{esc(report_file["path"])}: '
-           f'{report_file["benchmarks"]} benchmarks, '
-           f'{summary["cpus"]} CPUs ({esc(summary["cpus_source"])})'
-           f'{", errored: " + str(len(report_file["errored"])) if report_file["errored"] else ""}'
-           '</p>',
-           "<h3>Answer</h3>", answer_html(summary)]
-    for note in summary.get("notes", []):
-        out.append(f'<p class="note">{esc(note)}</p>')
-    out.append("<h3>Steadiness</h3>")
-    out.append(steadiness_html(summary["steadiness"]))
-    out.append(flagged_html(summary))
-    out.append("<h3>Charts</h3>")
-    if charts:
-        out += charts_html(plot, result)
-    else:
-        out.append(f'<p class="note">{esc(CHARTS_LEFT_OUT)}</p>')
-    out.append(dispatch_html(summary))
-    out.append("<h3>Verdict per kernel and worker count</h3>")
-    out.append(verdicts_html(summary))
-    out.append("<h3>Runs</h3>")
-    out.append(runs_html(summary))
-    return "\n".join(out)
+    """One file's section of the page."""
+    label = report_file["label"]
+    errored = (f", errored: {len(report_file['errored'])}"
+               if report_file["errored"] else "")
+    out = [Heading(f"{host_of(result)}: {label}", 2, label),
+           Text(f"{report_file['path']}: {report_file['benchmarks']} "
+                f"benchmarks, {summary['cpus']} CPUs "
+                f"({summary['cpus_source']}){errored}", "note"),
+           Heading("Answer", 3), answer_blocks(summary)]
+    out += [Text(note, "note") for note in summary.get("notes", [])]
+    out += [Heading("Steadiness", 3),
+            steadiness_blocks(summary["steadiness"]),
+            flagged_blocks(summary), Heading("Charts", 3)]
+    out += (chart_blocks(plot, result) if charts
+            else [Text(CHARTS_LEFT_OUT, "note")])
+    out += [dispatch_blocks(summary),
+            Heading("Verdict per kernel and worker count", 3),
+            verdicts_blocks(summary), Heading("Runs", 3),
+            runs_table(summary)]
+    return Group(out)
 
 
-def charts_html(plot, result):
+def chart_blocks(plot, result):
     """plot's charts of one file, each drawn, turned into SVG and let go
     before the next."""
     out = []
     if any(b.ok for b in result.benches.values()):
         for chart in plot.iter_charts([result]):
-            out.append(f'<figure data-chart="{esc(chart.filename)}">'
-                       f"{svg_of(chart.figure)}</figure>")
-    return out or ["<p>No valid run to draw.</p>"]
+            out.append(Figure(chart.filename, svg_of(chart.figure)))
+    return out or [Text("No valid run to draw.")]
 
 
 CHARTS_LEFT_OUT = "Charts left out: see the note at the top of the page."
@@ -366,40 +347,46 @@ def charts_left_out(plot, runs, panels):
             "panels).")
 
 
+INTRO = Markup("""Which strategy finishes a batch of tasks fastest on each machine, and at
+which worker count: each file's answer comes first, then how steady its
+machine was, its charts and every run. Click a table's header to sort
+it.""")
+CONTEXT_INTRO = """What each file says of its machine and run; rows that differ between
+files are marked."""
+
+
+def document(results, report, plot, charts=True):
+    """The page's body as a document: the title, the files (their hosts
+    first), the machines side by side, a section a file, the context."""
+    hosts = sorted({host_of(r) for r in results})
+    title = f"concbench: {len(results)} result file" \
+            f"{'s' if len(results) != 1 else ''} from {', '.join(hosts)}"
+    toc = Bullets([Cell(f"{host_of(r)}: {f['label']}", link=f"#{f['label']}")
+                   for r, f in zip(results, report["files"])])
+    sections = [file_section(plot, r, s, f, charts) for r, s, f in
+                zip(results, report["summaries"], report["files"])]
+    return title, [
+        Title(title), Text(INTRO),
+        Group([Text(n, "note") for n in report["notes"]] + [toc], sep=""),
+        machines_blocks(report), Group(sections, sep=""),
+        Heading("Context", 2, "context"), Text(CONTEXT_INTRO),
+        context_table(report)]
+
+
 def page(results, report):
     from concbench import plot    # matplotlib: only for a page
     # Beyond what plot draws in a minute, the page has the verdicts and
     # tables, and no chart.
     left_out = charts_left_out(plot, *plot.drawn_size(results, False))
-    charts = left_out is None
     if left_out:
         report["notes"].append(left_out)
-    hosts = sorted({host_of(r) for r in results})
-    title = f"concbench: {len(results)} result file" \
-            f"{'s' if len(results) != 1 else ''} from {', '.join(hosts)}"
-    toc = "".join(f'<li><a href="#{esc(f["label"])}">{esc(host_of(r))}: '
-                  f'{esc(f["label"])}</a></li>'
-                  for r, f in zip(results, report["files"]))
-    sections = [file_section(plot, r, s, f, charts) for r, s, f in
-                zip(results, report["summaries"], report["files"])]
-    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in report["notes"])
+    title, blocks = document(results, report, plot, left_out is None)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title><style>{CSS}</style></head>
 <body>
-<h1>{esc(title)}</h1>
-<p>Which strategy finishes a batch of tasks fastest on each machine, and at
-which worker count: each file's answer comes first, then how steady its
-machine was, its charts and every run. Click a table's header to sort
-it.</p>
-{notes}<ul>{toc}</ul>
-{machines_html(report)}
-{"".join(sections)}
-<h2 id="context">Context</h2>
-<p>What each file says of its machine and run; rows that differ between
-files are marked.</p>
-{context_html(report)}
+{render_html(blocks)}
 <script>{SCRIPT}</script>
 </body></html>
 """
