@@ -12,7 +12,7 @@ the page shows, so a figure in a sentence is checked like a table. A figure
 that is not here or in a generated table has no kept source: rerun it and
 keep the file, or leave it out (issue 18).
 
-A figure's files are Google Benchmark JSON read by cbresults.load, or, for
+A figure's files are Google Benchmark JSON read by concbench.load, or, for
 the few kept files of other programs (scripts/python-original, scripts/ab,
 the paired old/new ratios), plain JSON.
 
@@ -30,7 +30,8 @@ from collections import namedtuple
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-import cbresults as cb  # noqa: E402
+from concbench import analysis, pairing, speedups  # noqa: E402
+from concbench import load as results  # noqa: E402
 from concbench.stats import geomean, median  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -67,11 +68,11 @@ def plain(path):
 
 
 def load(path):
-    """A kept file: a cbresults Result, or for a file of PLAIN_JSON what
+    """A kept file: a concbench.load Result, or for a file of PLAIN_JSON what
     it holds."""
     full = os.path.join(ROOT, path)
     if path not in PLAIN_JSON:
-        return cb.load(full, path)
+        return results.load(full, path)
     try:
         with open(full, encoding="utf-8") as f:
             return json.load(f)
@@ -134,7 +135,7 @@ def bench(result, name):
 def run(result, kernel, mode, **fields):
     """The one valid concbench run of kernel and mode in result whose
     Config has the given fields (workers=2, payload=0, transport="shm")."""
-    found = [b for c, b in cb.concbench_runs(result)
+    found = [b for c, b in speedups.concbench_runs(result)
              if (c.kernel, c.mode) == (kernel, mode)
              and all(getattr(c, k) == v for k, v in fields.items())]
     if len(found) != 1:
@@ -145,7 +146,7 @@ def run(result, kernel, mode, **fields):
 
 def runs(result, **fields):
     """[(Config, Bench)] of result's valid concbench runs with fields."""
-    return [(c, b) for c, b in cb.concbench_runs(result)
+    return [(c, b) for c, b in speedups.concbench_runs(result)
             if all(getattr(c, k) == v for k, v in fields.items())]
 
 
@@ -189,8 +190,8 @@ def reps(result):
 
 
 def summary(result):
-    """What compare computes for result (cbresults.summarize)."""
-    return cb.summarize(0, result, cb.DEFAULT_ALPHA)
+    """What compare computes for result (concbench.analysis.summarize)."""
+    return analysis.summarize(0, result, analysis.DEFAULT_ALPHA)
 
 
 def verdict(result, kernel, workers):
@@ -217,7 +218,7 @@ def mode_seconds(result, mode):
     """Seconds the repetitions of mode's runs took, each from its start
     to its end (Google Benchmark's calls of it, set-up included)."""
     return sum(rep["t_end_s"] - rep["t_start_s"]
-               for c, b in cb.concbench_runs(result) if c.mode == mode
+               for c, b in speedups.concbench_runs(result) if c.mode == mode
                for rep in b.reps)
 
 
@@ -333,7 +334,7 @@ def io_sleep_pairs(result):
     """thread_pool's time / async's of each round at io_sleep W=16."""
     a = run(result, "io_sleep", "async", workers=16)
     b = run(result, "io_sleep", "thread_pool", workers=16)
-    _, pairs = cb.pair_reps(b, a)
+    _, pairs = pairing.pair_reps(b, a)
     return [b.samples[i] / a.samples[j] for i, j in pairs]
 
 
@@ -1409,7 +1410,7 @@ def main(argv):
         return 2
     try:
         print(f.compute(*(load(p) for p in f.paths)))
-    except (cb.InputError, Missing) as e:
+    except (results.InputError, Missing) as e:
         print(f"figures.py: {e}", file=sys.stderr)
         return 2
     except (KeyError, IndexError, TypeError, ValueError,

@@ -23,7 +23,7 @@ BAD_FIXTURES = sorted((FIXTURES / "bad").glob("*.json"))
 BASE_TEXT = (FIXTURES / "base.json").read_text()
 FIRST_TIME = '"real_time": 100,'    # k/serial's first repetition
 FIRST_NAME = "k/serial/tasks:4/workers:1/manual_time"
-MAX_DEPTH = 100     # cbresults.MAX_DEPTH, the documented limit
+MAX_DEPTH = 100     # load.MAX_DEPTH, the documented limit
 TOO_DEEP = "nested too deeply (more than 100 arrays and objects)"
 
 
