@@ -1,35 +1,11 @@
 #!/usr/bin/python3
-"""concbench's --help, in a code block, for the README (scripts/docs):
-the flags as the program itself prints them, so that they cannot drift.
-
-usage: concbench_help.py   (the program: $CB_CONCBENCH, else
-                            build/bench/concbench beside this script's ..)
-"""
+"""concbench_help.py: runs concbench/concbench_help.py, the program."""
 import os
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-
-
-def main():
-    exe = os.environ.get("CB_CONCBENCH") or os.path.join(
-        ROOT, "build", "bench", "concbench")
-    try:
-        proc = subprocess.run([exe, "--help"], capture_output=True,
-                              text=True, timeout=60)
-    except OSError as e:
-        print(f"concbench_help.py: {exe}: {e.strerror} (build it first: "
-              "ninja -C build)", file=sys.stderr)
-        return 2
-    if proc.returncode != 0:
-        print(f"concbench_help.py: {exe} --help failed", file=sys.stderr)
-        return 2
-    print("```")
-    print(proc.stdout.rstrip("\n"))
-    print("```")
-    return 0
-
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from concbench import cli, concbench_help  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(concbench_help.main)

@@ -12,7 +12,7 @@ the page shows, so a figure in a sentence is checked like a table. A figure
 that is not here or in a generated table has no kept source: rerun it and
 keep the file, or leave it out (issue 18).
 
-A figure's files are Google Benchmark JSON read by cbresults.load, or, for
+A figure's files are Google Benchmark JSON read by concbench.load, or, for
 the few kept files of other programs (scripts/python-original, scripts/ab,
 the paired old/new ratios), plain JSON.
 
@@ -21,18 +21,18 @@ usage: figures.py NAME     print the figure (one line)
 Exit status: 0; 2 for an unknown name or a file that does not read.
 """
 
-import importlib.util
+import importlib
 import json
 import math
 import os
 import sys
 from collections import namedtuple
-from importlib.machinery import SourceFileLoader
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-import cbresults as cb  # noqa: E402
-from cbstats import geomean, median  # noqa: E402
+from concbench import analysis, pairing, speedups  # noqa: E402
+from concbench import load as results  # noqa: E402
+from concbench.stats import geomean, median  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
@@ -68,11 +68,11 @@ def plain(path):
 
 
 def load(path):
-    """A kept file: a cbresults Result, or for a file of PLAIN_JSON what
+    """A kept file: a concbench.load Result, or for a file of PLAIN_JSON what
     it holds."""
     full = os.path.join(ROOT, path)
     if path not in PLAIN_JSON:
-        return cb.load(full, path)
+        return results.load(full, path)
     try:
         with open(full, encoding="utf-8") as f:
             return json.load(f)
@@ -81,12 +81,9 @@ def load(path):
 
 
 def script(name):
-    """A program of scripts/ without .py (overhead, plot) as a module."""
-    loader = SourceFileLoader(name, os.path.join(ROOT, "scripts", name))
-    module = importlib.util.module_from_spec(
-        importlib.util.spec_from_loader(name, loader))
-    loader.exec_module(module)
-    return module
+    """A module of the package (the programs overhead and plot, whose
+    entry points are scripts/overhead and scripts/plot; formats)."""
+    return importlib.import_module(f"concbench.{name}")
 
 
 # ------------------------------------------------------------ formatting
@@ -138,7 +135,7 @@ def bench(result, name):
 def run(result, kernel, mode, **fields):
     """The one valid concbench run of kernel and mode in result whose
     Config has the given fields (workers=2, payload=0, transport="shm")."""
-    found = [b for c, b in cb.concbench_runs(result)
+    found = [b for c, b in speedups.concbench_runs(result)
              if (c.kernel, c.mode) == (kernel, mode)
              and all(getattr(c, k) == v for k, v in fields.items())]
     if len(found) != 1:
@@ -149,7 +146,7 @@ def run(result, kernel, mode, **fields):
 
 def runs(result, **fields):
     """[(Config, Bench)] of result's valid concbench runs with fields."""
-    return [(c, b) for c, b in cb.concbench_runs(result)
+    return [(c, b) for c, b in speedups.concbench_runs(result)
             if all(getattr(c, k) == v for k, v in fields.items())]
 
 
@@ -193,8 +190,8 @@ def reps(result):
 
 
 def summary(result):
-    """What compare computes for result (cbresults.summarize)."""
-    return cb.summarize(0, result, cb.DEFAULT_ALPHA)
+    """What compare computes for result (concbench.analysis.summarize)."""
+    return analysis.summarize(0, result, analysis.DEFAULT_ALPHA)
 
 
 def verdict(result, kernel, workers):
@@ -221,7 +218,7 @@ def mode_seconds(result, mode):
     """Seconds the repetitions of mode's runs took, each from its start
     to its end (Google Benchmark's calls of it, set-up included)."""
     return sum(rep["t_end_s"] - rep["t_start_s"]
-               for c, b in cb.concbench_runs(result) if c.mode == mode
+               for c, b in speedups.concbench_runs(result) if c.mode == mode
                for rep in b.reps)
 
 
@@ -337,7 +334,7 @@ def io_sleep_pairs(result):
     """thread_pool's time / async's of each round at io_sleep W=16."""
     a = run(result, "io_sleep", "async", workers=16)
     b = run(result, "io_sleep", "thread_pool", workers=16)
-    _, pairs = cb.pair_reps(b, a)
+    _, pairs = pairing.pair_reps(b, a)
     return [b.samples[i] / a.samples[j] for i, j in pairs]
 
 
@@ -381,7 +378,7 @@ def _(result):
         if kernel["kernel"] == "gmp_pow":
             for alt in kernel["alternatives"]:
                 if alt["strategy"] == "process":
-                    return "process " + script("compare").fmt_ratio(
+                    return "process " + script("formats").ratio_text(
                         1 + alt["cost"])
     raise Missing(f"{result.path}: no cost of process for gmp_pow")
 
@@ -986,7 +983,7 @@ def _(result):
         "how far a repetition strayed from its median (gmp_pow, logpow; "
         "scripts/rep_noise.py)")
 def _(*results):
-    from rep_noise import noise
+    from concbench.rep_noise import noise
     return span([100 * noise(r.path) for r in results], "%.1f", " %")
 
 
@@ -1316,7 +1313,7 @@ FORK = "baseline/fork_exit_waitpid/tasks:16/manual_time"
 def rep_noise(result):
     """scripts/rep_noise.py's figure: a repetition's median distance from
     its benchmark's median (gmp_pow, logpow)."""
-    import rep_noise as rn
+    from concbench import rep_noise as rn
     return rn.noise(result.path)
 
 
@@ -1413,7 +1410,7 @@ def main(argv):
         return 2
     try:
         print(f.compute(*(load(p) for p in f.paths)))
-    except (cb.InputError, Missing) as e:
+    except (results.InputError, Missing) as e:
         print(f"figures.py: {e}", file=sys.stderr)
         return 2
     except (KeyError, IndexError, TypeError, ValueError,

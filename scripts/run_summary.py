@@ -1,58 +1,11 @@
 #!/usr/bin/python3
-"""One line per result file: how long the run took, how many rows were
-marked, how many verdicts were decided, tied and undecided, and how many
-pairs were left out (issue 16's checks of a run).
-
-usage: run_summary.py FILE...
-Prints a markdown table (docs/results/verdicts-vm/README.md shows it).
-"""
-
+"""run_summary.py: runs concbench/run_summary.py, the program."""
 import os
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-import cbresults as cb  # noqa: E402
-
-
-def duration(result):
-    """Seconds from the run's first repetition's start to its last's end."""
-    ends = [rep["t_end_s"] for bench in result.benches.values()
-            for rep in bench.reps if cb.is_number(rep.get("t_end_s"))]
-    return max(ends) if ends else None
-
-
-def main(argv):
-    if not argv:
-        print("usage: run_summary.py FILE...", file=sys.stderr)
-        return 2
-    try:
-        results = cb.load_paths(argv)
-    except cb.InputError as e:
-        print(f"run_summary.py: {e}", file=sys.stderr)
-        return 2
-    report = cb.build_report(results)
-    print("| file | measured for | rounds | rows marked | clearly best "
-          "| ties | undecided | pairs left out |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for result, summary in zip(results, report["summaries"]):
-        steady = summary["steadiness"]
-        v = steady["verdicts"]
-        took = duration(result)
-        rounds = steady["rounds"] or 0
-        extra = steady.get("extra_rounds") or 0
-        marked = steady["rows_flagged"]
-        rows = steady["rows"]
-        total = steady["pairs"] + steady["pairs_left_out"]
-        print(f"| {os.path.basename(result.path)} "
-              f"| {'-' if took is None else f'{took // 60:.0f}m{took % 60:02.0f}s'} "
-              f"| {rounds} + {extra} "
-              f"| {marked} of {rows} ({100 * marked / rows:.0f} %) "
-              f"| {v['clear']} | {v['tie']} "
-              f"| {v['undecided']} of {sum(v.values())} "
-              f"| {steady['pairs_left_out']} of {total} |")
-    return 0
-
+from concbench import cli, run_summary  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.run(run_summary.main)

@@ -19,9 +19,10 @@ import pytest
 from scipy.stats import wilcoxon
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(ROOT / "scripts"))
-import cbrules  # noqa: E402
-import cbstats  # noqa: E402
+from concbench import rules as cbrules  # noqa: E402
+from concbench import stats as cbstats  # noqa: E402
 
 MIN_PAIRS = 5       # at 90 %, what a verdict's interval needs
 ENOUGH_PAIRS = cbrules.ENOUGH_PAIRS

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of scripts/compare and scripts/plot.
+"""Helpers shared by the tests of the scripts (scripts/compare, plot ...).
 
 Paths are relative to this file, so the tests run from any directory; they
 write only into pytest's tmp_path.
@@ -14,12 +14,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
+# The scripts' package (concbench/), imported without writing its bytecode
+# into the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(SCRIPTS))
 FIXTURES = ROOT / "tests" / "fixtures"
 BAD_FIXTURES = sorted((FIXTURES / "bad").glob("*.json"))
 BASE_TEXT = (FIXTURES / "base.json").read_text()
 FIRST_TIME = '"real_time": 100,'    # k/serial's first repetition
 FIRST_NAME = "k/serial/tasks:4/workers:1/manual_time"
-MAX_DEPTH = 100     # cbresults.MAX_DEPTH, the documented limit
+MAX_DEPTH = 100     # load.MAX_DEPTH, the documented limit
 TOO_DEEP = "nested too deeply (more than 100 arrays and objects)"
 
 
@@ -94,7 +98,12 @@ def make_unusable(tmp_path, case):
 
 
 def load_script(name):
-    """Import scripts/<name> (a file without .py) as a module."""
+    """The module of the program scripts/<name>: the package's module that
+    the entry point runs (concbench/compare.py for scripts/compare), else
+    the file itself (figures.py)."""
+    module = name.removesuffix(".py").replace("-", "_")
+    if (SCRIPTS / "concbench" / f"{module}.py").is_file():
+        return importlib.import_module(f"concbench.{module}")
     loader = SourceFileLoader(f"cb_script_{name}", str(SCRIPTS / name))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     module = importlib.util.module_from_spec(spec)

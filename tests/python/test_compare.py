@@ -36,6 +36,7 @@ import pytest
 from cbscripts import (BAD_FIXTURES, FIXTURES, MAX_DEPTH, SCRIPTS, UNUSABLE,
                        base_with, exact_mann_whitney_p, make_unusable,
                        one_line_error, run_script, with_deep_context)
+from concbench import formats, load, names
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -495,15 +496,15 @@ def test_fifo_swapped_in_after_the_stat_is_refused(tmp_path):
     fifo = tmp_path / "swapped.json"
     os.mkfifo(fifo)
     code = (f"import os, sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
-            "import cbresults as cb; "
+            "from concbench import load; "
             f"regular = os.stat({str(BASE)!r}); "
-            "cb.os.stat = lambda path: regular; "
-            f"cb.read_json({str(fifo)!r})")
+            "load.os.stat = lambda path: regular; "
+            f"load.read_json({str(fifo)!r})")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, timeout=30)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
-        f"cbresults.InputError: {fifo}: is a FIFO, not a JSON file")
+        f"concbench.load.InputError: {fifo}: is a FIFO, not a JSON file")
 
 
 def test_quotients_beyond_float_range_are_null(compare, capsys, tmp_path):
@@ -634,6 +635,29 @@ def test_newest_without_files_fails(tmp_path, make):
                          else "no *.json files")
 
 
+# ------------------------------------------------------ how times read
+
+@pytest.mark.parametrize("seconds, table, prose, page, axis", [
+    (1.5, "1.500 s", "1.50 s", "1.5 s", "1.5 s"),
+    (0.0123456, "12.35 ms", "12.3 ms", "12.3 ms", "12.3456 ms"),
+    (123.4e-6, "123.4 us", "123 us", "123 us", "123.4 µs"),
+    (2.5e-5, "25.00 us", "25.0 us", "25 us", "25 µs"),
+    (0.5e-9, "0.500 ns", "0.50 ns", "0.5 ns", "0.5 ns"),
+    (0.999999999999e-3, "1000.0 us", "1000 us", "1e+03 us", "1 ms"),
+    (1500.0, "1500.0 s", "1500 s", "1.5e+03 s", "1500 s"),
+    (-2e-3, "-2.000 ms", "-2.00 ms", "-2 ms", "-2 ms"),
+    (None, "-", "-", "n/a", "-"),
+])
+def test_one_time_formatter_in_each_outputs_style(seconds, table, prose,
+                                                  page, axis):
+    """compare's tables, the answer's sentences, report's page and plot's
+    axes write a time through one function, each in the style it has
+    always had."""
+    assert [formats.seconds_text(seconds, style) for style in (
+        formats.TABLE, formats.PROSE, formats.PAGE, formats.AXIS)] == [
+        table, prose, page, axis]
+
+
 # ------------------------------------------------------------- chunk names
 
 @pytest.mark.parametrize("name, chunk, strategy", [
@@ -644,16 +668,15 @@ def test_newest_without_files_fails(tmp_path, make):
      "process_pool chunk:auto"),
 ])
 def test_chunk_is_part_of_the_strategy(compare, name, chunk, strategy):
-    cbresults = compare.cb
-    config = cbresults.parse_name(name)
+    config = names.parse_name(name)
     assert config.chunk == chunk
     assert config.strategy == strategy
     # A chunked run sorts after the unchunked one of the same mode.
-    plain = cbresults.parse_name(
+    plain = names.parse_name(
         "k/thread_pool/tasks:16/workers:2/manual_time")
     order = {"k": 0}
-    assert (cbresults.config_key(order, plain) <=
-            cbresults.config_key(order, config))
+    assert (names.config_key(order, plain) <=
+            names.config_key(order, config))
 
 
 # -------------------------------------- names beyond what concbench runs
@@ -690,7 +713,9 @@ def test_names_beyond_concbench_limits_are_other_benchmarks(
                                                  None)),
 ])
 def test_names_within_concbench_limits(compare, name, config):
-    assert compare.cb.parse_name(name) == compare.cb.Config(*config)
+    found = names.parse_name(name)
+    assert (found.kernel, found.mode, found.tasks, found.workers,
+            found.chunk) == config
 
 
 # ------------------------------------------- labels and the modes context
@@ -702,11 +727,10 @@ def k_rows(report, index=0):
 
 
 def test_labels_give_the_configs_names_give(compare, capsys):
-    cb = compare.cb
-    benches = cb.load(str(LABELLED), "labelled").benches.values()
+    benches = load.load(str(LABELLED), "labelled").benches.values()
     assert all(b.label is not None for b in benches)
-    assert [cb.parse_label(b.label) for b in benches] == [
-        cb.parse_name(b.name) for b in benches]
+    assert [names.parse_label(b.label) for b in benches] == [
+        names.parse_name(b.name) for b in benches]
     assert None not in [b.config for b in benches]
 
     def rows(path):
@@ -734,16 +758,15 @@ def test_labels_give_the_configs_names_give(compare, capsys):
      "kernel=noop mode=thread tasks=16 workers=2 payload=4097"),
 ])
 def test_label_and_name_agree(compare, name, label):
-    config = compare.cb.parse_label(label)
+    config = names.parse_label(label)
     assert config is not None
-    assert config == compare.cb.parse_name(name)
+    assert config == names.parse_name(name)
 
 
 def test_baseline_label_is_no_config(compare):
-    cb = compare.cb
-    assert cb.parse_label("baseline=fork_exit_waitpid tasks=16") is None
-    bench = cb.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
-                     label="baseline=fork_exit_waitpid tasks=16")
+    assert names.parse_label("baseline=fork_exit_waitpid tasks=16") is None
+    bench = load.Bench("baseline/fork_exit_waitpid/tasks:16/manual_time",
+                       label="baseline=fork_exit_waitpid tasks=16")
     assert bench.config is None
 
 
@@ -761,6 +784,52 @@ def test_the_label_is_what_counts(compare, capsys, tmp_path):
         "thread_pool chunk:auto", 2)
     assert custom["speedup"] == pytest.approx(2.0)
     assert summary["other"] == []
+
+
+def test_an_option_never_seen_keeps_its_runs_apart(compare, capsys,
+                                                   tmp_path):
+    """A mode option that the Python side has never heard of (queue) is
+    part of a run's Config when its name shows it (concbench names an
+    option when it is not at its default): the runs tuned with it are a
+    strategy of their own, not merged with the untuned ones; at its
+    default (queue=spsc, not in the name) it tells nothing apart."""
+    name = "k/thread/tasks:4/workers:2/queue:mpmc/manual_time"
+    label = "kernel=k mode=thread tasks=4 workers=2 queue=mpmc"
+    config = load.Bench(name, label=label).config
+    assert config.option("queue") == "mpmc"
+    assert config.strategy == "thread queue:mpmc"
+    assert config == names.parse_name(name)    # the name alone says so too
+    plain = load.Bench("k/thread/tasks:4/workers:2/manual_time",
+                       label="kernel=k mode=thread tasks=4 workers=2 "
+                             "queue=spsc").config
+    assert plain.strategy == "thread" and plain.option("queue") is None
+    assert plain != config
+    order = {"k": 0}
+    assert names.config_key(order, plain) < names.config_key(order, config)
+
+    data = json.loads(LABELLED.read_text())
+    tuned = []
+    for entry in data["benchmarks"]:
+        if entry.get("label") == "kernel=k mode=thread tasks=4 workers=2":
+            entry["label"] += " queue=spsc"
+            if entry["run_type"] == "iteration":
+                tuned.append(dict(entry, name=name, run_name=name,
+                                  label=label,
+                                  real_time=entry["real_time"] / 2))
+    assert len(tuned) == 5
+    data["benchmarks"] += tuned
+    path = tmp_path / "queue.json"
+    path.write_text(json.dumps(data))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    rows = {r["strategy"]: r for r in summary["rows"]
+            if r["kernel"] == "k" and r["workers"] == 2}
+    assert set(rows) == {"process", "thread", "thread queue:mpmc"}
+    assert rows["thread"]["speedup"] == pytest.approx(2.0)
+    assert rows["thread queue:mpmc"]["speedup"] == pytest.approx(4.0)
+    assert rows["thread queue:mpmc"]["chunk"] is None
+    verdict = best(summary, "k", 2)
+    assert verdict["strategy"] == "thread queue:mpmc"
+    assert "thread" in verdict["slower"] + verdict["undecided"]
 
 
 @pytest.mark.parametrize("label", [
@@ -804,7 +873,7 @@ def test_without_modes_context_mode_order_is_mode_order(compare, capsys):
 
 
 def test_modes_context_with_its_properties(compare):
-    result = compare.cb.load(str(LABELLED), "labelled")
+    result = load.load(str(LABELLED), "labelled")
     assert list(result.modes) == [
         "serial", "process", "thread", "thread_pool", "process_pool",
         "spawn", "forkserver", "gil", "async", "openmp"]
@@ -823,7 +892,7 @@ def test_a_modes_context_that_does_not_parse_is_ignored(
         '"modes": "serial:single_worker process thread thread_pool:pool,'
         'chunked process_pool:pool,chunked spawn:fresh_image forkserver:pool,'
         'fresh_image gil async openmp:pool"', f'"modes": {modes}'))
-    assert compare.cb.load(str(path), "odd").modes is None
+    assert load.load(str(path), "odd").modes is None
     assert k_rows(report_of(compare, capsys, path)) == k_rows(
         report_of(compare, capsys, BASE))
 

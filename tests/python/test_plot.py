@@ -18,6 +18,7 @@ from matplotlib.container import BarContainer
 import bigresults
 from cbscripts import (BAD_FIXTURES, FIXTURES, SCRIPTS, UNUSABLE,
                        make_unusable, one_line_error, run_script)
+from concbench import load
 
 BASE = FIXTURES / "base.json"
 NEW = FIXTURES / "new.json"
@@ -35,7 +36,7 @@ def png_size(path):
 
 
 def charts_of(plot, *paths):
-    results = plot.cb.load_all([str(p) for p in paths])
+    results = load.load_all([str(p) for p in paths])
     return {c.filename: c.figure for c in plot.build_charts(results)}
 
 
@@ -197,7 +198,7 @@ def test_chunked_strategies_follow_their_mode(plot, tmp_path):
 
 
 def test_no_partial_png_when_writing_fails(plot, tmp_path):
-    charts = plot.build_charts(plot.cb.load_all([str(BASE)]))
+    charts = plot.build_charts(load.load_all([str(BASE)]))
 
     def fail_halfway(f, **kwargs):
         f.write(PNG_SIGNATURE)
@@ -243,7 +244,7 @@ def test_charts_are_drawn_and_written_one_at_a_time(plot, tmp_path):
     """write_charts takes plot's charts as they are drawn: a failure while
     drawing the third, after two were written to temporary files, leaves
     nothing."""
-    drawn = plot.iter_charts(plot.cb.load_all([str(BASE)]))
+    drawn = plot.iter_charts(load.load_all([str(BASE)]))
 
     def fail_at_the_third():
         for i, chart in enumerate(drawn):

@@ -218,3 +218,34 @@ def test_the_page_in_chromium(tmp_path, browser):
     assert errors == []
     shot = tmp_path / "report.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
+
+
+def test_one_document_three_renderers():
+    """compare and report build one document model; each renderer shows
+    the same blocks in its format, escaping what comes from the files."""
+    from concbench.document import (Bullets, Cell, Group, Heading, Markup,
+                                    Text, Title, table)
+    from concbench.render_html import render_html
+    from concbench.render_markdown import render_markdown
+    from concbench.render_text import render_text
+    name = "k/<thread>/tasks:4|x"
+    blocks = [Title("results"), Heading("a file's runs", 3, "runs"),
+              Group([Text(f"from {name}", "note"),
+                     Text(Markup("the program's own words"))], sep=""),
+              table(["run", "median"], "lr",
+                    [[Cell(name, code=True),
+                      Cell("1.2 ms", value=0.0012)]]),
+              Bullets([Cell("to the runs", link="#runs")])]
+    text = render_text(blocks)
+    assert text.splitlines()[:2] == ["results", "======="]
+    assert "  k/<thread>/tasks:4|x  1.2 ms" in text.splitlines()
+    markdown = render_markdown(blocks)
+    assert "### a file's runs" in markdown
+    assert "| `k/<thread>/tasks:4\\|x` | 1.2 ms |" in markdown
+    assert "- [to the runs](#runs)" in markdown
+    page = render_html(blocks)
+    assert '<h3 id="runs">a file&#x27;s runs</h3>' in page
+    assert ('<p class="note">from k/&lt;thread&gt;/tasks:4|x</p>'
+            "<p>the program's own words</p>") in page
+    assert '<td class="num" data-v="0.0012">1.2 ms</td>' in page
+    assert '<li><a href="#runs">to the runs</a></li>' in page

@@ -51,6 +51,7 @@ import pytest
 from scipy.stats import wilcoxon
 
 from cbscripts import FIXTURES, base_with
+from concbench import load, pairing, rules, speedups, stats
 
 ROUNDS = FIXTURES / "steady_rounds.json"
 SEQUENTIAL = FIXTURES / "steady_sequential.json"
@@ -117,7 +118,7 @@ def written(tmp_path, name, text):
     (10, 2, 0.978515625), (20, 6, 0.9586105346679688)])
 def test_median_interval_order_statistics(compare, n, k, coverage):
     values = [float(v) for v in range(n, 0, -1)]     # 1 .. n, unsorted
-    low, high, got = compare.cb.median_interval(values)
+    low, high, got = speedups.median_interval(values)
     assert (low, high) == (k, n + 1 - k)    # x_(k), x_(n+1-k)
     assert got == pytest.approx(coverage)
 
@@ -128,20 +129,20 @@ def test_coverage_is_the_binomial_one(compare):
     for n in range(2, 15):
         for k in range(1, (n + 1) // 2 + 1):
             ways = sum(math.comb(n, below) for below in range(k, n - k + 1))
-            assert compare.cb.order_coverage(n, k) == pytest.approx(
+            assert stats.order_coverage(n, k) == pytest.approx(
                 ways / 2 ** n)
 
 
 def test_no_interval_from_one_value(compare):
-    assert compare.cb.median_interval([2.0]) is None
-    assert compare.cb.median_interval([]) is None
+    assert speedups.median_interval([2.0]) is None
+    assert speedups.median_interval([]) is None
 
 
 @pytest.mark.parametrize("alpha, pairs", [(0.05, 6), (0.1, 5), (0.01, 8),
                                           (0.2, 4)])
 def test_min_pairs_is_where_the_exact_test_can_reach_alpha(compare, alpha,
                                                            pairs):
-    assert compare.cb.min_pairs(alpha) == pairs
+    assert stats.min_pairs(alpha) == pairs
     smallest = [wilcoxon([1.0 + i for i in range(n)]).pvalue
                 for n in (pairs - 1, pairs)]
     assert smallest == pytest.approx([2 / 2 ** (pairs - 1), 2 / 2 ** pairs])
@@ -209,10 +210,9 @@ def test_nearest_pairing_without_rounds(compare, capsys):
 
 
 def test_pair_reps_directly(compare):
-    cb = compare.cb
 
     def bench(counters):
-        b = cb.Bench("x")
+        b = load.Bench("x")
         for c in counters:
             b.samples.append(1.0)
             b.reps.append(c)
@@ -221,13 +221,13 @@ def test_pair_reps_directly(compare):
                                                   "t_start_s": 10}])
     later = bench([{"round": 2, "t_start_s": 11}, {"round": 3,
                                                   "t_start_s": 21}])
-    assert cb.pair_reps(later, serial) == ("round", [(0, 1)])
+    assert pairing.pair_reps(later, serial) == ("round", [(0, 1)])
     timed = bench([{"t_start_s": 9}, {"t_start_s": 1}, {"t_start_s": 5}])
-    assert cb.pair_reps(timed, serial) == ("nearest", [(0, 1), (1, 0),
+    assert pairing.pair_reps(timed, serial) == ("nearest", [(0, 1), (1, 0),
                                                        (2, 0)])
-    assert cb.pair_reps(bench([{}, {}]), serial) == ("unpaired", [])
+    assert pairing.pair_reps(bench([{}, {}]), serial) == ("unpaired", [])
     partly = bench([{"round": 1, "t_start_s": 0}, {"t_start_s": 10}])
-    assert cb.pair_reps(partly, serial)[0] == "nearest"
+    assert pairing.pair_reps(partly, serial)[0] == "nearest"
 
 
 # ------------------------------------------------------------------ marks
@@ -285,13 +285,13 @@ def figures(**given):
     ("gil", {"speedup": 1.16, "cpu_bound": False}, False),
 ])
 def test_physical_bounds(compare, mode, given, flagged):
-    machine = compare.cb.Machine(cpus=2)
-    assert bool(compare.cb.row_flags(mode, figures(**given), machine)) \
+    machine = pairing.Machine(cpus=2)
+    assert bool(speedups.row_flags(mode, figures(**given), machine)) \
         == flagged
 
 
 def side(compare, demand, cpu_bound=True):
-    return compare.cb.Side(None, demand, cpu_bound)
+    return pairing.Side(None, demand, cpu_bound)
 
 
 @pytest.mark.parametrize("cpus, demand, load, disturbed", [
@@ -307,12 +307,11 @@ def side(compare, demand, cpu_bound=True):
 ])
 def test_other_work_disturbs_what_could_be_short_of_cpus(
         compare, cpus, demand, load, disturbed):
-    cb = compare.cb
-    machine = cb.Machine(cpus=cpus)
+    machine = pairing.Machine(cpus=cpus)
     quiet = {"other_cpus": 0.0, "steal_cpus": 0.0}
     busy = {"other_cpus": load - 0.1, "steal_cpus": 0.1}
-    state = cb.pair_state(busy, side(compare, demand), quiet,
-                          side(compare, 1.0), machine)
+    state = pairing.pair_state(busy, side(compare, demand), quiet,
+                               side(compare, 1.0), machine)
     assert (state.kinds == {"busy"}) == disturbed
     assert state.stretch == pytest.approx(max(1.0, (demand + load) / cpus))
 
@@ -326,29 +325,27 @@ def test_other_work_disturbs_what_could_be_short_of_cpus(
 ])
 def test_the_canary_matters_against_its_own_repeatability(
         compare, noise, speeds, cpu_bound, disturbed):
-    cb = compare.cb
-    floor = math.log1p(cb.rules.CANARY_FLOOR)
+    floor = math.log1p(rules.CANARY_FLOOR)
     limit = floor if noise is None else max(floor, 4 * noise)
-    machine = cb.Machine(cpus=2, canary_noise=noise, canary_limit=limit)
+    machine = pairing.Machine(cpus=2, canary_noise=noise, canary_limit=limit)
     a = {"machine_speed": speeds[0]}
     b = {"machine_speed": speeds[1]}
-    state = cb.pair_state(a, side(compare, 1.0, cpu_bound), b,
-                          side(compare, 1.0, cpu_bound), machine)
+    state = pairing.pair_state(a, side(compare, 1.0, cpu_bound), b,
+                               side(compare, 1.0, cpu_bound), machine)
     assert ("canary" in state.kinds) == disturbed
 
 
 def test_the_canarys_repeatability_is_read_from_the_run(compare, tmp_path):
     # 20 repetitions whose canaries alternate 1.00, 1.02: neighbours 2 %
     # apart, so the limit is 4 x 1.4826 x 2 % = 11.7 %.
-    cb = compare.cb
-    result = cb.Result("x", "x", {}, {})
-    bench = cb.Bench("k/serial/tasks:1/workers:1")
+    result = load.Result("x", "x", {}, {})
+    bench = load.Bench("k/serial/tasks:1/workers:1")
     for i in range(20):
         bench.samples.append(1.0)
         bench.reps.append({"machine_speed": 1.0 if i % 2 else 1.02,
                            "t_start_s": float(i)})
     result.benches[bench.name] = bench
-    machine = cb.machine_of(result, 2)
+    machine = pairing.machine_of(result, 2)
     assert machine.canary_noise == pytest.approx(1.4826 * math.log(1.02))
     assert machine.canary_limit == pytest.approx(4 * 1.4826
                                                  * math.log(1.02))
@@ -500,15 +497,15 @@ def test_a_disturbed_pair_is_left_out_while_enough_are_left(compare,
 
 
 def test_keep_pairs_rule(compare):
-    cb = compare.cb
-    ok = cb.PairState(frozenset(), 1.0)
-    bad = cb.PairState(frozenset({"busy"}), 1.5)
+    ok = pairing.PairState(frozenset(), 1.0)
+    bad = pairing.PairState(frozenset({"busy"}), 1.5)
     pairs = [(i, i) for i in range(6)]
-    assert cb.keep_pairs(pairs, [ok] * 6) == (pairs, [ok] * 6, 0)
-    assert cb.keep_pairs(pairs, [bad] + [ok] * 5) == (pairs[1:], [ok] * 5, 1)
-    assert cb.keep_pairs(pairs, [bad] * 3 + [ok] * 3)[2] == 3
+    assert pairing.keep_pairs(pairs, [ok] * 6) == (pairs, [ok] * 6, 0)
+    assert pairing.keep_pairs(pairs, [bad] + [ok] * 5) == (pairs[1:],
+                                                         [ok] * 5, 1)
+    assert pairing.keep_pairs(pairs, [bad] * 3 + [ok] * 3)[2] == 3
     states = [bad] * 4 + [ok] * 2
-    assert cb.keep_pairs(pairs, states) == (pairs, states, 0)
+    assert pairing.keep_pairs(pairs, states) == (pairs, states, 0)
 
 
 # ---------------------------------------------------------- steadiness

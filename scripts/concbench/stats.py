@@ -6,6 +6,7 @@ two tests that need it.
 """
 
 import math
+from dataclasses import dataclass
 
 
 def quantile(ordered, q):
@@ -34,6 +35,31 @@ def ratio(new, base):
         r = new / base
         return r if math.isfinite(r) else None
     return 1.0 if new == 0 else None
+
+
+@dataclass
+class Spread:
+    """Median, quartiles and flagged outliers of some repetitions."""
+
+    median: float
+    q1: float
+    q3: float
+    n: int
+    outliers: list  # indices into the samples
+
+    @property
+    def iqr(self):
+        return self.q3 - self.q1
+
+
+def describe(samples):
+    ordered = sorted(samples)
+    q1 = quantile(ordered, 0.25)
+    q3 = quantile(ordered, 0.75)
+    fence = 1.5 * (q3 - q1)
+    outliers = [i for i, x in enumerate(samples)
+                if x < q1 - fence or x > q3 + fence]
+    return Spread(quantile(ordered, 0.5), q1, q3, len(samples), outliers)
 
 
 # ------------------------------------------- the median of one sample

@@ -2,10 +2,12 @@
 strategy (or the strategies tied) to use at the best worker count, its
 speedup, and what the other strategies cost beside it, with why.
 
-Plain data in (a summary of ``cbresults.summarize``), plain data out (the
-``answer`` of ``compare --format json``, documented in ``scripts/compare``);
+Plain data in (a summary of ``analysis.summarize``), plain data out (the
+``answer`` of ``compare --format json``, documented in docs/json.md);
 compare, report and ``ninja bench`` show it first.
 """
+
+from concbench.formats import PROSE, seconds_text
 
 # What each mode is, in a few words, to say why it costs what it costs.
 # {fork} and {thread} are this machine's fork+exit+wait and
@@ -41,24 +43,14 @@ def baseline_costs(summary):
     return found
 
 
-def fmt_seconds(s):
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if abs(s) >= scale:
-            break
-    else:
-        unit, scale = "ns", 1e-9
-    v = s / scale
-    digits = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 else 2
-    return f"{v:.{digits}f} {unit}"
-
-
 def why(mode, costs):
     text = MODE_WHY.get(mode, mode)
     fork = costs.get("fork")
     thread = costs.get("thread")
     return text.format(
-        fork=f", fork+exit+wait {fmt_seconds(fork)} here" if fork else "",
-        thread=(f", {fmt_seconds(thread)} to create and join here"
+        fork=(f", fork+exit+wait {seconds_text(fork, PROSE)} here"
+              if fork else ""),
+        thread=(f", {seconds_text(thread, PROSE)} to create and join here"
                 if thread else ""))
 
 
