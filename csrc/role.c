@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -210,10 +211,23 @@ int cb_role_spawn(const struct cb_executor *ex, const unsigned *args,
         snprintf(argv[n++] = nums[k++], sizeof nums[0], "%u", args[i]);
     snprintf(argv[n++] = nums[k++], sizeof nums[0], "%d", (int)getpid());
     argv[n] = NULL;
+    /*
+     * A stop signal between the spawn and the image's registration would
+     * find it unknown to the handler that ends and waits for what this
+     * process keeps (guard.h): held until it is registered. The image
+     * itself starts with no signal blocked (spawn_self).
+     */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
     int rc = spawn_self(argv, fds, nfds < role->n_fds ? nfds : role->n_fds,
                         pid, call);
     if (rc == 0)
         cb_child_own(*pid, role->keeper ? CB_OWN_KEEPER : CB_OWN_IMAGE);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
 
