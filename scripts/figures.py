@@ -989,40 +989,26 @@ def _(*results):
 
 # ------------------------------------------ scripts/overhead of the runs
 
-@figure("overhead-1201-process", S1201,
-        "process noop over fork+_exit+waitpid")
-def _(result):
-    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
-
-
-@figure("overhead-1201-thread", S1201,
-        "thread noop over pthread_create+join")
-def _(result):
-    return over(overhead_ratio(result, "thread noop vs pthread_create+join"))
-
-
-@figure("overhead-1201-serial", S1201,
-        "serial gmp_pow and logpow from their bare loops, at most")
-def _(result):
-    return share(serial_within(result))
-
-
-@figure("overhead-1201-io-sleep", S1201,
-        "thread io_sleep with W = T over the sleep")
-def _(result):
-    return over(io_sleep_check(result), "%.1f")
-
-
-@figure("overhead-1123-process", S1123,
-        "process noop over fork+_exit+waitpid")
-def _(result):
-    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
-
-
-@figure("overhead-1123-io-sleep", S1123,
-        "thread io_sleep with W = T over the sleep")
-def _(result):
-    return over(io_sleep_check(result), "%.1f")
+# scripts/overhead's checks, each the same figure of every run it reads.
+OVERHEAD_CHECKS = {
+    "process": ("process noop over fork+_exit+waitpid",
+                lambda r: over(overhead_ratio(
+                    r, "process noop vs fork+_exit+waitpid"))),
+    "thread": ("thread noop over pthread_create+join",
+               lambda r: over(overhead_ratio(
+                   r, "thread noop vs pthread_create+join"))),
+    "serial": ("serial gmp_pow and logpow from their bare loops, at most",
+               lambda r: share(serial_within(r))),
+    "io-sleep": ("thread io_sleep with W = T over the sleep",
+                 lambda r: over(io_sleep_check(r), "%.1f")),
+}
+for _tag, _path, _checks in (
+        ("1201", S1201, ("process", "thread", "serial", "io-sleep")),
+        ("1123", S1123, ("process", "io-sleep")),
+        ("issue12", ISSUE12, ("process", "thread", "serial", "io-sleep"))):
+    for _check in _checks:
+        _what, _compute = OVERHEAD_CHECKS[_check]
+        figure(f"overhead-{_tag}-{_check}", _path, _what)(_compute)
 
 
 @figure("overhead-1201-pools", S1201,
@@ -1092,30 +1078,6 @@ def _(result):
 @figure("overhead-1201-repetitions", S1201, "repetitions in the run")
 def _(result):
     return str(seconds_measured(result)[2])
-
-
-@figure("overhead-issue12-process", ISSUE12,
-        "process noop over fork+_exit+waitpid")
-def _(result):
-    return over(overhead_ratio(result, "process noop vs fork+_exit+waitpid"))
-
-
-@figure("overhead-issue12-thread", ISSUE12,
-        "thread noop over pthread_create+join")
-def _(result):
-    return over(overhead_ratio(result, "thread noop vs pthread_create+join"))
-
-
-@figure("overhead-issue12-serial", ISSUE12,
-        "serial gmp_pow and logpow from their bare loops, at most")
-def _(result):
-    return share(serial_within(result))
-
-
-@figure("overhead-issue12-io-sleep", ISSUE12,
-        "thread io_sleep with W = T over the sleep")
-def _(result):
-    return over(io_sleep_check(result), "%.1f")
 
 
 @figure("overhead-issue12-pools", ISSUE12,
