@@ -127,12 +127,6 @@ static void test_real_kernels_every_mode(void **state)
     assert_no_children();
 }
 
-/* spawn: a new program image for every task. */
-static bool per_task_image(const struct cb_mode *mode)
-{
-    return mode->role && !mode->pool;
-}
-
 /*
  * T = W = 8 io_sleep tasks of 50 ms overlap: the batch ends well before
  * 2 x 50 ms (serially it would take 400 ms) and all 8 ran at once.
@@ -148,7 +142,6 @@ static void test_concurrency_is_real(void **state)
      * eight starts, on a few cores, need not fit in 50 ms.
      */
     bool serialised = getenv("CB_SERIALISED") != NULL;
-    bool slow_exec = getenv("CB_SLOW_EXEC") != NULL;
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
         if (mode->single_worker)
@@ -159,7 +152,7 @@ static void test_concurrency_is_real(void **state)
         struct cb_error err = {{0}};
         if (run_batches(mode, &job, 1, results, &st, &err) != 0)
             fail_msg("%s: %s", mode->name, err.msg);
-        if (serialised || (slow_exec && per_task_image(mode)))
+        if (serialised || slow_task_start(mode))
             continue;
         if (!(st.wall_s < 0.100) || st.peak_running != 8)
             fail_msg("%s: 8 x 50 ms took %.1f ms, peak %u running",
@@ -173,10 +166,9 @@ static void test_at_most_w(void **state)
 {
     (void)state;
     bool serialised = getenv("CB_SERIALISED") != NULL;
-    bool slow_exec = getenv("CB_SLOW_EXEC") != NULL;
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
-        bool bound_only = serialised || (slow_exec && per_task_image(mode));
+        bool bound_only = serialised || slow_task_start(mode);
         unsigned W = mode->single_worker ? 1 : 3;
         struct cb_job job = job_of(find_kernel("io_sleep"), 9, W, 20);
         struct cb_task_result results[9];

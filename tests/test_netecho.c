@@ -103,16 +103,6 @@ static bool serialised(void)
 }
 
 /*
- * Under a sanitizer (CB_SLOW_EXEC) a new program image sets up the
- * sanitizer's runtime first: a mode that starts one per task (spawn) need
- * not have its 16 requests in flight at once (as in test_modes).
- */
-static bool slow_start(const struct cb_mode *mode)
-{
-    return getenv("CB_SLOW_EXEC") != NULL && mode->role && !mode->pool;
-}
-
-/*
  * Every mode: 16 requests of 100 ms with W = 16 (1 for serial) come back
  * with their own answers, twice on one executor; where W = 16 they
  * overlap: all 16 ran at once, and the batch ends well before the 1.6 s
@@ -134,7 +124,7 @@ static void test_every_mode_gets_its_answers(void **state)
             fail_msg("%s: %s", mode->name, err.msg);
         for (unsigned i = 0; i < 16; i++)
             assert_true(r[i].end_ns - r[i].start_ns >= 100 * 1000000LL);
-        if (W == 16 && !serialised() && !slow_start(mode)) {
+        if (W == 16 && !serialised() && !slow_task_start(mode)) {
             if (st.peak_running != 16)
                 fail_msg("%s: at most %u requests at once, not 16",
                          mode->name, st.peak_running);

@@ -64,6 +64,16 @@ static inline const struct cb_kernel *find_kernel(const char *name)
     return k;
 }
 
+/*
+ * Whether mode's tasks may start too slowly here to overlap: under a
+ * sanitizer (CB_SLOW_EXEC, set by the sanitizer build) a new program image
+ * sets up the sanitizer's runtime first, and spawn starts one per task.
+ */
+static inline bool slow_task_start(const struct cb_mode *mode)
+{
+    return getenv("CB_SLOW_EXEC") != NULL && mode->role && !mode->pool;
+}
+
 /* The entries of a directory such as /proc/self/task, not . and .. */
 static inline unsigned dir_entries(const char *path)
 {
