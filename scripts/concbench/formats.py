@@ -92,8 +92,8 @@ COMPARISON_WORDS = {
 def answer_verdict(kernel, within, marked, most=None):
     """A kernel's answer's verdict in words: "tie: 3 within <within>",
     "undecided: <marked> (rerun)" when its fastest row is marked,
-    "undecided against a, b" (the first most, "+N" for the others), else
-    the verdict's words."""
+    "undecided against a, b" (the first most, "+N" for the others; ": too
+    few rounds" where more would decide), else the verdict's words."""
     if kernel["verdict"] == "tie":
         return f"tie: {len(kernel['use'])} within {within}"
     if kernel["verdict"] != "undecided":
@@ -106,17 +106,23 @@ def answer_verdict(kernel, within, marked, most=None):
     shown = rest if most is None else rest[:most]
     return ("undecided against " + ", ".join(shown)
             + (f" +{len(rest) - len(shown)}" if len(rest) > len(shown)
-               else ""))
+               else "")
+            + (": too few rounds" if kernel["reason"] == "too_few" else ""))
 
 
 # ------------------------------------------------------------ the answer
 
 def costs_text(kernel, margin):
     """What the other strategies of a kernel's answer cost beside it, each
-    at its own best W: "thread +12%, process within 2% at W=4"."""
+    at its own best W: "thread +12%, process within 2% at W=4" (the W only
+    where it is not the answer's)."""
+    def near(a):
+        at = "" if a["workers"] == kernel["workers"] else \
+            f" at W={a['workers']}"
+        return f"within {margin:.0%}{at}"
     return ", ".join(
-        f"{a['strategy']} " + (f"within {margin:.0%} at W={a['workers']}"
-                               if a.get("near") else ratio_text(1 + a["cost"]))
+        f"{a['strategy']} " + (near(a) if a.get("near")
+                               else ratio_text(1 + a["cost"]))
         for a in kernel["alternatives"])
 
 

@@ -290,6 +290,31 @@ def test_an_alternative_within_the_margin_at_more_workers_is_near(
     assert "k: openmp within 2% at W=4, process +78%" in out
 
 
+def test_the_answer_says_when_more_rounds_would_decide(compare, capsys,
+                                                       tmp_path):
+    # Three rounds: a strategy twice as slow is still undecided (a verdict
+    # needs 5 pairs), and the answer says why; an alternative within the
+    # margin at the answer's own W is named without its W.
+    path = result_file(tmp_path, "few", {
+        ("k", "serial", 1): 100, ("k", "thread", 2): 50,
+        ("k", "process", 2): 100}, rounds=3)
+    assert compare.main([str(path), "--answer"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "undecided against process: too few rounds" in out
+    # thread tied with thread_pool at W = 2, openmp undecided: the answer
+    # is thread_pool alone, and thread "within 2%" (its W is the answer's).
+    path = result_file(tmp_path, "same-w", {
+        ("k", "serial", 1): 100, ("k", "thread_pool", 2): 50.0,
+        ("k", "thread", 2): 50.2,
+        ("k", "openmp", 2): [49.0, 53.0, 50.0, 52.5, 49.5, 52.0]})
+    capsys.readouterr()
+    assert compare.main([str(path), "--answer"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "undecided against openmp" in out, out
+    assert "k: thread within 2%," in out or out.endswith(
+        "k: thread within 2%"), out
+
+
 def test_the_answer_comes_first(compare, capsys, tmp_path):
     path = result_file(tmp_path, "first", {
         ("k", "serial", 1): 100, ("k", "thread", 2): 50,
