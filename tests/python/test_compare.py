@@ -912,3 +912,27 @@ def test_a_folder_is_its_files_grouped_by_host(compare, capsys, tmp_path):
         (folder / f"{name}.json").write_text(json.dumps(data))
     report = report_of(compare, capsys, folder)
     assert [f["label"] for f in report["files"]] == ["b", "c", "a"]
+
+
+def test_the_package_imports_without_a_cycle():
+    """The scripts' package, from the data up: no module imports one that
+    imports it back (rules, stats, names first; the programs last)."""
+    import ast
+    package = SCRIPTS / "concbench"
+    graph = {}
+    for path in package.glob("*.py"):
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module \
+                    and node.module.split(".")[0] == "concbench":
+                deps |= ({a.name for a in node.names}
+                         if node.module == "concbench"
+                         else {node.module.split(".")[1]})
+        graph[path.stem] = deps
+
+    def reaches(start, goal, seen):
+        return any(d == goal or (d not in seen and reaches(d, goal,
+                                                           seen | {d}))
+                   for d in graph.get(start, ()))
+    assert [m for m in graph if reaches(m, m, {m})] == []
+    assert graph["rules"] == graph["stats"] == graph["names"] == set()
