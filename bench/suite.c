@@ -2,7 +2,10 @@
  * The benchmark body. Google Benchmark decides how many iterations to run;
  * each iteration is one whole batch, and its wall time (only the mode's run,
  * not the checks) is the iteration's manual time. A pool is started before
- * the loop and its start-up time is a counter, not part of any batch.
+ * the first call's loop, its start-up time a counter, not part of any
+ * batch, and serves every call of the repetition (Google Benchmark makes
+ * several as it grows the iterations); with pool:fresh each batch starts
+ * its own workers and ends them, inside its time.
  */
 #include "suite.h"
 
@@ -118,6 +121,16 @@ void cb_suite_case_name(struct cb_suite_case *c)
     }
 }
 
+/* The value of option for c's job (its default if c's mode has none). */
+static unsigned option(const struct cb_suite_case *c,
+                       const struct cb_option *option)
+{
+    for (size_t i = 0; c->mode->options && c->mode->options[i]; i++)
+        if (c->mode->options[i] == option)
+            return cb_option_resolve(option, &c->opt[i], &c->job);
+    return option->def;
+}
+
 /* Sums over the iterations of one run. */
 struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
@@ -125,8 +138,7 @@ struct totals {
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
-                   const struct cb_executor *ex, const struct totals *t,
-                   double pool_start_s)
+                   const struct totals *t, double pool_start_s)
 {
     double tasks = t->batches * c->job.tasks;
     cb_gbench_set_counter(state, "tasks_per_s", c->job.tasks,
@@ -157,26 +169,47 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
         cb_gbench_set_counter(state, "move_s_per_task", t->move_s / tasks, 0);
     }
     if (cb_mode_chunked(c->mode))
-        cb_gbench_set_counter(state, "chunk",
-                              cb_executor_option(ex, &cb_option_chunk), 0);
+        cb_gbench_set_counter(state, "chunk", option(c, &cb_option_chunk), 0);
 }
 
-void cb_suite_bench(cb_gbench_state *state, void *arg)
-{
-    struct cb_suite_case *c = arg;
-    struct cb_error err = {{0}};
-    struct cb_executor *ex = NULL;
-    cb_gbench_set_label(state, c->label);
-    if (failed_before(state, c->failed))
-        return;
+/* The cases whose executors are kept, newest first. */
+static struct cb_suite_case *kept_cases;
 
-    int64_t t0 = cb_now_ns();
-    if (cb_executor_start(c->mode, &c->job, c->opt, &ex, &err) < 0) {
-        fail_before_loop(state, c, &err);
-        return;
+/* c's kept executor, stopped and forgotten. */
+static void release(struct cb_suite_case *c)
+{
+    for (struct cb_suite_case **p = &kept_cases; *p; p = &(*p)->next_kept) {
+        if (*p == c) {
+            *p = c->next_kept;
+            break;
+        }
     }
-    double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
-    /* Where the workers run, when they may run elsewhere: in the label. */
+    cb_executor_stop(c->kept);
+    c->kept = NULL;
+    c->next_kept = NULL;
+}
+
+void cb_suite_release(void)
+{
+    while (kept_cases)
+        release(kept_cases);
+}
+
+/* Start an executor for c, timed; 0, or -1 with err set. */
+static int start(struct cb_suite_case *c, struct cb_executor **ex,
+                 double *start_s, struct cb_error *err)
+{
+    int64_t t0 = cb_now_ns();
+    if (cb_executor_start(c->mode, &c->job, c->opt, ex, err) < 0)
+        return -1;
+    *start_s = (double)(cb_now_ns() - t0) / 1e9;
+    return 0;
+}
+
+/* Where the workers run, when they may run elsewhere: in the label. */
+static void label_hosts(cb_gbench_state *state, const struct cb_suite_case *c,
+                        const struct cb_executor *ex)
+{
     const char *hosts = c->mode->worker_hosts ? c->mode->worker_hosts(ex)
                                               : NULL;
     if (hosts) {
@@ -184,40 +217,109 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         snprintf(label, sizeof label, "%s worker_hosts=%s", c->label, hosts);
         cb_gbench_set_label(state, label);
     }
+}
+
+/* Whether c's workers are started and ended by every batch. */
+static bool fresh(const struct cb_suite_case *c)
+{
+    return option(c, &cb_option_pool) == CB_POOL_FRESH;
+}
+
+static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s)
+{
+    t->batches++;
+    t->wall_s += wall_s;
+    t->cpu_s += st->cpu_s;
+    t->task_wall_s += st->task_wall_s;
+    t->minflt += st->minflt;
+    t->nvcsw += st->nvcsw;
+    t->nivcsw += st->nivcsw;
+    t->start_lag_s += st->start_lag_s;
+    t->end_lag_s += st->end_lag_s;
+    t->bytes_in += st->bytes_in;
+    t->bytes_out += st->bytes_out;
+    t->move_s += st->move_s;
+    t->peak_running += st->peak_running;
+}
+
+/*
+ * One batch on workers of its own: start, run and stop, all in its time
+ * (the checks of its results are not). Returns 0, or -1 with err set.
+ */
+static int fresh_batch(cb_gbench_state *state, struct cb_suite_case *c,
+                       struct cb_task_result *results, struct totals *t,
+                       double *start_total_s, struct cb_error *err)
+{
+    struct cb_executor *ex = NULL;
+    double start_s = 0;
+    if (start(c, &ex, &start_s, err) < 0)
+        return -1;
+    if (t->batches == 0)
+        label_hosts(state, c, ex);
+    struct cb_batch_stats st;
+    int rc = cb_batch_run(ex, results, &st, err);
+    int64_t t0 = cb_now_ns();
+    cb_executor_stop(ex);
+    double stop_s = (double)(cb_now_ns() - t0) / 1e9;
+    if (rc < 0)
+        return -1;
+    double wall_s = start_s + st.wall_s + stop_s;
+    cb_gbench_set_iteration_time(state, wall_s);
+    add(t, &st, wall_s);
+    *start_total_s += start_s;
+    return 0;
+}
+
+void cb_suite_bench(cb_gbench_state *state, void *arg)
+{
+    struct cb_suite_case *c = arg;
+    struct cb_error err = {{0}};
+    cb_gbench_set_label(state, c->label);
+    if (failed_before(state, c->failed))
+        return;
+    bool per_batch = fresh(c);
+    if (!per_batch && !c->kept) {
+        if (start(c, &c->kept, &c->pool_start_s, &err) < 0) {
+            fail_before_loop(state, c, &err);
+            return;
+        }
+        c->next_kept = kept_cases;
+        kept_cases = c;
+    }
+    if (!per_batch)
+        label_hosts(state, c, c->kept);
 
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {
         cb_error_set(&err, "out of memory");
         fail_before_loop(state, c, &err);
-        goto out;
+        return;
     }
     struct totals t = {0};
+    double start_total_s = 0;
     while (cb_gbench_keep_running(state)) {
-        struct cb_batch_stats st;
-        if (cb_batch_run(ex, results, &st, &err) < 0) {
-            fail(state, c->name, c->failed, sizeof c->failed, &err);
-            goto out;
+        if (per_batch) {
+            if (fresh_batch(state, c, results, &t, &start_total_s, &err) < 0)
+                goto failed;
+            continue;
         }
+        struct cb_batch_stats st;
+        if (cb_batch_run(c->kept, results, &st, &err) < 0)
+            goto failed;
         cb_gbench_set_iteration_time(state, st.wall_s);
-        t.batches++;
-        t.wall_s += st.wall_s;
-        t.cpu_s += st.cpu_s;
-        t.task_wall_s += st.task_wall_s;
-        t.minflt += st.minflt;
-        t.nvcsw += st.nvcsw;
-        t.nivcsw += st.nivcsw;
-        t.start_lag_s += st.start_lag_s;
-        t.end_lag_s += st.end_lag_s;
-        t.bytes_in += st.bytes_in;
-        t.bytes_out += st.bytes_out;
-        t.move_s += st.move_s;
-        t.peak_running += st.peak_running;
+        add(&t, &st, st.wall_s);
     }
     if (t.batches > 0)
-        report(state, c, ex, &t, pool_start_s);
-out:
+        report(state, c, &t,
+               per_batch ? start_total_s / t.batches : c->pool_start_s);
     free(results);
-    cb_executor_stop(ex);
+    return;
+failed:
+    fail(state, c->name, c->failed, sizeof c->failed, &err);
+    /* After a failed batch an executor may only be stopped. */
+    if (c->kept)
+        release(c);
+    free(results);
 }
 
 void cb_suite_baseline_name(struct cb_suite_baseline *c)

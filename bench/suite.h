@@ -33,13 +33,37 @@ struct cb_suite_case {
      */
     char label[256];
     char failed[256]; /* the first error, "" while it has not failed */
+    /*
+     * Its executor, kept from the first call Google Benchmark makes of it
+     * in a measuring process to the end of that process's measurement
+     * (cb_suite_release), unless its workers are fresh for every batch
+     * (options.h: cb_option_pool); how long that start took; the next
+     * case with a kept executor.
+     */
+    struct cb_executor *kept;
+    double pool_start_s;
+    struct cb_suite_case *next_kept;
 };
 
 /* Fill c->name and c->label from its kernel, mode, job and options. */
 void cb_suite_case_name(struct cb_suite_case *c);
 
-/* The gbench body; arg is a struct cb_suite_case. */
+/*
+ * The gbench body; arg is a struct cb_suite_case. Google Benchmark calls
+ * it several times a repetition as it grows the iterations to the minimum
+ * time; the executor is started in the first call, outside any batch's
+ * time, and every call's batches reuse it (a long-lived pool), unless the
+ * case's pool option says fresh: then each batch starts its own and ends
+ * it, inside its time.
+ */
 void cb_suite_bench(cb_gbench_state *state, void *arg);
+
+/*
+ * Stop the executors kept so far and forget them: the end of a measuring
+ * process's measurement (bench/measure.cc), before it answers, so that no
+ * worker outlives the repetition that measured it.
+ */
+void cb_suite_release(void);
 
 /* A baseline (baseline.h) run as a benchmark: T bare operations per batch. */
 struct cb_suite_baseline {

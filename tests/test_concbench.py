@@ -630,6 +630,40 @@ def test_chunk_names_counter_and_context(concbench, tmp_path, chunk, part,
     assert "chunk" not in t
 
 
+@pytest.mark.parametrize("mode", ["process_pool", "thread_pool"])
+@pytest.mark.parametrize("pool", ["kept", "fresh"])
+def test_a_pools_workers_live_as_long_as_its_option_says(concbench, tmp_path,
+                                                         mode, pool):
+    """Google Benchmark calls a benchmark several times a repetition as it
+    grows the iterations. Kept workers start once a repetition and serve
+    every batch of every call; fresh ones are started by every batch."""
+    probe, out = tmp_path / "where", tmp_path / "pool.json"
+    r = run(concbench, f"--kernel-lib={kernel_lib('probe_kernels')}",
+            "--kernels=probe_pid", f"--modes={mode}", "--workers=2",
+            "--tasks=4", f"--pool={pool}", "--benchmark_repetitions=2",
+            "--benchmark_min_time=0.02", f"--benchmark_out={out}",
+            env={"CB_PROBE_FILE": str(probe)})
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["pool"] == pool
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    suffix = "" if pool == "kept" else "/pool:fresh"
+    assert [b["name"] for b in runs] == \
+        [f"probe_pid/{mode}/tasks:4/workers:2{suffix}/manual_time"] * 2
+    assert all(f" pool={pool}" in b["label"] for b in runs)
+    assert all(b["pool_start_s"] > 0 for b in runs)
+    lines = probe.read_text().split()
+    where = set(zip(lines[0::2], lines[1::2]))     # (pid, thread id)
+    workers = {pid for pid, _ in where} if mode == "process_pool" else where
+    batches = len(lines) // 2 // 4
+    # More batches ran than the reported calls hold: the earlier calls'.
+    assert batches > sum(b["iterations"] for b in runs)
+    if pool == "kept":
+        assert len(workers) <= 2 * 2               # W a repetition
+    else:
+        assert len(workers) >= batches             # new ones every batch
+
+
 def no_core_file():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 

@@ -372,6 +372,7 @@ const struct cb_mode cb_mode_mpi_pool = {
      * (docs/results/mpi-pool/mpi-pool-vm.json): more than the suite's 5 minutes hold.
      */
     .opt_in = true,
+    .options = (const struct cb_option *const[]){&cb_option_pool, NULL},
     .role = &master_role,
     .state_size = sizeof(struct pool),
     .start = mpi_start,

@@ -1,0 +1,51 @@
+/*
+ * A kernel library that tells a test where its tasks ran, for
+ * tests/test_concbench.py: libprobe_kernels.so.
+ *   probe_pid  every task appends "<pid> <thread id>\n" to the file
+ *              CB_PROBE_FILE (one write, O_APPEND: whole lines from any
+ *              number of processes), then returns 0 like noop
+ * A test counts the distinct processes and threads that ran a run's tasks:
+ * how often a pool's workers were started.
+ */
+#define _GNU_SOURCE
+#include "concbench_kernel.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int check(uint64_t value, const struct concbench_task *t, char *why,
+                 size_t len)
+{
+    (void)t;
+    if (value == 0)
+        return 1;
+    snprintf(why, len, "value %llu, expected 0", (unsigned long long)value);
+    return 0;
+}
+
+static uint64_t pid_run(const struct concbench_task *t)
+{
+    (void)t;
+    const char *path = getenv("CB_PROBE_FILE");
+    if (!path)
+        return 1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return 2;
+    char line[64];
+    int n = snprintf(line, sizeof line, "%ld %ld\n", (long)getpid(),
+                     (long)gettid());
+    ssize_t w = write(fd, line, (size_t)n);
+    close(fd);
+    return w == n ? 0 : 3;
+}
+
+static const struct concbench_kernel kernels[] = {
+    {.name = "probe_pid", .summary = "every task writes where it ran",
+     .run = pid_run, .check = check},
+};
+
+CONCBENCH_EXPORT const struct concbench_kernel_table CONCBENCH_KERNEL_TABLE = {
+    CONCBENCH_KERNEL_ABI, sizeof kernels / sizeof kernels[0], kernels};
