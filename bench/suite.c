@@ -98,26 +98,26 @@ void cb_suite_case_name(struct cb_suite_case *c)
     const struct cb_job *j = &c->job;
     size_t n = 0, l = 0;
     c->name[0] = c->label[0] = '\0';
-    append(c->name, sizeof c->name, &n, "%s/%s/tasks:%u/workers:%u",
-           j->kernel->name, c->mode->name, j->tasks, j->workers);
-    append(c->label, sizeof c->label, &l, "kernel=%s mode=%s tasks=%u "
-           "workers=%u", j->kernel->name, c->mode->name, j->tasks,
-           j->workers);
+    append(c->name, sizeof c->name, &n, CB_NAME_HEAD, j->kernel->name,
+           c->mode->name, j->tasks, j->workers);
+    append(c->label, sizeof c->label, &l, CB_LABEL_HEAD, j->kernel->name,
+           c->mode->name, j->tasks, j->workers);
     for (size_t i = 0; c->mode->options && c->mode->options[i]; i++) {
         const struct cb_option *o = c->mode->options[i];
         char value[16];
         cb_option_format(o, &c->opt[i], value, sizeof value);
-        append(c->label, sizeof c->label, &l, " %s=%s", o->name, value);
+        append(c->label, sizeof c->label, &l, CB_LABEL_PART, o->name, value);
         if (o->in_name && (c->opt[i].is_auto || c->opt[i].value != o->def))
-            append(c->name, sizeof c->name, &n, "/%s:%s", o->name, value);
+            append(c->name, sizeof c->name, &n, CB_NAME_PART, o->name, value);
     }
     /* A payload only when there is one, so that names without stay. */
     if (j->params.payload) {
-        char size[32];
+        char size[32], bytes[32];
         cb_payload_format(j->params.payload, size, sizeof size);
-        append(c->name, sizeof c->name, &n, "/payload:%s", size);
-        append(c->label, sizeof c->label, &l, " payload=%llu",
-               (unsigned long long)j->params.payload);
+        snprintf(bytes, sizeof bytes, "%llu",
+                 (unsigned long long)j->params.payload);
+        append(c->name, sizeof c->name, &n, CB_NAME_PART, "payload", size);
+        append(c->label, sizeof c->label, &l, CB_LABEL_PART, "payload", bytes);
     }
 }
 

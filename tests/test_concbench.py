@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "scripts"
+
 # The default run's; net_echo runs only when named (--kernels).
 KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
 # Every build has these; openmp only where the compiler supports OpenMP.
@@ -116,6 +118,11 @@ def run(concbench, *args, env=None, timeout=120):
     (["--benchmark_filter=zzz"], "--benchmark_filter"),
     (["--benchmark_list_tests=maybe"], "--benchmark_list_tests"),
     (["--order=random"], "--order"),
+    (["--pool=kept,often"], "--pool"),
+    (["--pool=fresh,fresh"], "--pool"),
+    (["--chunk=2,auto,2"], "--chunk"),
+    (["--chunk=1,"], "--chunk"),
+    (["--benchmark_context=pool=x"], "--benchmark_context"),  # a mode's
     (["--order=sequential", "--benchmark_enable_random_interleaving=true"],
      "--order"),
 ])
@@ -233,19 +240,23 @@ def test_flag_with_separate_value(concbench):
     assert "noop/serial/tasks:3/workers:1" in r.stdout
 
 
-def listed_modes(concbench):
-    """{mode: set of properties} as --list shows them, in its order."""
+def listed_modes(concbench, what="["):
+    """{mode: set of properties} as --list shows them, in its order; with
+    what="{", {mode: set of option names} ("switch_us" for --switch-us)."""
     out = run(concbench, "--list").stdout.splitlines()
     start = next(i for i, line in enumerate(out) if line.startswith("modes"))
     modes = {}
+    close = {"[": "]", "{": "}"}[what]
     for line in out[start + 1:]:
         if not line.startswith("  "):
             break
         name, _, rest = line.strip().partition(" ")
+        if rest.strip().startswith("[") and what == "{":
+            rest = rest[rest.index("]") + 1:]
         rest = rest.strip()
-        props = (rest[1:rest.index("]")].split(",")
-                 if rest.startswith("[") else [])
-        modes[name] = set(props)
+        items = (rest[1:rest.index(close)].split(", " if what == "{" else ",")
+                 if rest.startswith(what) else [])
+        modes[name] = {i.removeprefix("--").replace("-", "_") for i in items}
     return modes
 
 
@@ -394,10 +405,13 @@ def label_fields(label):
     return dict(item.split("=", 1) for item in label.split(" "))
 
 
-def test_quick_labels(quick):
+def test_quick_labels(concbench, quick):
     # Every entry states its kernel, mode, tasks, workers and the mode's
-    # options in its label, matching its name.
+    # options (as --list names them) in its label, matching its name.
     _, data = quick
+    options = listed_modes(concbench, "{")
+    assert options["thread_pool"] == {"chunk", "pool"}
+    assert options["serial"] == set()
     for b in data["benchmarks"]:
         fields = label_fields(b["label"])
         if b["name"].startswith("baseline/"):
@@ -414,8 +428,10 @@ def test_quick_labels(quick):
             assert fields["switch_us"] == "5000"
         if mode in ("process", "spawn"):
             assert fields["transport"] == "pipe"
-        assert set(fields) <= {"kernel", "mode", "tasks", "workers",
-                               "chunk", "switch_us", "transport"}
+        if mode in ("thread_pool", "process_pool", "forkserver"):
+            assert fields["pool"] == "kept"
+        assert set(fields) == {"kernel", "mode", "tasks", "workers"} | \
+            options[mode]
 
 
 def test_quick_console(quick):
@@ -662,6 +678,59 @@ def test_a_pools_workers_live_as_long_as_its_option_says(concbench, tmp_path,
         assert len(workers) <= 2 * 2               # W a repetition
     else:
         assert len(workers) >= batches             # new ones every batch
+
+
+def test_a_mode_option_with_several_values_makes_a_benchmark_each(
+        concbench, tmp_path):
+    """Each combination of the values given, for the modes that take the
+    options, in one run; the context records the values as given."""
+    out = tmp_path / "both.json"
+    r = run(concbench, "--kernels=noop", "--modes=thread_pool,thread",
+            "--workers=2", "--tasks=4", "--pool=kept,fresh", "--chunk=1,auto",
+            "--benchmark_min_time=0", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert (data["context"]["pool"], data["context"]["chunk"]) == \
+        ("kept,fresh", "1,auto")
+    head = "noop/thread_pool/tasks:4/workers:2"
+    assert sorted(b["name"].removesuffix("/manual_time")
+                  for b in data["benchmarks"]) == sorted([
+        head, head + "/pool:fresh", head + "/chunk:auto",
+        head + "/chunk:auto/pool:fresh", "noop/thread/tasks:4/workers:2"])
+
+
+def test_names_and_limits_are_the_ones_the_scripts_read(concbench, tmp_path):
+    """The driver and the scripts share the grammar of names and labels and
+    the limits (scripts/concbench/facts.py, the C side's cb_facts.h): every
+    name and label of a run with options and payloads is read back as the
+    same run, and --help and the flags hold the limits the scripts check."""
+    import sys
+    sys.path.insert(0, str(SCRIPTS))
+    from concbench import facts, names
+    out = tmp_path / "names.json"
+    r = run(concbench, "--kernels=noop", "--modes=serial,process_pool,gil",
+            "--workers=2", "--tasks=2", "--pool=kept,fresh", "--chunk=1,auto",
+            "--transport=pipe,shm", "--payload=0,4K",
+            "--benchmark_min_time=0", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = json.loads(out.read_text())["benchmarks"]
+    assert len(runs) == 2 + 16 + 2
+    for b in runs:
+        by_name = names.parse_name(b["name"].removesuffix("/manual_time"))
+        assert by_name is not None, b["name"]
+        assert names.parse_label(b["label"], b["name"]) == by_name
+        assert (by_name.kernel, by_name.tasks) == ("noop", 2)
+        assert by_name.workers == (1 if by_name.mode == "serial" else 2)
+    assert len({names.parse_name(b["name"]) for b in runs}) == len(runs)
+    help_text = run(concbench, "--help").stdout
+    for flag, top in [("--tasks", facts.MAX_TASKS),
+                      ("--workers", facts.MAX_WORKERS),
+                      ("--io-ms", facts.MAX_IO_MS),
+                      ("--timeout", facts.MAX_TIMEOUT_S)]:
+        assert f"1 to {top}" in help_text
+        assert run(concbench, f"{flag}={top + 1}").returncode == 2
+        assert run(concbench, f"{flag}={top}", "--kernels=noop",
+                   "--benchmark_list_tests").returncode == 0
 
 
 def no_core_file():
@@ -1048,9 +1117,6 @@ def test_the_examples_own_build(tmp_path):
         pytest.skip("no zlib headers")
     assert r.returncode == 0, r.stderr
     assert (work / "libzlib_kernel.so").exists()
-
-
-SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "scripts"
 
 
 @pytest.mark.parametrize("transport", ["pipe", "shm"])

@@ -41,19 +41,25 @@ concbench since issue 10: space-separated ``name`` or
 ``serial:single_worker thread process thread_pool:pool,chunked ...``;
 without it, or when it does not parse, in the order of MODE_ORDER.  Modes
 not listed come last, by name.
+
+The grammar of names and labels and the limits are concbench's, read from
+``facts`` (the module the build makes the C side's ``cb_facts.h`` from).
 """
 
 import re
 from dataclasses import dataclass
 
+from concbench import facts
 
+
+# The suite's modes in the files that predate the context's "modes" (issue
+# 10), which were these, in this order; newer files say their own.
 MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
               "spawn", "forkserver", "gil", "async", "openmp")
 
 
-NAME_RE = re.compile(
-    r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
-    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)(?P<rest>/.*)?$")
+NAME_RE = re.compile("^" + facts.head_regex(facts.NAME_HEAD, text="[^/]+")
+                     + "(?P<rest>/.*)?$")
 # A "/key:value" part of a name after the workers: a mode's option, the
 # payload, or one of Google Benchmark's own (GB_NAME_KEYS), which end the
 # concbench part of a name.
@@ -63,13 +69,13 @@ GB_NAME_KEYS = frozenset({"iterations", "repeats", "threads", "min_time",
 PAYLOAD_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
 PAYLOAD_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 TRANSPORTS = ("pipe", "shm")  # the first is the default
-MAX_PAYLOAD = 256 << 20
-LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
+MAX_PAYLOAD = facts.MAX_PAYLOAD
+LABEL_KEYS = tuple(facts.FIELD_RE.findall(facts.LABEL_HEAD))
 MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
                            r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
-# concbench's limits (csrc/executor.h); a chunk is at most the tasks.
-MAX_TASKS = 4096
-MAX_WORKERS = 256
+# concbench's limits; a chunk is at most the tasks.
+MAX_TASKS = facts.MAX_TASKS
+MAX_WORKERS = facts.MAX_WORKERS
 
 
 GB_TIME_SUFFIX = "/manual_time"
