@@ -479,6 +479,76 @@ def _(result):
     return count_of(steady["rows_flagged"], steady["rows"])
 
 
+# ------------------------- docs/results/mpi-pool/lifetime-*: issue 19
+LIFE_BEFORE = "docs/results/mpi-pool/lifetime-before.json"
+LIFE_AFTER = "docs/results/mpi-pool/lifetime-after.json"
+SUITE_RUN = "docs/results/verdicts-vm/run-4.json"
+DEFAULT_MPI_BENCHMARKS = 4 * 5   # the default kernels x W = 1, 2, 4, 8, 16
+DEFAULT_ROUNDS = 5               # meson's repetitions option
+
+
+def mode_reps(result, mode, kernel=None, workers=None):
+    """Every repetition's seconds, start to end, of mode's runs."""
+    return [rep["t_end_s"] - rep["t_start_s"]
+            for c, b in speedups.concbench_runs(result)
+            if c.mode == mode and kernel in (None, c.kernel)
+            and workers in (None, c.workers)
+            for rep in b.reps]
+
+
+for _name, _path, _when in (("before", LIFE_BEFORE, "a pool a call"),
+                            ("after", LIFE_AFTER, "a pool a repetition")):
+    @figure(f"lifetime-mpi-seconds-{_name}", _path,
+            f"seconds mpi_pool's repetitions took in all, {_when}")
+    def _(result):
+        return "%.0f s" % sum(mode_reps(result, "mpi_pool"))
+
+    @figure(f"lifetime-run-seconds-{_name}", _path,
+            f"the whole run's seconds, {_when}")
+    def _(result):
+        return "%.0f s" % seconds_measured(result)[0]
+
+    @figure(f"lifetime-noop-rep-{_name}", _path,
+            f"mpi_pool's noop repetition at W = 1, median, {_when}")
+    def _(result):
+        return "%.1f s" % median(mode_reps(result, "mpi_pool", "noop", 1))
+
+
+@figure("lifetime-mpi-share", (LIFE_BEFORE, LIFE_AFTER),
+        "mpi_pool's repetitions' seconds, a pool a repetition over a pool "
+        "a call")
+def _(before, after):
+    return share(sum(mode_reps(after, "mpi_pool"))
+                 / sum(mode_reps(before, "mpi_pool")), "%.0f")
+
+
+@figure("lifetime-mpi-rep-mean", LIFE_AFTER,
+        "mpi_pool's mean repetition, a pool a repetition (W = 1, 2, 4)")
+def _(result):
+    reps_s = mode_reps(result, "mpi_pool")
+    return "%.1f s" % (sum(reps_s) / len(reps_s))
+
+
+@figure("lifetime-default-suite-extra", LIFE_AFTER,
+        "what mpi_pool would add to the default suite's fixed rounds: its "
+        "20 benchmarks x 5 rounds x its mean repetition at W = 1, 2, 4 "
+        "(more at 8 and 16: more workers to start)")
+def _(result):
+    reps_s = mode_reps(result, "mpi_pool")
+    return "%.0f s" % (DEFAULT_MPI_BENCHMARKS * DEFAULT_ROUNDS
+                       * sum(reps_s) / len(reps_s))
+
+
+@figure("suite-fixed-rounds-seconds", SUITE_RUN,
+        "the default suite's 5 fixed rounds, from the run's start")
+def _(result):
+    ends = [r["t_end_s"] for r in reps(result)
+            if "t_end_s" in r and r.get("round", 0) <= DEFAULT_ROUNDS]
+    if not ends:
+        raise Missing(f"{result.path}: no rounds")
+    return "%.0f s" % max(ends)
+
+
 # ------------------------------------------------ docs/results/net-echo/
 NET = "docs/results/net-echo/net-echo-16-vm.json"
 
