@@ -32,14 +32,13 @@
  * inline cannot be interrupted (as in serial, the worker is the caller's
  * thread); the deadline is checked between such tasks.
  */
-#include "executor.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -72,37 +71,6 @@ struct loop {
     struct slot slots[CB_MAX_WORKERS];
     struct step_slot *steps; /* n_slots of them, for a request kernel */
 };
-
-/* The loop thread's usage at one moment, to charge a span of it to a task. */
-struct meter {
-    int64_t cpu_ns, minflt, nvcsw, nivcsw;
-};
-
-static void meter_read(struct meter *m)
-{
-    struct rusage ru;
-    struct timespec ts;
-    getrusage(RUSAGE_THREAD, &ru);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    *m = (struct meter){
-        .cpu_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
-        .minflt = ru.ru_minflt,
-        .nvcsw = ru.ru_nvcsw,
-        .nivcsw = ru.ru_nivcsw,
-    };
-}
-
-/* Charge what the loop used since *since to r; *since becomes now. */
-static void charge(struct cb_task_result *r, struct meter *since)
-{
-    struct meter now;
-    meter_read(&now);
-    r->cpu_ns += now.cpu_ns - since->cpu_ns;
-    r->minflt += now.minflt - since->minflt;
-    r->nvcsw += now.nvcsw - since->nvcsw;
-    r->nivcsw += now.nivcsw - since->nivcsw;
-    *since = now;
-}
 
 static int set_timer(struct loop *lp, int64_t at_ns)
 {
@@ -157,23 +125,6 @@ static int async_start(struct cb_executor *ex, struct cb_error *err)
     return 0;
 }
 
-/* Tasks that compute: one after another in the loop, in slot 0. */
-static int run_inline(const struct cb_job *job, struct cb_task_result *results,
-                      int64_t deadline, struct cb_error *err)
-{
-    for (unsigned i = 0; i < job->tasks; i++) {
-        if (i > 0 && cb_now_ns() >= deadline) {
-            int none = -1;
-            cb_error_pool_timeout(err, &none, 1, i, job->tasks,
-                                  job->timeout_ms);
-            return -1;
-        }
-        cb_task_run(job, i, &(const struct cb_worker){.slot = 0}, NULL,
-                    &results[i]);
-    }
-    return 0;
-}
-
 static int run_timers(struct loop *lp, const struct cb_job *job,
                       int64_t wait_ns, struct cb_task_result *results,
                       int64_t deadline, struct cb_error *err)
@@ -186,9 +137,9 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
         return -1;
     }
     unsigned next = 0, done = 0, in_flight = 0;
-    struct meter since;
+    struct cb_meter since;
     while (done < job->tasks) {
-        meter_read(&since);
+        cb_meter_read(&since);
         for (unsigned i = 0; i < lp->n_slots && next < job->tasks; i++) {
             struct slot *s = &lp->slots[i];
             if (s->busy)
@@ -198,7 +149,7 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
                                .deadline_ns = now + wait_ns};
             results[next] = (struct cb_task_result){
                 .task = next, .worker = (int32_t)i, .start_ns = now};
-            charge(&results[next], &since);
+            cb_meter_charge(&results[next], &since);
             next++;
             in_flight++;
         }
@@ -261,7 +212,7 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
             due->busy = false;
             in_flight--;
             done++;
-            charge(r, &since);
+            cb_meter_charge(r, &since);
         }
     }
     return 0;
@@ -391,8 +342,8 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
     for (unsigned i = 0; i < lp->n_slots; i++)
         lp->slots[i].busy = false;
     unsigned next = 0, done = 0, in_flight = 0;
-    struct meter since;
-    meter_read(&since);
+    struct cb_meter since;
+    cb_meter_read(&since);
     while (done < job->tasks) {
         /* Start tasks in the free slots; one that ends at once frees its. */
         for (unsigned i = 0; i < lp->n_slots && next < job->tasks;) {
@@ -418,13 +369,13 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
                 r->end_ns = cb_now_ns();
                 r->digest = cb_kernel_value_digest(task, value);
                 r->filled = 1;
-                charge(r, &since);
+                cb_meter_charge(r, &since);
                 done++;
                 continue; /* the slot is free again */
             }
             *s = (struct slot){.busy = true, .task = task};
             in_flight++;
-            charge(r, &since);
+            cb_meter_charge(r, &since);
             if (watch(lp, i, events) < 0) {
                 cb_error_set(err, "task %u: epoll_ctl: %s", task,
                              strerror(errno));
@@ -480,7 +431,7 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
                 abandon_all(lp);
                 return -1;
             }
-            charge(r, &since);
+            cb_meter_charge(r, &since);
         }
     }
     return 0;
@@ -495,7 +446,7 @@ static int async_run(struct cb_executor *ex, struct cb_task_result *results,
         return run_steps(ex->state, job, results, deadline, err);
     int64_t wait_ns = cb_kernel_wait_ns(job->kernel, &job->params);
     if (wait_ns < 0)
-        return run_inline(job, results, deadline, err);
+        return cb_loop_run_inline(job, results, deadline, err);
     return run_timers(ex->state, job, wait_ns, results, deadline, err);
 }
 
