@@ -144,6 +144,29 @@ static void test_slots_are_a_semaphore(void **state)
     assert_int_equal(st.peak_running, 3);
 }
 
+/*
+ * T = W = 256 waits of 20 ms at once, five batches on one ring: each value
+ * (the time from submission to the completion's reaping) is at least the
+ * wait, also for the timeouts that expire while the loop is reaping
+ * others (cb_batch_run checks every one).
+ */
+static void test_many_timers_none_short(void **state)
+{
+    if (need_a_ring(state) < 0)
+        skip();
+    enum { N = 256 };
+    struct cb_job job = sleep_job(N, N, 20);
+    struct cb_task_result *r = calloc(N, sizeof *r);
+    struct cb_batch_stats st;
+    struct cb_error err = {{0}};
+    assert_non_null(r);
+    if (run_batches(uring_mode(), &job, 5, r, &st, &err) != 0)
+        fail_msg("%s", err.msg);
+    for (unsigned i = 0; i < N; i++)
+        assert_true(r[i].end_ns - r[i].start_ns >= 20 * 1000000LL);
+    free(r);
+}
+
 /* A computing kernel that says which thread ran each task. */
 static pid_t ran_on[MAX_T];
 
@@ -320,9 +343,13 @@ static void test_refused_is_one_line(void **state)
 
 int main(void)
 {
+    /* CB_TEST_FILTER=test_name runs one test (cmocka's pattern). */
+    if (getenv("CB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("CB_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timers_overlap_on_one_thread),
         cmocka_unit_test(test_slots_are_a_semaphore),
+        cmocka_unit_test(test_many_timers_none_short),
         cmocka_unit_test(test_inline_tasks_on_calling_thread),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_usage_is_charged),

@@ -387,39 +387,44 @@ static int run_timers(struct uring *u, const struct cb_job *job,
         /*
          * Every timeout that expired is a task done, in the order they
          * expired: the first is the one the wait was for, and is charged
-         * with it.
+         * with it. The clock is read after the completions are taken, a
+         * batch of them at a time: one that came while others were reaped
+         * is in the next batch, not timed before it expired.
          */
-        int64_t now = cb_now_ns();
-        unsigned head, n = 0;
-        struct io_uring_cqe *cqe;
         int failed = 0;
-        io_uring_for_each_cqe(&u->ring, head, cqe)
-        {
-            n++;
-            enum kind kind;
-            struct slot *s = slot_of(u, io_uring_cqe_get_data64(cqe), &kind);
-            if (!s || kind != TIMER)
-                continue;
-            if (cqe->res != -ETIME && !failed) {
-                /* Not expired: cancelled, or refused (a bad timespec). */
-                failed = cqe->res < 0 ? -cqe->res : EINVAL;
-                cb_error_set(err, "task %u: io_uring timeout: %s", s->task,
-                             strerror(failed));
-                continue;
+        for (;;) {
+            struct io_uring_cqe *cqes[64];
+            unsigned n = io_uring_peek_batch_cqe(&u->ring, cqes, 64);
+            if (n == 0)
+                break;
+            int64_t now = cb_now_ns();
+            for (unsigned c = 0; c < n && !failed; c++) {
+                enum kind kind;
+                struct slot *s =
+                    slot_of(u, io_uring_cqe_get_data64(cqes[c]), &kind);
+                if (!s || kind != TIMER)
+                    continue;
+                if (cqes[c]->res != -ETIME) {
+                    /* Not expired: cancelled, or refused (a bad timespec). */
+                    failed = cqes[c]->res < 0 ? -cqes[c]->res : EINVAL;
+                    cb_error_set(err, "task %u: io_uring timeout: %s",
+                                 s->task, strerror(failed));
+                    break;
+                }
+                struct cb_task_result *r = &results[s->task];
+                r->end_ns = now;
+                r->digest = cb_kernel_value_digest(
+                    s->task, (uint64_t)(now - r->start_ns));
+                r->filled = 1;
+                s->busy = false;
+                done++;
+                cb_meter_charge(r, &since);
             }
-            struct cb_task_result *r = &results[s->task];
-            r->end_ns = now;
-            r->digest = cb_kernel_value_digest(
-                s->task, (uint64_t)(now - r->start_ns));
-            r->filled = 1;
-            s->busy = false;
-            done++;
-            cb_meter_charge(r, &since);
-        }
-        io_uring_cq_advance(&u->ring, n);
-        if (failed) {
-            abandon_all(u);
-            return -1;
+            io_uring_cq_advance(&u->ring, n);
+            if (failed) {
+                abandon_all(u);
+                return -1;
+            }
         }
     }
     return 0;
