@@ -7,7 +7,8 @@
  * the calling thread; and where io_uring_setup is refused (a seccomp
  * filter, as a container's profile or kernel.io_uring_disabled would, or a
  * kernel without it) the mode's start fails with one line saying so while
- * async, in the same process, still runs. No timing is asserted but "well
+ * async, in the same process, still runs. Where this machine makes no
+ * ring at all, only that last test runs. No timing is asserted but "well
  * under the serial time", as in test_modes.
  */
 #include "refuse_io_uring.h"
@@ -56,22 +57,20 @@ static unsigned open_fds(void)
 }
 
 /*
- * Whether this machine lets a ring be made: the tests of what the mode
- * does need one, the tests of its refusal do not.
+ * Whether this machine lets a ring be made, and if not why not: the tests
+ * of what the mode does need one, the test of its refusal does not.
  */
-static int need_a_ring(void **state)
+static bool ring_here(char *why, size_t len)
 {
-    (void)state;
     struct cb_job job = sleep_job(1, 1, 1);
     struct cb_executor *ex = NULL;
     struct cb_error err = {{0}};
     if (cb_executor_start(uring_mode(), &job, NULL, &ex, &err) < 0) {
-        print_message("# io_uring not available here, skipped: %s\n",
-                      err.msg);
-        return -1;
+        snprintf(why, len, "%s", err.msg);
+        return false;
     }
     cb_executor_stop(ex);
-    return 0;
+    return true;
 }
 
 /*
@@ -104,8 +103,7 @@ static void run_on_one_thread(void *arg, int fd)
 
 static void test_timers_overlap_on_one_thread(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     char out[256];
     run_with_nproc(1, run_on_one_thread, NULL, out, sizeof out);
 }
@@ -117,8 +115,7 @@ static void test_timers_overlap_on_one_thread(void **state)
  */
 static void test_slots_are_a_semaphore(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     struct cb_job job = sleep_job(9, 3, 20);
     struct cb_task_result r[9];
     struct cb_batch_stats st;
@@ -152,8 +149,7 @@ static void test_slots_are_a_semaphore(void **state)
  */
 static void test_many_timers_none_short(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     enum { N = 256 };
     struct cb_job job = sleep_job(N, N, 20);
     struct cb_task_result *r = calloc(N, sizeof *r);
@@ -194,8 +190,7 @@ static const struct cb_kernel where = {
 /* Computing tasks run inline, in the calling thread, one at a time. */
 static void test_inline_tasks_on_calling_thread(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     memset(ran_on, 0, sizeof ran_on);
     struct cb_job job = {.kernel = &where, .tasks = 6, .workers = 3,
                          .timeout_ms = 30000};
@@ -218,8 +213,7 @@ static void test_inline_tasks_on_calling_thread(void **state)
  */
 static void test_timeout(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     unsigned fds = open_fds();
     struct cb_job job = sleep_job(4, 2, 5000);
     job.timeout_ms = 200;
@@ -237,8 +231,7 @@ static void test_timeout(void **state)
 /* A task's usage is the loop's spent on it: never negative, some in all. */
 static void test_usage_is_charged(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     struct cb_job job = sleep_job(8, 4, 10);
     struct cb_task_result r[8];
     struct cb_batch_stats st;
@@ -262,8 +255,7 @@ static void test_usage_is_charged(void **state)
  */
 static void test_requests_get_their_answers(void **state)
 {
-    if (need_a_ring(state) < 0)
-        skip();
+    (void)state;
     unsigned fds = open_fds();
     const struct cb_kernel *k = find_kernel("net_echo");
     start_fixtures(&k, 1, 100);
@@ -346,7 +338,7 @@ int main(void)
     /* CB_TEST_FILTER=test_name runs one test (cmocka's pattern). */
     if (getenv("CB_TEST_FILTER"))
         cmocka_set_test_filter(getenv("CB_TEST_FILTER"));
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest with_a_ring[] = {
         cmocka_unit_test(test_timers_overlap_on_one_thread),
         cmocka_unit_test(test_slots_are_a_semaphore),
         cmocka_unit_test(test_many_timers_none_short),
@@ -356,5 +348,19 @@ int main(void)
         cmocka_unit_test(test_requests_get_their_answers),
         cmocka_unit_test(test_refused_is_one_line),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest without[] = {
+        cmocka_unit_test(test_refused_is_one_line),
+    };
+    /*
+     * cmocka 1.1's TAP has a skipped test "not ok", which Meson counts as
+     * failed: where no ring can be made, only the refusal's test runs, and
+     * a comment says why.
+     */
+    char why[256];
+    if (!ring_here(why, sizeof why)) {
+        printf("# no ring here, so only the test of a refused ring runs: "
+               "%s\n", why);
+        return cmocka_run_group_tests(without, NULL, NULL);
+    }
+    return cmocka_run_group_tests(with_a_ring, NULL, NULL);
 }
