@@ -580,6 +580,46 @@ def _(result):
     return "%.0f ms" % (batch(result, "io_sleep", "spawn") * 1e3 - io_ms)
 
 
+# ------------------------------------------------ docs/results/io-uring/
+URING = {16: "docs/results/io-uring/io-uring-16-vm.json",
+         256: "docs/results/io-uring/io-uring-256-vm.json"}
+
+
+def register_io_uring(t):
+    """The figures of the io_uring run at T = W = t."""
+    @figure(f"io-uring-{t}-cpu", URING[t],
+            f"a net_echo task's CPU time (median), io_uring's and async's "
+            f"(T = W = {t})")
+    def _(result):
+        return both(*[1e6 * run_counter(run(result, "net_echo", m),
+                                        "task_cpu_s")
+                      for m in ("io_uring", "async")], "%.0f", " us")
+
+    @figure(f"io-uring-{t}-echo-over-sleep", URING[t],
+            f"net_echo's batch beyond io_sleep's, every mode (T = W = {t})")
+    def _(result):
+        return span([1e3 * (batch(result, "net_echo", c.mode)
+                            - batch(result, "io_sleep", c.mode))
+                     for c, _ in runs(result, kernel="net_echo")],
+                    "%.1f", " ms")
+
+    @figure(f"io-uring-{t}-verdicts", URING[t],
+            f"the verdicts of io_sleep and net_echo (T = W = {t})")
+    def _(result):
+        return both(*[verdict(result, k, t)["verdict"]
+                      for k in ("io_sleep", "net_echo")], "%s")
+
+    @figure(f"io-uring-{t}-other-cpus", URING[t],
+            f"the CPUs other processes used beside a repetition, median "
+            f"(T = W = {t})")
+    def _(result):
+        return "%.2f" % summary(result)["steadiness"]["other_cpus"]["median"]
+
+
+for _t in URING:
+    register_io_uring(_t)
+
+
 # -------------------------------------------------- docs/results/payload/
 PAYLOAD_SHM = "docs/results/payload/payload-16M-2-shm-vm.json"
 PAYLOADS = tuple(f"docs/results/payload/payload-16M-{k}-{t}-vm.json"

@@ -265,6 +265,32 @@ def built_modes(concbench):
     return list(listed_modes(concbench))
 
 
+# Modes that may be built and still not run on a machine (their start says
+# "NAME: not available here: WHY"): io_uring where the kernel, its
+# kernel.io_uring_disabled or a seccomp profile (a container's) refuses a
+# ring.
+MAY_BE_REFUSED = ["io_uring"]
+_refused = {}
+
+
+def refused_modes(concbench):
+    """The built modes this machine refuses, each tried once (a noop
+    batch)."""
+    if concbench not in _refused:
+        _refused[concbench] = [
+            m for m in MAY_BE_REFUSED if m in built_modes(concbench) and
+            f"{m}: not available here: " in run(
+                concbench, "--kernels=noop", f"--modes={m}", "--tasks=1",
+                "--workers=1", "--benchmark_min_time=0.001").stderr]
+    return _refused[concbench]
+
+
+def runnable_modes(concbench):
+    """The modes this build has and this machine runs."""
+    return [m for m in built_modes(concbench)
+            if m not in refused_modes(concbench)]
+
+
 def default_modes(concbench):
     """The modes a run without --modes runs: --list's, less those it marks
     "only with --modes"."""
@@ -290,9 +316,10 @@ def test_list_and_help(concbench, concbench_test):
         assert name in r.stdout
     assert "fault_" not in r.stdout
     assert set(MODES) <= set(built_modes(concbench))
-    # Every mode runs by default but mpi_pool, which is only for --modes.
+    # Every mode runs by default but mpi_pool and io_uring, which are only
+    # for --modes.
     assert set(built_modes(concbench)) - set(default_modes(concbench)) == (
-        {"mpi_pool"} & set(built_modes(concbench)))
+        {"mpi_pool", "io_uring"} & set(built_modes(concbench)))
     assert modes_with(concbench, "chunked") == {"thread_pool", "process_pool"}
     assert modes_with(concbench, "single_worker") == {"serial"}
     # mpi_pool's master and workers are fresh images too, where MPI is.
@@ -506,6 +533,76 @@ def test_a_kernel_that_ends_the_process_fails_only_its_benchmark(
                               + ": the process measuring it") == 1
     assert not any(b.get("error_occurred") for b in by_kernel["noop"])
     assert "3 benchmarks failed" in r.stderr
+
+
+# ---- io_uring (issue 21): the mode, and a machine that refuses a ring ----
+
+
+def need_io_uring(concbench):
+    if "io_uring" not in built_modes(concbench):
+        pytest.skip("built without io_uring (liburing not found: -Dio_uring)")
+
+
+def test_io_uring_runs_only_when_named(concbench):
+    need_io_uring(concbench)
+    assert "io_uring" not in default_modes(concbench)
+
+
+def test_io_uring_gets_every_answer(concbench, tmp_path):
+    # 16 waits and 16 requests to the echo server at once on one ring:
+    # every answer checked (a wrong one fails the benchmark), all in flight
+    # together.
+    need_io_uring(concbench)
+    if "io_uring" in refused_modes(concbench):
+        pytest.skip("this machine refuses an io_uring")
+    out = tmp_path / "uring.json"
+    r = run(concbench, "--kernels=io_sleep,net_echo", "--modes=io_uring",
+            "--tasks=16", "--workers=16", "--io-ms=20",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert len(runs) == 4
+    for b in runs:
+        assert not b.get("error_occurred"), b["name"]
+        assert b["peak_running"] == 16, b["name"]
+
+
+@pytest.mark.parametrize("refusal, why", [
+    ("EPERM", "Operation not permitted"),
+    ("ENOSYS", "Function not implemented")])
+def test_a_refused_ring_fails_only_the_io_uring_benchmarks(
+        concbench, no_io_uring, tmp_path, refusal, why):
+    # io_uring_setup refused by a seccomp filter, as a container's profile
+    # or kernel.io_uring_disabled (EPERM) or a kernel without io_uring
+    # (ENOSYS) would: each io_uring benchmark's error says so in one line,
+    # in every repetition; async and thread beside it are measured, their
+    # answers checked; exit status 1, the JSON written.
+    need_io_uring(concbench)
+    out = tmp_path / "refused.json"
+    r = subprocess.run(
+        [no_io_uring, refusal, concbench, "--kernels=io_sleep,net_echo,noop",
+         "--modes=io_uring,async,thread", "--tasks=4", "--workers=4",
+         "--io-ms=5", "--benchmark_repetitions=2",
+         "--benchmark_min_time=0.001", f"--benchmark_out={out}"],
+        capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    want = f"io_uring: not available here: io_uring_setup: {why}"
+    for kernel in ["io_sleep", "net_echo", "noop"]:
+        for mode in ["io_uring", "async", "thread"]:
+            name = f"{kernel}/{mode}/tasks:4/workers:4/manual_time"
+            reps = [b for b in runs if b["name"] == name]
+            assert len(reps) == 2, name
+            if mode != "io_uring":
+                assert not any(b.get("error_occurred") for b in reps), name
+                continue
+            for b in reps:
+                assert b["error_occurred"], name
+                assert b["error_message"].startswith(want), b
+                assert "\n" not in b["error_message"]
+    assert "3 benchmarks failed" in r.stderr
+    assert len(lines_with(want, r.stderr)) == 3, r.stderr
 
 
 def test_the_parent_does_not_grow_from_one_repetition_to_the_next(
@@ -1091,7 +1188,7 @@ def test_the_example_kernel_runs_under_every_mode(concbench, tmp_path):
     assert f"kernels from {lib}:" in listed and "zlib_deflate" in listed
     out = tmp_path / "zlib.json"
     # Every mode this build has, mpi_pool's workers too where built.
-    modes = built_modes(concbench)
+    modes = runnable_modes(concbench)
     r = run(concbench, f"--kernel-lib={lib}", "--kernels=zlib_deflate",
             "--modes=" + ",".join(modes), "--workers=2", "--tasks=3",
             "--benchmark_min_time=0.001", f"--benchmark_out={out}")
@@ -1283,7 +1380,7 @@ def test_a_fixtures_parameter_reaches_every_mode(concbench, tmp_path, leave):
     another or none fails its check), and it is torn down at the end;
     what its setup started is gone, also when its teardown left it."""
     out = tmp_path / "fixture.json"
-    modes = built_modes(concbench)
+    modes = runnable_modes(concbench)
     env = {"CB_FIXTURE_DIR": str(tmp_path)}
     if leave:
         env["CB_FIXTURE_LEAVE"] = "1"
@@ -1510,7 +1607,7 @@ def test_what_a_task_leaves_running_ends_with_its_batch(concbench,
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out.json"
-    modes = built_modes(concbench)     # mpi_pool too, where built
+    modes = runnable_modes(concbench)  # mpi_pool too, where built
     r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
                         "--kernels=hostile_fork", f"--modes={','.join(modes)}",
                         "--workers=2", "--tasks=3", "--timeout=20",
@@ -1717,7 +1814,7 @@ def test_a_helper_of_a_librarys_init_is_left_running(concbench, tmp_path):
     # benchmark after benchmark.
     mark = f"cb-helper-{os.getpid()}-{time.monotonic_ns()}"
     out, err = tmp_path / "out.json", tmp_path / "err"
-    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    modes = [m for m in runnable_modes(concbench) if m != "mpi_pool"]
     try:
         # Not a pipe: the helper holds concbench's stderr open.
         with open(err, "w") as f:
@@ -1786,7 +1883,7 @@ def test_a_fork_a_task_leaves_holding_every_fd_ends_with_its_batch(
     # wrote, and the sweep ends the fork.
     mark = f"cbs{os.getpid() % 10**8}-{time.monotonic_ns() % 1000}"
     out, err = tmp_path / "out.json", tmp_path / "err"
-    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    modes = [m for m in runnable_modes(concbench) if m != "mpi_pool"]
     try:
         with open(err, "w") as f:
             r = subprocess.run([concbench, f"--kernel-lib={hostile()}",

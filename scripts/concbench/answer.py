@@ -22,6 +22,7 @@ MODE_WHY = {
     "process_pool": "hand-offs to a pool's processes",
     "gil": "one lock: one task runs at a time",
     "async": "one thread: tasks that need a CPU take turns",
+    "io_uring": "one thread and one ring: tasks that need a CPU take turns",
     "openmp": "OpenMP's team of threads",
     "mpi_pool": "MPI messages to a pool's processes",
 }
