@@ -7,7 +7,6 @@
  * A test counts the distinct processes and threads that ran a run's tasks:
  * how often a pool's workers were started.
  */
-#define _GNU_SOURCE
 #include "concbench_kernel.h"
 
 #include <fcntl.h>
