@@ -718,16 +718,20 @@ def test_names_and_limits_are_the_ones_the_scripts_read(concbench, tmp_path):
     out = tmp_path / "names.json"
     r = run(concbench, "--kernels=noop", "--modes=serial,process_pool,gil",
             "--workers=2", "--tasks=2", "--pool=kept,fresh", "--chunk=1,auto",
-            "--transport=pipe,shm", "--payload=0,4K",
+            "--transport=pipe,shm", "--payload=0,4K", "--parent-rss=0,4M",
             "--benchmark_min_time=0", f"--benchmark_out={out}")
     assert r.returncode == 0, r.stderr
     runs = json.loads(out.read_text())["benchmarks"]
-    assert len(runs) == 2 + 16 + 2
+    assert len(runs) == 2 * (2 + 16 + 2)
+    assert any(b["name"].endswith("/payload:4K/parent_rss:4M/manual_time")
+               for b in runs)
     for b in runs:
         by_name = names.parse_name(b["name"].removesuffix("/manual_time"))
         assert by_name is not None, b["name"]
         assert names.parse_label(b["label"], b["name"]) == by_name
         assert (by_name.kernel, by_name.tasks) == ("noop", 2)
+        assert by_name.parent_rss == (4 << 20 if "parent_rss" in b["name"]
+                                      else 0)
         assert by_name.workers == (1 if by_name.mode == "serial" else 2)
     assert len({names.parse_name(b["name"]) for b in runs}) == len(runs)
     help_text = run(concbench, "--help").stdout
