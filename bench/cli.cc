@@ -75,6 +75,14 @@ double parse_real(const std::string &text)
     return text.empty() || *end || errno ? std::nan("") : v;
 }
 
+// bytes as names show a size: 16G.
+std::string size_text(uint64_t bytes)
+{
+    char text[32];
+    cb_format_size(bytes, text, sizeof text);
+    return text;
+}
+
 std::string range(unsigned min, unsigned max)
 {
     return std::to_string(min) + " to " + std::to_string(max);
@@ -275,6 +283,29 @@ const std::vector<Flag> &flags()
                  add_once(flag, o.payloads, bytes, item);
              }
              o.payload_text = value;
+         }},
+        {"--parent-rss", "S,...",
+         "the process that measures a repetition holds S bytes of touched, "
+         "private memory from before its workers start to its end, so that "
+         "the modes that fork (process, process_pool) pay what they would "
+         "from a parent of that size (100M, 1G: binary units; 0 to " +
+             size_text(CB_MAX_PARENT_RSS) +
+             "; default: 0, none; named /parent_rss:S when not 0)",
+         [](Options &o, S flag, S value) {
+             o.parent_rss.clear();
+             for (const std::string &item : split(flag, value)) {
+                 uint64_t bytes;
+                 int rc = cb_parse_size(item.c_str(), CB_MAX_PARENT_RSS,
+                                        &bytes);
+                 if (rc == -EINVAL)
+                     usage_error_at(flag, "'" + item + "' is not a size "
+                                    "(like 0, 100M, 1G)");
+                 if (rc == -ERANGE)
+                     usage_error_at(flag, item + " is out of range (0 to " +
+                                    size_text(CB_MAX_PARENT_RSS) + ")");
+                 add_once(flag, o.parent_rss, bytes, item);
+             }
+             o.parent_rss_text = value;
          }},
         {"--order", "rounds|sequential",
          "rounds (the default): round k runs every benchmark once, kernel "

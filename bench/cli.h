@@ -36,6 +36,8 @@ struct Options {
     unsigned timeout_s = CB_DEFAULT_TIMEOUT_S;
     std::vector<uint64_t> payloads{0}; // --payload, bytes per task
     std::string payload_text = "0";
+    std::vector<uint64_t> parent_rss{0}; // --parent-rss, bytes held
+    std::string parent_rss_text = "0";
     std::vector<ModeOption> mode_options;
     Order order = Order::Rounds;
     bool order_set = false;

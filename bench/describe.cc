@@ -104,6 +104,7 @@ void add_context(const Options &o)
     std::snprintf(margin, sizeof margin, "%g", o.margin);
     add("margin", margin);
     add("payload", o.payload_text);
+    add("parent_rss", o.parent_rss_text);
     for (const ModeOption &mo : o.mode_options)
         add(mo.option->name, mo.text);
     add("modes", modes_context());

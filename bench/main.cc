@@ -12,6 +12,7 @@
 #include "gbflags.h"
 #include "guard.h"
 #include "output.h"
+#include "parent_rss.h"
 #include "registry.h"
 #include "role.h"
 #include "rounds.h"
@@ -19,6 +20,7 @@
 #include "steady.h"
 #include "sysinfo.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -116,6 +118,21 @@ int report_failures()
     return 1;
 }
 
+// Whether the largest --parent-rss fits in what the run can hold now
+// (csrc/parent_rss.h); if not, one line on stderr. Each measuring process
+// checks again before it holds it, as other work may have taken memory.
+bool parent_rss_fits(const cb::Options &o)
+{
+    uint64_t largest = 0;
+    for (uint64_t bytes : o.parent_rss)
+        largest = std::max(largest, bytes);
+    char why[200];
+    if (cb_parent_rss_fits(largest, why, sizeof why))
+        return true;
+    std::fprintf(stderr, "concbench: --parent-rss: %s\n", why);
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -166,6 +183,8 @@ int main(int argc, char **argv)
             std::printf("%s\n", s.name.c_str());
         return 0;
     }
+    if (!parent_rss_fits(o))
+        return cb::kUsageError;
     cb::add_context(o);
     if (tuned > 0)
         std::fprintf(stderr, "concbench: a sanitizer's allocator: glibc's is "

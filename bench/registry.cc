@@ -52,6 +52,7 @@ Cases register_cases(const Options &o)
                 ws = {1};
             for (unsigned w : ws)
             for (uint64_t payload : o.payloads)
+            for (uint64_t parent_rss : o.parent_rss)
             for (const auto &tuning : option_combinations(o, m)) {
                 auto c = std::make_unique<cb_suite_case>();
                 c->mode = m;
@@ -61,12 +62,16 @@ Cases register_cases(const Options &o)
                 c->job.tasks = o.tasks;
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;
+                c->parent_rss = parent_rss;
                 std::copy(tuning.begin(), tuning.end(), c->opt);
                 cb_suite_case_name(c.get());
                 // What scripts/compare compares it with: the strategies of
-                // its kernel, payload, tasks and workers; and its serial.
+                // its workload (kernel, payload, parent size), tasks and
+                // workers; and its serial.
                 std::string workload = std::string(k->name) + "/payload:" +
-                                       std::to_string(payload);
+                                       std::to_string(payload) +
+                                       "/parent_rss:" +
+                                       std::to_string(parent_rss);
                 register_benchmark(cases, c->name, c->label, c->failed,
                                    sizeof c->failed, k->name, cb_suite_bench,
                                    c.get(), w,
@@ -84,11 +89,13 @@ Cases register_cases(const Options &o)
         if (found != serial_of.end() && found->second != cases.names[i].name)
             cases.names[i].serial = found->second;
     }
+    for (uint64_t parent_rss : o.parent_rss)
     for (size_t i = 0; o.baselines && i < cb_baseline_count; i++) {
         auto c = std::make_unique<cb_suite_baseline>();
         c->baseline = &cb_baselines[i];
         c->tasks = o.tasks;
         c->params.io_ms = o.io_ms;
+        c->parent_rss = parent_rss;
         cb_suite_baseline_name(c.get());
         register_benchmark(cases, c->name, c->label, c->failed,
                            sizeof c->failed, "baseline",

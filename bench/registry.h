@@ -1,7 +1,8 @@
-// The benchmarks of a run: kernel x mode x workers x payload x the modes'
-// option values, and the baselines, registered with Google Benchmark in
-// that order, each known to the run loop by name (cb::Selected: its
-// comparison, its serial run, its buffer for its first error).
+// The benchmarks of a run: kernel x mode x workers x payload x parent size
+// (--parent-rss) x the modes' option values, and the baselines (x parent
+// size), registered with Google Benchmark in that order, each known to the
+// run loop by name (cb::Selected: its comparison, its serial run, its
+// buffer for its first error).
 #ifndef CB_REGISTRY_H
 #define CB_REGISTRY_H
 

@@ -5,11 +5,18 @@
  * the first call's loop, its start-up time a counter, not part of any
  * batch, and serves every call of the repetition (Google Benchmark makes
  * several as it grows the iterations); with pool:fresh each batch starts
- * its own workers and ends them, inside its time.
+ * its own workers and ends them, inside its time. With --parent-rss the
+ * measuring process holds that memory from its first call, before the
+ * executor starts, to its end (cb_suite_release): the pool's workers,
+ * kept or fresh, and every task a mode forks are forked from a parent of
+ * that size.
  */
 #include "suite.h"
 
 #include "batch.h"
+#include "parent_rss.h"
+#include "parse.h"
+#include "sysinfo.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,6 +100,23 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
         *len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
 }
 
+/*
+ * /parent_rss:<B> after the name and parent_rss=<bytes> after the label,
+ * only when not 0, so that names and labels without stay.
+ */
+static void append_parent_rss(char *name, size_t name_size, size_t *n,
+                              char *label, size_t label_size, size_t *l,
+                              uint64_t parent_rss)
+{
+    if (!parent_rss)
+        return;
+    char size[32], bytes[32];
+    cb_format_size(parent_rss, size, sizeof size);
+    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)parent_rss);
+    append(name, name_size, n, CB_NAME_PART, "parent_rss", size);
+    append(label, label_size, l, CB_LABEL_PART, "parent_rss", bytes);
+}
+
 void cb_suite_case_name(struct cb_suite_case *c)
 {
     const struct cb_job *j = &c->job;
@@ -119,6 +143,8 @@ void cb_suite_case_name(struct cb_suite_case *c)
         append(c->name, sizeof c->name, &n, CB_NAME_PART, "payload", size);
         append(c->label, sizeof c->label, &l, CB_LABEL_PART, "payload", bytes);
     }
+    append_parent_rss(c->name, sizeof c->name, &n, c->label, sizeof c->label,
+                      &l, c->parent_rss);
 }
 
 /* The value of option for c's job (its default if c's mode has none). */
@@ -175,6 +201,41 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
 /* The cases whose executors are kept, newest first. */
 static struct cb_suite_case *kept_cases;
 
+/*
+ * The memory this measuring process holds for --parent-rss (one size at a
+ * time: a process measures one benchmark), and its resident size once it
+ * held it.
+ */
+static struct cb_parent_rss held;
+static double held_rss_bytes;
+
+/*
+ * Hold bytes for --parent-rss, unless held already: before the executor
+ * starts, so that its workers are forked from a parent of that size.
+ * Returns 0, or -1 with err set.
+ */
+static int hold_parent_rss(uint64_t bytes, struct cb_error *err)
+{
+    if (held.bytes == bytes && (held.addr || !bytes))
+        return 0;
+    cb_parent_rss_release(&held);
+    if (cb_parent_rss_hold(&held, bytes, err) < 0)
+        return -1;
+    unsigned long long rss = 0, mapped = 0;
+    cb_self_memory(&rss, &mapped);
+    held_rss_bytes = (double)rss;
+    return 0;
+}
+
+/* With --parent-rss, the measuring process's resident size as it held
+ * that memory (before any executor started). */
+static void report_parent_rss(cb_gbench_state *state, uint64_t parent_rss)
+{
+    if (parent_rss && held_rss_bytes > 0)
+        cb_gbench_set_counter(state, "parent_rss_held_bytes", held_rss_bytes,
+                              0);
+}
+
 /* c's kept executor, stopped and forgotten. */
 static void release(struct cb_suite_case *c)
 {
@@ -193,6 +254,8 @@ void cb_suite_release(void)
 {
     while (kept_cases)
         release(kept_cases);
+    cb_parent_rss_release(&held);
+    held_rss_bytes = 0;
 }
 
 /* Start an executor for c, timed; 0, or -1 with err set. */
@@ -277,6 +340,10 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
     cb_gbench_set_label(state, c->label);
     if (failed_before(state, c->failed))
         return;
+    if (hold_parent_rss(c->parent_rss, &err) < 0) {
+        fail_before_loop(state, c, &err);
+        return;
+    }
     bool per_batch = fresh(c);
     if (!per_batch && !c->kept) {
         if (start(c, &c->kept, &c->pool_start_s, &err) < 0) {
@@ -309,9 +376,11 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         cb_gbench_set_iteration_time(state, st.wall_s);
         add(&t, &st, st.wall_s);
     }
-    if (t.batches > 0)
+    if (t.batches > 0) {
         report(state, c, &t,
                per_batch ? start_total_s / t.batches : c->pool_start_s);
+        report_parent_rss(state, c->parent_rss);
+    }
     free(results);
     return;
 failed:
@@ -324,10 +393,14 @@ failed:
 
 void cb_suite_baseline_name(struct cb_suite_baseline *c)
 {
-    snprintf(c->name, sizeof c->name, "baseline/%s/tasks:%u",
-             c->baseline->name, c->tasks);
-    snprintf(c->label, sizeof c->label, "baseline=%s tasks=%u",
-             c->baseline->name, c->tasks);
+    size_t n = 0, l = 0;
+    c->name[0] = c->label[0] = '\0';
+    append(c->name, sizeof c->name, &n, "baseline/%s/tasks:%u",
+           c->baseline->name, c->tasks);
+    append(c->label, sizeof c->label, &l, "baseline=%s tasks=%u",
+           c->baseline->name, c->tasks);
+    append_parent_rss(c->name, sizeof c->name, &n, c->label, sizeof c->label,
+                      &l, c->parent_rss);
 }
 
 void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
@@ -337,6 +410,11 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
     cb_gbench_set_label(state, c->label);
     if (failed_before(state, c->failed))
         return;
+    if (hold_parent_rss(c->parent_rss, &err) < 0) {
+        (void)cb_gbench_keep_running(state);
+        fail(state, c->name, c->failed, sizeof c->failed, &err);
+        return;
+    }
     while (cb_gbench_keep_running(state)) {
         int64_t t0 = cb_now_ns();
         if (c->baseline->run(c->baseline, c->tasks, &c->params, &err) < 0) {
@@ -356,4 +434,5 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
                               CB_GBENCH_COUNTER_RATE |
                                   CB_GBENCH_COUNTER_ITERATION_INVARIANT |
                                   CB_GBENCH_COUNTER_INVERT);
+    report_parent_rss(state, c->parent_rss);
 }

@@ -1467,6 +1467,159 @@ def _(alone, suite):
     return f"{rss(alone):.1f} MiB resident against {rss(suite):.1f}"
 
 
+# ------------------------------------------------ docs/results/parent-rss/
+PRSS = "docs/results/parent-rss/parent-rss-vm.json"
+SIZES = (0, 100 << 20, 1 << 30)
+
+
+def by_size(result, kernel, mode, workers, **fields):
+    """{parent size: the run} of kernel and mode at workers."""
+    return {s: run(result, kernel, mode, workers=workers, parent_rss=s,
+                   **fields) for s in SIZES}
+
+
+def task_ms(b):
+    """A task's share of the batch time (median), ms."""
+    return 1e3 * median(b.samples) / b.config.tasks
+
+
+def fork_base(result, size):
+    """fork+exit+wait from a parent of size: the baseline run."""
+    part = "" if not size else \
+        "/parent_rss:" + script("names").format_size(size)
+    return bench(result, f"baseline/fork_exit_waitpid/tasks:16{part}"
+                         "/manual_time")
+
+
+def sizes_text(values, fmt):
+    """"a, b and c" of values, one per size of SIZES."""
+    shown = [fmt % v for v in values]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+@figure("parent-rss-fork", PRSS,
+        "fork+exit+wait a task from a parent of 0, 100M and 1G (median)")
+def _(result):
+    return sizes_text([1e3 * median(fork_base(result, s).samples) / 16
+                       for s in SIZES], "%.2g") + " ms"
+
+
+@figure("parent-rss-fork-ratio", PRSS,
+        "fork+exit+wait from a 1G parent against from the suite's own, "
+        "the median of the ratios of one round")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    return "%.0fx" % ratio(fork_base(result, 1 << 30), fork_base(result, 0))
+
+
+@figure("parent-rss-flat", PRSS,
+        "spawn, forkserver (kept and fresh) and process_pool (kept) from a "
+        "100M or 1G parent against from the suite's own (ratios of one "
+        "round, medians), noop and gmp_pow, W=1 and 2: lowest to highest")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    values = []
+    for kernel in ("noop", "gmp_pow"):
+        for w in (1, 2):
+            for mode, options in (("spawn", ()), ("forkserver", ()),
+                                  ("forkserver", (("pool", "fresh"),)),
+                                  ("process_pool", ())):
+                runs_ = by_size(result, kernel, mode, w, options=options)
+                values += [ratio(runs_[s], runs_[0]) for s in SIZES[1:]]
+    return span(values, "%.2f", "x")
+
+
+@figure("parent-rss-process-noop", PRSS,
+        "process noop W=1, from a parent of 100M and 1G against from the "
+        "suite's own (ratios of one round, medians)")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    runs_ = by_size(result, "noop", "process", 1)
+    return both(ratio(runs_[SIZES[1]], runs_[0]),
+                ratio(runs_[SIZES[2]], runs_[0]), "%.0f", "x")
+
+
+@figure("parent-rss-gmp-serial", PRSS,
+        "serial gmp_pow, a task (median over the three sizes' runs)")
+def _(result):
+    runs_ = by_size(result, "gmp_pow", "serial", 1)
+    return "%.1f ms" % median([t / 16 * 1e3 for b in runs_.values()
+                               for t in b.samples])
+
+
+@figure("parent-rss-gmp-process", PRSS,
+        "process gmp_pow W=1, a task, from a parent of 0, 100M and 1G")
+def _(result):
+    runs_ = by_size(result, "gmp_pow", "process", 1)
+    return sizes_text([task_ms(runs_[s]) for s in SIZES], "%.2g") + " ms"
+
+
+@figure("parent-rss-gmp-process-over-serial", PRSS,
+        "process gmp_pow W=1 against serial from the same parent (ratios "
+        "of one round, medians), 0, 100M and 1G")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    process = by_size(result, "gmp_pow", "process", 1)
+    serial = by_size(result, "gmp_pow", "serial", 1)
+    return sizes_text([ratio(process[s], serial[s]) for s in SIZES],
+                      "%.2g") + "x"
+
+
+def fork_per_mib(result):
+    """What a MiB of the parent adds to fork+exit+wait, seconds: from the
+    baselines at 0 and 1G (fork's cost is about linear in the pages)."""
+    at = [median(fork_base(result, s).samples) / 16 for s in (0, 1 << 30)]
+    return (at[1] - at[0]) / 1024
+
+
+@figure("parent-rss-fork-per-mib", PRSS,
+        "what a MiB of the parent adds to fork+exit+wait: (1G's - 0's) / "
+        "1024")
+def _(result):
+    return "%.0f us" % (1e6 * fork_per_mib(result))
+
+
+@figure("parent-rss-gmp-break-even", PRSS,
+        "the parent's size at which fork+exit+wait costs as much as a "
+        "gmp_pow task (serial's): (task - fork from 0) / the cost a MiB")
+def _(result):
+    task = median([t / 16 for s in SIZES for t in
+                   run(result, "gmp_pow", "serial", workers=1,
+                       parent_rss=s).samples])
+    fork0 = median(fork_base(result, 0).samples) / 16
+    return "%.0f MiB" % ((task - fork0) / fork_per_mib(result))
+
+
+@figure("parent-rss-thread-noop", PRSS,
+        "thread noop from a 1G parent against from the suite's own "
+        "(ratios of one round, medians), W=1 and 2")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    values = []
+    for w in (1, 2):
+        runs_ = by_size(result, "noop", "thread", w)
+        values.append(ratio(runs_[1 << 30], runs_[0]))
+    return both(*values, "%.1f", "x")
+
+
+@figure("parent-rss-pool-start", PRSS,
+        "process_pool W=2's start (pool_start_s, median) from a parent of "
+        "0 and 1G")
+def _(result):
+    starts = [run_counter(run(result, "noop", "process_pool", workers=2,
+                              parent_rss=s, options=()), "pool_start_s")
+              for s in (0, 1 << 30)]
+    return both(*(1e3 * v for v in starts), "%.2g", " ms")
+
+
+@figure("parent-rss-other-cpus", PRSS,
+        "other processes' CPU beside the run's repetitions (other_cpus): "
+        "the lowest and the median")
+def _(result):
+    values = [r["other_cpus"] for r in reps(result) if "other_cpus" in r]
+    return f"{min(values):.2f} and {median(values):.2f}"
+
+
 def main(argv):
     if argv == ["--list"]:
         for f in FIGURES.values():

@@ -55,6 +55,14 @@ def run(concbench, *args, env=None, timeout=120):
     (["--payload=1.5M"], "--payload"),
     (["--payload="], "--payload"),
     (["--payload=1K,1024"], "--payload"),       # one name twice
+    (["--parent-rss=17G"], "--parent-rss"),     # beyond MAX_PARENT_RSS
+    (["--parent-rss=1T"], "--parent-rss"),
+    (["--parent-rss=1.5G"], "--parent-rss"),
+    (["--parent-rss=-1"], "--parent-rss"),
+    (["--parent-rss=100MB"], "--parent-rss"),
+    (["--parent-rss="], "--parent-rss"),
+    (["--parent-rss=0,1G,1024M"], "--parent-rss"),  # one name twice
+    (["--benchmark_context=parent_rss=1G"], "--benchmark_context"),
     (["--transport=carrier"], "--transport"),
     (["--transport=SHM"], "--transport"),
     (["--workers=99999999999999999999"], "--workers"),
@@ -807,16 +815,20 @@ def test_names_and_limits_are_the_ones_the_scripts_read(concbench, tmp_path):
     out = tmp_path / "names.json"
     r = run(concbench, "--kernels=noop", "--modes=serial,process_pool,gil",
             "--workers=2", "--tasks=2", "--pool=kept,fresh", "--chunk=1,auto",
-            "--transport=pipe,shm", "--payload=0,4K",
+            "--transport=pipe,shm", "--payload=0,4K", "--parent-rss=0,4M",
             "--benchmark_min_time=0", f"--benchmark_out={out}")
     assert r.returncode == 0, r.stderr
     runs = json.loads(out.read_text())["benchmarks"]
-    assert len(runs) == 2 + 16 + 2
+    assert len(runs) == 2 * (2 + 16 + 2)
+    assert any(b["name"].endswith("/payload:4K/parent_rss:4M/manual_time")
+               for b in runs)
     for b in runs:
         by_name = names.parse_name(b["name"].removesuffix("/manual_time"))
         assert by_name is not None, b["name"]
         assert names.parse_label(b["label"], b["name"]) == by_name
         assert (by_name.kernel, by_name.tasks) == ("noop", 2)
+        assert by_name.parent_rss == (4 << 20 if "parent_rss" in b["name"]
+                                      else 0)
         assert by_name.workers == (1 if by_name.mode == "serial" else 2)
     assert len({names.parse_name(b["name"]) for b in runs}) == len(runs)
     help_text = run(concbench, "--help").stdout
@@ -1274,6 +1286,151 @@ def test_payload_names_counters_and_compare(concbench, tmp_path, transport):
             assert row["strategy"] == "process transport:shm"
     # Each size's speedups are over its own serial run: each has one.
     assert sum(r["mode"] == "serial" for r in rows) == 2
+
+
+PARENT = 128 << 20   # the tests' --parent-rss: 128M
+
+
+def test_parent_rss_names_counters_and_compare(concbench, tmp_path):
+    """--parent-rss: a benchmark per size, named /parent_rss:128M and
+    labelled parent_rss=<bytes> when not 0 (names and labels at 0 as
+    before), the measuring process's size as it held the memory a counter,
+    the sizes as given in the context; compare takes each size as its own
+    workload, the strategies its modes."""
+    out = tmp_path / "parent.json"
+    modes = ["serial", "thread", "process", "spawn"]
+    r = run(concbench, "--kernels=noop", f"--modes={','.join(modes)}",
+            "--workers=2", "--tasks=4", "--parent-rss=0,128M",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["parent_rss"] == "0,128M"
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    assert len(runs) == 2 * 2 * len(modes)
+    for b in runs:
+        assert not b.get("error_occurred"), b
+        head = "noop/{}/tasks:4/workers:{}".format(
+            b["run_name"].split("/")[1],
+            1 if "/serial/" in b["run_name"] else 2)
+        if "parent_rss" in b["run_name"]:
+            assert b["run_name"] == head + "/parent_rss:128M/manual_time"
+            assert b["label"].split()[-1] == f"parent_rss={PARENT}"
+            # Resident as it held it: its own start size and the 128M.
+            assert b["parent_rss_held_bytes"] >= \
+                b["parent_rss_bytes"] + PARENT
+        else:
+            assert b["run_name"] == head + "/manual_time"
+            assert "parent_rss" not in b["label"]
+            assert "parent_rss_held_bytes" not in b
+        # The size the measuring process started from is the forker's.
+        assert b["parent_rss_bytes"] < PARENT
+    c = subprocess.run([str(SCRIPTS / "compare"), "--format", "json",
+                        str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert c.returncode == 0, c.stderr
+    summary = json.loads(c.stdout)["summaries"][0]
+    assert {r["kernel"] for r in summary["rows"]} == \
+        {"noop", "noop parent_rss:128M"}
+    assert {r["strategy"] for r in summary["rows"]} == set(modes)
+    assert {(r["kernel"], r["parent_rss"]) for r in summary["rows"]} == \
+        {("noop", 0), ("noop parent_rss:128M", PARENT)}
+    assert sum(r["mode"] == "serial" for r in summary["rows"]) == 2
+    for verdict in summary["best"]:
+        if verdict["workers"] == 2:
+            others = {o["name"] for o in verdict["others"]}
+            assert all(("parent_rss" in n) == ("parent_rss" in
+                                               verdict["kernel"])
+                       for n in others), verdict
+
+
+def test_parent_rss_is_held_by_the_parent_that_forks(concbench, tmp_path):
+    """The memory is held by the process that measures, before its workers
+    start: a task forked from it (process, process_pool, kept or fresh)
+    starts with all of it; one in a thread runs in it; one in a fresh image
+    (spawn) has none although its parent holds it; forkserver's are forks
+    of a small server. Sizes from /proc (probe_rss), not times."""
+    probe, out = tmp_path / "rss", tmp_path / "rss.json"
+    modes = ["thread", "process", "process_pool", "spawn", "forkserver"]
+    r = run(concbench, f"--kernel-lib={kernel_lib('probe_kernels')}",
+            "--kernels=probe_rss", f"--modes={','.join(modes)}",
+            "--workers=2", "--tasks=4", "--pool=kept,fresh",
+            "--parent-rss=0,128M", "--order=sequential",
+            "--benchmark_min_time=0", f"--benchmark_out={out}",
+            env={"CB_PROBE_FILE": str(probe)})
+    assert r.returncode == 0, r.stderr
+    runs = json.loads(out.read_text())["benchmarks"]
+    assert len(runs) == 2 * (len(modes) + 2)    # two pools' fresh runs
+    assert not any(b.get("error_occurred") for b in runs)
+    # In sequential order, each benchmark's tasks wrote their lines in turn,
+    # one batch of 4 each (a minimum time of 0).
+    lines = [[int(x) for x in line.split()]
+             for line in probe.read_text().splitlines()]
+    assert len(lines) == 4 * len(runs)
+    big = PARENT // 1024                         # kB, as /proc says
+    for i, b in enumerate(runs):
+        name = b["run_name"]
+        mode = name.split("/")[1]
+        held = "parent_rss" in name
+        for pid, rss, ppid, parent_rss in lines[4 * i:4 * i + 4]:
+            where = f"{name}: pid {pid} {rss} kB, parent {ppid} " \
+                    f"{parent_rss} kB"
+            if not held:
+                assert rss < big // 2, where
+                continue
+            if mode in ("thread", "process", "process_pool"):
+                # The measuring process itself, or a fork of it.
+                assert rss >= big, where
+            else:
+                assert rss < big // 2, where
+            if mode in ("process", "process_pool", "spawn"):
+                assert parent_rss >= big, where  # the measuring process
+            if mode == "forkserver":
+                assert parent_rss < big // 2, where  # the small server
+
+
+def test_parent_rss_for_the_baselines(concbench, tmp_path):
+    """The baselines run under each size too: fork+_exit+waitpid from a
+    parent of 16M is a benchmark of its own, named like the modes'."""
+    out = tmp_path / "base.json"
+    r = run(concbench, "--kernels=noop", "--modes=serial", "--baselines",
+            "--tasks=4", "--parent-rss=0,16M",
+            "--benchmark_filter=baseline/fork_exit",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    head = "baseline/fork_exit_waitpid/tasks:4"
+    assert set(runs) == {head + "/manual_time",
+                         head + "/parent_rss:16M/manual_time"}
+    big = runs[head + "/parent_rss:16M/manual_time"]
+    assert big["label"] == \
+        f"baseline=fork_exit_waitpid tasks=4 parent_rss={16 << 20}"
+    assert big["parent_rss_held_bytes"] >= big["parent_rss_bytes"] + \
+        (16 << 20)
+    assert "parent_rss_held_bytes" not in runs[head + "/manual_time"]
+
+
+def test_parent_rss_more_than_the_run_can_hold(concbench, tmp_path):
+    """More than the machine, the cgroup or the process's limits leave is
+    refused when the run starts, in one line that names the limit, before
+    anything is measured."""
+    if os.environ.get("CB_SLOW_EXEC"):
+        pytest.skip("a sanitizer's runtime maps terabytes: no RLIMIT_DATA")
+    out = tmp_path / "big.json"
+
+    def limit_data():
+        resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30))
+    r = subprocess.run([concbench, "--kernels=noop", "--modes=process",
+                        "--parent-rss=0,2G", f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=60,
+                       preexec_fn=limit_data)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("concbench: --parent-rss: 2G is more than")
+    assert "RLIMIT_DATA" in lines[0]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def children_of(pid):

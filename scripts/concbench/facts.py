@@ -36,6 +36,18 @@ FACTS = (
     Fact("MAX_PAYLOAD", 256 << 20, "CB_MAX_PAYLOAD",
          "Bytes in and out per task (--payload): 256 MiB, so that a "
          "batch's inputs and outputs fit in memory."),
+    Fact("MAX_PARENT_RSS", 16 << 30, "CB_MAX_PARENT_RSS",
+         "Memory the process measuring a repetition holds (--parent-rss): "
+         "16 GiB, past the published figures (fork of a 1 GiB parent "
+         "already costs tens of ms) and what a laptop has, so that a "
+         "slipped unit (16000G) is refused at once rather than tried."),
+    Fact("PARENT_RSS_HEADROOM", 512 << 20, "CB_PARENT_RSS_HEADROOM",
+         "--parent-rss is refused, before the run and again before a "
+         "repetition holds it, unless the machine (MemAvailable), the "
+         "cgroup (memory.max) and the process's limits (RLIMIT_AS, "
+         "RLIMIT_DATA) leave this much besides: 512 MiB for the workers, "
+         "payloads and the rest of the machine, so that the memory is "
+         "touched without swapping or the OOM killer."),
     Fact("MAX_IO_MS", 60000, "CB_MAX_IO_MS",
          "io_sleep's task length (--io-ms), in ms: a minute."),
     Fact("MAX_TIMEOUT_S", 3600, "CB_MAX_TIMEOUT_S",
@@ -59,17 +71,28 @@ FACTS = (
          "%u for numbers."),
     Fact("NAME_PART", "/{key}:{value}", "CB_NAME_PART",
          "... then one such part for each option of the mode that names "
-         "show and that is not at its default, then the payload's when "
-         "there is one (/payload:4K)."),
+         "show and that is not at its default, then each size of the "
+         "workload that is not 0, in WORKLOAD_SIZES' order "
+         "(/payload:4K/parent_rss:1G)."),
     Fact("LABEL_HEAD", "kernel={kernel} mode={mode} tasks={tasks} "
          "workers={workers}", "CB_LABEL_HEAD",
          "A benchmark's label (the same as fields) begins so ..."),
     Fact("LABEL_PART", " {key}={value}", "CB_LABEL_PART",
          "... then one such item for every option of the mode, at its "
-         "default too, and payload=B in bytes when there is one."),
+         "default too, and each size of the workload in bytes when not 0 "
+         "(payload=4096 parent_rss=1073741824)."),
 )
 
 globals().update({f.name: f.value for f in FACTS})
+
+# The name parts that are a dimension of the workload, not an option of
+# the mode: sizes in bytes (binary units in names, 4K; bytes in labels),
+# each with its largest value, in the order names show them.  A run is
+# compared only with runs of the same sizes (the workload "noop
+# payload:1M parent_rss:1G" has its own serial run), where an option
+# would make a strategy of its own ("process transport:shm").  The Python
+# side only (names); the C side writes them in bench/suite.c.
+WORKLOAD_SIZES = {"payload": MAX_PAYLOAD, "parent_rss": MAX_PARENT_RSS}
 
 # The fields a head holds, and those that are numbers (%u in C).
 NUMBER_FIELDS = ("tasks", "workers")
@@ -103,8 +126,8 @@ def header():
              "#ifndef CB_FACTS_H", "#define CB_FACTS_H", ""]
     for f in FACTS:
         if isinstance(f.value, int):
-            suffix = "ull" if f.value > 0xffffffff or f.name == \
-                "MAX_PAYLOAD" else "u"
+            suffix = "ull" if f.value > 0xffffffff or f.name in \
+                ("MAX_PAYLOAD", "PARENT_RSS_HEADROOM") else "u"
             value = f"{f.value}{suffix}"
         elif "{" in f.value:
             value = '"' + printf_format(f.value) + '"'
