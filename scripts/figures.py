@@ -17,6 +17,8 @@ the few kept files of other programs (scripts/python-original, scripts/ab,
 the paired old/new ratios), plain JSON.
 
 usage: figures.py NAME     print the figure (one line)
+       figures.py --all    every figure that reads, NAME<TAB>VALUE a line,
+                           each kept file read once (scripts/docs)
        figures.py --list   every figure, its files and what it is
 Exit status: 0; 2 for an unknown name or a file that does not read.
 """
@@ -1620,29 +1622,60 @@ def _(result):
     return f"{min(values):.2f} and {median(values):.2f}"
 
 
+def value(f, read=load):
+    """(figure f's value, "") or (None, why it has none)."""
+    try:
+        return str(f.compute(*(read(p) for p in f.paths))), ""
+    except (results.InputError, Missing) as e:
+        return None, f"figures.py: {e}"
+    except (KeyError, IndexError, TypeError, ValueError,
+            ZeroDivisionError) as e:
+        return None, (f"figures.py: {f.name}: {' '.join(f.paths)} does not "
+                      f"hold what it reads ({type(e).__name__}: {e})")
+
+
+def every_value():
+    """{name: value} of every figure that reads, each file read once (the
+    computations only read what load returns)."""
+    loaded = {}
+
+    def read(path):
+        if path not in loaded:
+            loaded[path] = load(path)
+        return loaded[path]
+    out = {}
+    for f in FIGURES.values():
+        try:
+            text, _ = value(f, read)
+        except (results.InputError, Missing):
+            text = None
+        if text is not None and "\n" not in text and "\t" not in text:
+            out[f.name] = text
+    return out
+
+
 def main(argv):
     if argv == ["--list"]:
         for f in FIGURES.values():
             print(f"{f.name}\t{' '.join(f.paths)}\t{f.what}")
         return 0
+    if argv == ["--all"]:
+        for name, text in every_value().items():
+            print(f"{name}\t{text}")
+        return 0
     if len(argv) != 1 or argv[0].startswith("-"):
-        print("usage: figures.py NAME | --list", file=sys.stderr)
+        print("usage: figures.py NAME | --all | --list", file=sys.stderr)
         return 2
     f = FIGURES.get(argv[0])
     if f is None:
         print(f"figures.py: no figure '{argv[0]}' (figures.py --list)",
               file=sys.stderr)
         return 2
-    try:
-        print(f.compute(*(load(p) for p in f.paths)))
-    except (results.InputError, Missing) as e:
-        print(f"figures.py: {e}", file=sys.stderr)
+    text, why = value(f)
+    if text is None:
+        print(why, file=sys.stderr)
         return 2
-    except (KeyError, IndexError, TypeError, ValueError,
-            ZeroDivisionError) as e:
-        print(f"figures.py: {f.name}: {' '.join(f.paths)} does not hold "
-              f"what it reads ({type(e).__name__}: {e})", file=sys.stderr)
-        return 2
+    print(text)
     return 0
 
 
