@@ -1324,6 +1324,53 @@ def _(doc):
     return "%.3f" % geomean(list(ab_medians(doc).values()))
 
 
+# The build before issue 19 (6eb24b9) against the one after it: all of
+# noop at W = 1, 2, 4; then more pairs of those above the margin.
+AB_SEAMS = plain("docs/results/overhead/ab-seams-vm.json")
+AB_SEAMS_W1 = plain("docs/results/overhead/ab-seams-w1-vm.json")
+AB_SEAMS_W2 = plain("docs/results/overhead/ab-seams-w2-vm.json")
+AB_SEAMS_W4 = plain("docs/results/overhead/ab-seams-w4-vm.json")
+# liburing linked as a shared library (B: statically).
+AB_URING = plain("docs/results/overhead/ab-uring-static-vm.json")
+
+
+def above(doc, margin=0.02):
+    """The benchmarks whose median B / A is beyond 1 + margin, highest
+    first, as '1.067 (`gil`, 4 workers)'."""
+    medians = ab_medians(doc)
+    names = sorted((n for n in medians if medians[n] > 1 + margin),
+                   key=medians.get, reverse=True)
+    if not names:
+        return "none"
+    return ", ".join(f"{medians[n]:.3f} ({shown_name(n)})" for n in names)
+
+
+for _key, _doc in (("ab-seams", AB_SEAMS), ("ab-seams-w1", AB_SEAMS_W1),
+                   ("ab-seams-w2", AB_SEAMS_W2), ("ab-seams-w4", AB_SEAMS_W4), ("ab-uring", AB_URING)):
+    @figure(f"{_key}-geomean", _doc,
+            "the geometric mean of the medians B / A")
+    def _(doc):
+        return "%.3f" % geomean(list(ab_medians(doc).values()))
+
+    @figure(f"{_key}-above", _doc,
+            "the medians B / A above 1.02, highest first")
+    def _(doc):
+        return above(doc)
+
+    @figure(f"{_key}-range", _doc, "the medians B / A, lowest to highest")
+    def _(doc):
+        return span(list(ab_medians(doc).values()), "%.3f")
+
+
+@figure("ab-uring-spawn-1", AB_URING,
+        "spawn at W = 1: median B / A and how many pairs below 1")
+def _(doc):
+    name = "noop/spawn/tasks:16/workers:1/manual_time"
+    r = ab_ratios(doc)[name]
+    return (f"{median(r):.3f}, {sum(x < 1 for x in r)} of {len(r)} pairs "
+            "below 1")
+
+
 # ------------------------------------- docs/results/isolation-vm/, steadiness
 GROWTH = "docs/results/isolation-vm/growth-before.json"
 STEADINESS = tuple(f"docs/results/steadiness/{n}-vm.json" for n in
