@@ -14,11 +14,12 @@
  *     CLOCK_MONOTONIC: the task runs from its submission to the loop's
  *     reaping of its completion, and its value is that interval, at least
  *     io_ms;
- *   - a request to a server (net_echo, as the kernel describes it) becomes
- *     a socket (made at once: it waits for nothing) and three linked
- *     requests, connect, send and receive (the answer's bytes, MSG_WAITALL),
- *     submitted together; the task runs from its start to the completion
- *     that ended it, and the kernel makes its value of how it ended;
+ *   - a request to a server (a kernel that describes its exchange:
+ *     struct cb_exchange, kernels.h) becomes a socket (made at once: it
+ *     waits for nothing) and three linked requests, connect, send and
+ *     receive (the answer's bytes, MSG_WAITALL), submitted together; the
+ *     task runs from its start to the completion that ended it, and the
+ *     kernel makes its value of how it ended;
  *   - any other kernel runs inline, one task after another (loop.h).
  * A short send or receive asks again for the rest; a link broken by a short
  * send (the receive cancelled) asks for the receive again.
