@@ -54,6 +54,16 @@ extern const struct cb_option cb_option_chunk;
 extern const struct cb_option cb_option_transport;
 enum { CB_TRANSPORT_PIPE, CB_TRANSPORT_SHM };
 
+/*
+ * How a pool's idle workers, and its caller waiting for a batch's results,
+ * wait (thread_pool, process_pool, openmp): passive parks them in the
+ * kernel at once, to be woken by a system call; active first spins a
+ * bounded while (spin.h: the same budget for the three), as libgomp's
+ * threads do by default. Named /wait:active when active.
+ */
+extern const struct cb_option cb_option_wait;
+enum { CB_WAIT_PASSIVE, CB_WAIT_ACTIVE };
+
 /* The chunk size Python's Pool.map picks: ceil(T / (4 W)). */
 unsigned cb_chunk_auto(unsigned tasks, unsigned workers);
 
