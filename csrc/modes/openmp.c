@@ -226,4 +226,5 @@ const struct cb_mode cb_mode_openmp = {
     .options = (const struct cb_option *const[]){&cb_option_wait, NULL},
     .start = openmp_start,
     .run = openmp_run,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

@@ -46,6 +46,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -618,6 +619,23 @@ fail:
     return -1;
 }
 
+/* This process's CPU time and its workers'. */
+static int64_t process_pool_cpu_ns(const struct cb_executor *ex)
+{
+    const struct pool *p = ex->state;
+    int64_t sum = cb_cpu_ns_this_process(ex);
+    for (unsigned i = 0; i < p->n_workers && sum >= 0; i++) {
+        clockid_t clock;
+        struct timespec ts;
+        if (p->workers[i].pid <= 0 ||
+            clock_getcpuclockid(p->workers[i].pid, &clock) != 0 ||
+            clock_gettime(clock, &ts) != 0)
+            return -1;
+        sum += (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    return sum;
+}
+
 const struct cb_mode cb_mode_process_pool = {
     .name = "process_pool",
     .summary = "W processes forked beforehand take tasks from a shared pipe "
@@ -630,4 +648,5 @@ const struct cb_mode cb_mode_process_pool = {
     .start = process_pool_start,
     .run = process_pool_run,
     .stop = process_pool_stop,
+    .cpu_ns = process_pool_cpu_ns,
 };

@@ -321,4 +321,5 @@ const struct cb_mode cb_mode_thread_pool = {
     .start = thread_pool_start,
     .run = thread_pool_run,
     .stop = thread_pool_stop,
+    .cpu_ns = cb_cpu_ns_this_process,
 };
