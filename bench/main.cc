@@ -36,11 +36,13 @@ constexpr int kUsageError = 2;
 constexpr double kDefaultBudgetS = 300; // --rounds=auto: the 5 minutes
 
 // A mode option (csrc/options.h) as the command line set it; one for each
-// option any mode takes, shared by the modes that take the same one.
+// option any mode takes, shared by the modes that take the same one. Its
+// values: one, the default unless given, or several (--wait=passive,active),
+// which make a benchmark of each, as --workers does.
 struct ModeOption {
     const cb_option *option;
     std::string flag; // --name, '-' for '_'
-    cb_option_value value;
+    std::vector<cb_option_value> values;
 };
 
 // Every distinct option of the modes, in the order the modes declare them.
@@ -58,7 +60,7 @@ std::vector<ModeOption> mode_options()
                 continue;
             char flag[64];
             cb_option_flag(o, flag, sizeof flag);
-            out.push_back({o, flag, cb_option_default(o)});
+            out.push_back({o, flag, {cb_option_default(o)}});
         }
     }
     return out;
@@ -179,8 +181,9 @@ std::string options_help()
                        : std::to_string(o->min) + " to " +
                              std::to_string(o->max) +
                              ", default: " + std::to_string(o->def);
-        out += wrap("  " + mo.flag + "=" + o->metavar,
-                    std::string(o->help) + " (" + modes + "; " + range + ")");
+        out += wrap("  " + mo.flag + "=" + o->metavar + ",...",
+                    std::string(o->help) + " (" + modes + "; " + range +
+                        "; several make a benchmark of each)");
     }
     return out;
 }
@@ -319,20 +322,31 @@ ModeOption *find_mode_option(Options &o, const std::string &flag)
     return nullptr;
 }
 
-void parse_mode_option(ModeOption &mo, const std::string &value)
+void parse_mode_option(ModeOption &mo, const std::string &list)
 {
     const cb_option *opt = mo.option;
-    int rc = cb_option_parse(opt, value.c_str(), &mo.value);
-    if (rc == -EINVAL)
-        usage_error(mo.flag + ": '" + value + "' is " +
-                    (opt->choices        ? "not one of " + std::string(
-                                                 opt->metavar)
-                     : opt->resolve_auto ? "neither a whole number nor auto"
-                                         : "not a whole number"));
-    if (rc == -ERANGE)
-        usage_error(mo.flag + ": " + value + " is out of range (" +
-                    std::to_string(opt->min) + " to " +
-                    std::to_string(opt->max) + ")");
+    mo.values.clear();
+    for (const std::string &value : split(mo.flag, list)) {
+        cb_option_value v;
+        int rc = cb_option_parse(opt, value.c_str(), &v);
+        if (rc == -EINVAL)
+            usage_error(mo.flag + ": '" + value + "' is " +
+                        (opt->choices ? "not one of " +
+                                            std::string(opt->metavar)
+                         : opt->resolve_auto
+                             ? "neither a whole number nor auto"
+                             : "not a whole number"));
+        if (rc == -ERANGE)
+            usage_error(mo.flag + ": " + value + " is out of range (" +
+                        std::to_string(opt->min) + " to " +
+                        std::to_string(opt->max) + ")");
+        // 2 after 02 would make a second benchmark of the same name.
+        for (const cb_option_value &seen : mo.values)
+            if (seen.is_auto == v.is_auto &&
+                (v.is_auto || seen.value == v.value))
+                usage_error(mo.flag + ": '" + value + "' given twice");
+        mo.values.push_back(v);
+    }
 }
 
 // Loads the kernel libraries of --kernel-lib=PATH (or --kernel-lib PATH),
@@ -659,9 +673,13 @@ void add_context(const Options &o)
     add("margin", margin);
     add("payload", o.payload_text);
     for (const ModeOption &mo : o.mode_options) {
-        char value[16];
-        cb_option_format(mo.option, &mo.value, value, sizeof value);
-        add(mo.option->name, value);
+        std::string values;
+        for (const cb_option_value &v : mo.values) {
+            char value[16];
+            cb_option_format(mo.option, &v, value, sizeof value);
+            values += (values.empty() ? "" : ",") + std::string(value);
+        }
+        add(mo.option->name, values);
     }
     add("modes", modes_context());
     std::string libs;
@@ -744,6 +762,28 @@ void register_benchmark(Cases &cases, const char *name, const char *label,
     cases.names.push_back(std::move(s));
 }
 
+// Every combination of the values given for m's options, in m->options
+// order: one set of defaults where none was given several.
+std::vector<std::vector<cb_option_value>> option_sets(const Options &o,
+                                                      const cb_mode *m)
+{
+    std::vector<std::vector<cb_option_value>> sets{{}};
+    for (size_t i = 0; m->options && m->options[i]; i++) {
+        std::vector<cb_option_value> values{cb_option_default(m->options[i])};
+        for (const ModeOption &mo : o.mode_options)
+            if (mo.option == m->options[i])
+                values = mo.values;
+        std::vector<std::vector<cb_option_value>> more;
+        for (const auto &set : sets)
+            for (const cb_option_value &v : values) {
+                more.push_back(set);
+                more.back().push_back(v);
+            }
+        sets = std::move(more);
+    }
+    return sets;
+}
+
 Cases register_cases(const Options &o)
 {
     Cases cases;
@@ -754,7 +794,8 @@ Cases register_cases(const Options &o)
             if (m->single_worker)
                 ws = {1};
             for (unsigned w : ws)
-            for (uint64_t payload : o.payloads) {
+            for (uint64_t payload : o.payloads)
+            for (const auto &opt : option_sets(o, m)) {
                 auto c = std::make_unique<cb_suite_case>();
                 c->mode = m;
                 c->job.kernel = k;
@@ -763,10 +804,7 @@ Cases register_cases(const Options &o)
                 c->job.tasks = o.tasks;
                 c->job.workers = w;
                 c->job.timeout_ms = o.timeout_s * 1000;
-                for (size_t i = 0; m->options && m->options[i]; i++)
-                    for (const ModeOption &mo : o.mode_options)
-                        if (mo.option == m->options[i])
-                            c->opt[i] = mo.value;
+                std::copy(opt.begin(), opt.end(), c->opt);
                 cb_suite_case_name(c.get());
                 // What scripts/compare compares it with: the strategies of
                 // its kernel, payload, tasks and workers; and its serial.
