@@ -6,13 +6,15 @@ payload and mode options (a :class:`Config`), comes from the run's
 ``label``, written by concbench since issue 10: space-separated
 ``key=value`` items, ``kernel=noop mode=thread_pool tasks=16 workers=2``,
 then every option of the mode (``chunk=N|auto``, ``transport=pipe|shm``,
-``switch_us=N`` ...) and ``payload=B`` (bytes, since issue 12).  A
+``wait=passive|active``, ``switch_us=N`` ...) and ``payload=B`` (bytes,
+since issue 12).  A
 baseline's label (``baseline=fork_exit_waitpid tasks=16``) makes no Config.
 A run without a label, or with one that does not parse (older files, other
 programs), is told by its name: concbench names look like
 ``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>`` for
 each option of the mode that concbench shows in names and that is not at
-its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``), then
+its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``,
+``/wait:active``), then
 ``/payload:<B>`` (``4K``, ``1M``: binary units) and Google Benchmark's own
 suffixes (``/manual_time`` ...).  Both ways give the same Config for
 concbench's runs.
@@ -25,7 +27,16 @@ needs no edit here: ``/queue:mpmc`` is a strategy of its own
 (``thread_pool queue:mpmc``), sorted after the mode's untuned runs.  Only
 the options of KNOWN_OPTIONS are read from a label alone, as their
 defaults are known (a chunk of 1 is one task at a time, as no chunk;
-transport pipe is the default), and their values are checked.
+transport pipe is the default; so is wait passive), and their values
+are checked.
+
+``openmp`` took no option before ``wait`` (issue 21): it ran under
+libgomp's own default wait policy, which is what ``wait:active`` now is,
+while its default is passive, as the pools'.  So an openmp label without
+``wait=`` (a file from before) is read as ``wait:active``: its runs are
+``openmp wait:active``, never compared with the new ``openmp`` as one
+strategy.  A name alone cannot tell (``noop/openmp/tasks:16/workers:2`` is
+both).
 
 A kernel with a payload is a workload of its own (``noop payload:1M``): its
 runs are compared with serial on the same payload, and transport shm is
@@ -63,6 +74,7 @@ GB_NAME_KEYS = frozenset({"iterations", "repeats", "threads", "min_time",
 PAYLOAD_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
 PAYLOAD_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 TRANSPORTS = ("pipe", "shm")  # the first is the default
+WAITS = ("passive", "active")  # the first is the default
 MAX_PAYLOAD = 256 << 20
 LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
 MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
@@ -100,7 +112,11 @@ KNOWN_OPTIONS = {
     "chunk": Option("1", chunk_value),
     "transport": Option(TRANSPORTS[0],
                         lambda text: text if text in TRANSPORTS else None),
+    "wait": Option(WAITS[0], lambda text: text if text in WAITS else None),
 }
+# What a mode that took no wait option before issue 21 ran under: openmp,
+# libgomp's default, which wait active is (csrc/spin.h).
+WAIT_BEFORE = {"openmp": "active"}
 
 
 @dataclass(frozen=True)
@@ -211,6 +227,8 @@ def parse_label(label, name=None):
     options = {key: value for key, value in fields.items()
                if key not in (*LABEL_KEYS, "payload")
                and (key in KNOWN_OPTIONS or key in shown)}
+    if "wait" not in fields and fields["mode"] in WAIT_BEFORE:
+        options["wait"] = WAIT_BEFORE[fields["mode"]]
     return make_config(*(fields[key] for key in LABEL_KEYS),
                        fields.get("payload"), options)
 
