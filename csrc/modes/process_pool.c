@@ -136,6 +136,7 @@ static bool claim_chunk(struct pool *p)
             (int)(atomic_load(&sh->queued) - atomic_load(&sh->claimed)) <= 0)
             futex_wait(&sh->queued, queued);
         atomic_fetch_sub(&sh->parked, 1);
+        spun = 0; /* woken: spin again before parking (libgomp's do_wait) */
     }
 }
 
