@@ -13,6 +13,7 @@
 #include "output.h"
 
 #include "cb_config.h"
+#include "executor.h"
 #include "parse.h"
 
 #include <cctype>
@@ -96,9 +97,9 @@ const Known known_flags[] = {
 };
 
 // Context keys already taken: Google Benchmark's own (1.7.1 to 1.9.5) and
-// concbench's (main.cc's add_context, csrc/sysinfo.c). A --benchmark_context
-// key among them would be dropped with a warning, or written twice into the
-// JSON's context.
+// concbench's (main.cc's add_context, csrc/sysinfo.c), the modes' options
+// besides (mode_option_key). A --benchmark_context key among them would be
+// dropped with a warning, or written twice into the JSON's context.
 const std::set<std::string> taken_context_keys = {
     "date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
     "cpu_scaling_enabled", "aslr_enabled", "caches", "load_avg",
@@ -109,6 +110,17 @@ const std::set<std::string> taken_context_keys = {
     "modes", "cpu_quota", "order", "rounds", "order_seed", "kernel_libs",
     "payload", "transport", "margin", "rounds_auto_budget_s",
 };
+
+// Whether key is a mode option's name, which the context records.
+bool mode_option_key(const std::string &key)
+{
+    for (size_t m = 0; m < cb_mode_count; m++)
+        for (size_t i = 0; cb_modes[m]->options && cb_modes[m]->options[i];
+             i++)
+            if (key == cb_modes[m]->options[i]->name)
+                return true;
+    return false;
+}
 
 std::string lower(std::string s)
 {
@@ -230,7 +242,7 @@ std::string check_context(const std::string &flag, const std::string &value)
         std::string key = pair.substr(0, eq);
         if (!keys.insert(key).second)
             return flag + ": '" + key + "' given twice";
-        if (taken_context_keys.count(key))
+        if (taken_context_keys.count(key) || mode_option_key(key))
             return flag + ": '" + key +
                    "' is a key of the context concbench writes itself";
         if (comma == std::string::npos)
