@@ -149,6 +149,11 @@ class Config:
         return self.option("transport")
 
     @property
+    def wait(self):
+        """None (passive, the default) or "active"."""
+        return self.option("wait")
+
+    @property
     def strategy(self):
         """The mode and how it was tuned: "process_pool chunk:2
         transport:shm"."""
