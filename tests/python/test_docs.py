@@ -125,6 +125,7 @@ STUDY_TABLES = {
     "mpi_pool_table.py": [],
     "net_echo_table.py": [],
     "payload_table.py": [],
+    "wait_table.py": [],
     "paired.py": [],
     "c_beside_python.py": ["--note", "1",
                            "docs/results/c-beside-python/"
