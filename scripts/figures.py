@@ -1357,6 +1357,77 @@ def _(alone, suite):
     return f"{rss(alone):.1f} MiB resident against {rss(suite):.1f}"
 
 
+# ------------------------------------------------ docs/results/wait-policy/
+WAIT_BUSY = "docs/results/wait-policy/wait-busy-vm.json"
+WAIT_POOLS = ("thread_pool", "process_pool", "openmp")
+# Where every waiting thread or process would have had a CPU of its own on
+# an idle 2-CPU machine: a pool's W workers and its caller, openmp's W.
+WAIT_FITS = (("thread_pool", 1), ("process_pool", 1), ("openmp", 2))
+
+
+def wait_batch(result, mode, workers, wait):
+    """Median noop batch of mode at workers under wait (None: passive)."""
+    return batch(result, "noop", mode, workers=workers, wait=wait)
+
+
+def wait_ratio(result, mode, workers):
+    """mode's noop batch under active over passive at workers."""
+    return (wait_batch(result, mode, workers, "active")
+            / wait_batch(result, mode, workers, None))
+
+
+@figure("wait-busy-other-cpus", WAIT_BUSY,
+        "other work on the machine during the run: median other_cpus")
+def _(result):
+    return "%.1f" % median([r["other_cpus"] for r in reps(result)
+                            if "other_cpus" in r])
+
+
+@figure("wait-busy-fits-ratio", WAIT_BUSY,
+        "active over passive where the spinners fit an idle machine's CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_FITS], "%.0f",
+                " times")
+
+
+@figure("wait-busy-fits-active", WAIT_BUSY,
+        "the active batch there (median)")
+def _(result):
+    return span([wait_batch(result, m, w, "active") * 1e3
+                 for m, w in WAIT_FITS], "%.1f", " ms")
+
+
+@figure("wait-busy-w2-pools-ratio", WAIT_BUSY,
+        "active over passive for thread_pool and process_pool at W=2")
+def _(result):
+    return span([wait_ratio(result, m, 2)
+                 for m in ("thread_pool", "process_pool")], "%.0f",
+                " times")
+
+
+@figure("wait-busy-w4-ratio", WAIT_BUSY,
+        "active over passive at W=4, above the CPUs (throttled)")
+def _(result):
+    return span([wait_ratio(result, m, 4) for m in WAIT_POOLS], "%.2f")
+
+
+@figure("wait-busy-util-w4", WAIT_BUSY,
+        "all_cpu_util at W=4, passive and active, the three pools")
+def _(result):
+    return " and ".join(
+        span([run_counter(run(result, "noop", m, workers=4, wait=w),
+                          "all_cpu_util") for m in WAIT_POOLS], "%.2f")
+        for w in (None, "active"))
+
+
+@figure("wait-busy-thread-pool-over-openmp-w2", WAIT_BUSY,
+        "thread_pool's noop batch over openmp's at W=2, passive and active")
+def _(result):
+    return both(*(wait_batch(result, "thread_pool", 2, w)
+                  / wait_batch(result, "openmp", 2, w)
+                  for w in (None, "active")), "%.2f")
+
+
 def main(argv):
     if argv == ["--list"]:
         for f in FIGURES.values():
