@@ -1212,6 +1212,37 @@ def _(doc):
     return "%.3f" % geomean(list(ab_medians(doc).values()))
 
 
+AB_WAIT = plain("docs/results/wait-policy/ab-passive-vm.json")
+
+
+@figure("ab-wait-highest", AB_WAIT,
+        "passive path, old / new: the highest median B / A, its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = max(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-wait-highest-pairs", AB_WAIT,
+        "that benchmark's pairs B / A, lowest to highest")
+def _(doc):
+    medians = ab_medians(doc)
+    return span(ab_ratios(doc)[max(medians, key=medians.get)], "%.2f")
+
+
+@figure("ab-wait-lowest", AB_WAIT,
+        "passive path, old / new: the lowest median B / A, its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = min(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-wait-geomean", AB_WAIT,
+        "passive path, old / new: the geometric mean of the medians B / A")
+def _(doc):
+    return "%.3f" % geomean(list(ab_medians(doc).values()))
+
 # ------------------------------------- docs/results/isolation-vm/, steadiness
 GROWTH = "docs/results/isolation-vm/growth-before.json"
 STEADINESS = tuple(f"docs/results/steadiness/{n}-vm.json" for n in
