@@ -9,10 +9,13 @@
  * - up to CB_SPIN_COUNT checks of the word waited on, a pause instruction
  *   between two (libgomp's do_spin: a relaxed load, then cpu_relax), then
  *   park;
- * - CB_SPIN_COUNT_THROTTLED checks instead where the pool has more workers
- *   than the CPUs this process may run on (libgomp: more threads than
- *   CPUs), where a spinning thread would only keep a descheduled one that
- *   has work from running.
+ * - CB_SPIN_COUNT_THROTTLED checks instead where the pool's threads or
+ *   processes that may spin outnumber the CPUs this process may run on,
+ *   where a spinning one would only keep a descheduled one that has work
+ *   from running. libgomp counts the threads it manages, its team's W,
+ *   the master included, which waits at the end of a region as the others
+ *   wait for the next; a pool's are its W workers and its caller, which
+ *   waits for the results: W + 1.
  *
  * A count, not a time, as libgomp's: 300000 pauses are some 7.5 ms where
  * a pause takes 25 ns (this project's AMD EPYC VM) and 3 to 15 ms on
@@ -36,9 +39,12 @@ extern "C" {
 /*
  * The checks a waiting thread or process of ex's pool makes before it
  * parks: 0 under passive; under active CB_SPIN_COUNT, or
- * CB_SPIN_COUNT_THROTTLED where its W workers exceed the CPUs allowed.
+ * CB_SPIN_COUNT_THROTTLED where its spinners, the threads or processes
+ * that may spin (W + 1 for a pool with a caller that waits, W for
+ * openmp), exceed the CPUs allowed.
  */
-unsigned long long cb_spin_budget(const struct cb_executor *ex);
+unsigned long long cb_spin_budget(const struct cb_executor *ex,
+                                  unsigned spinners);
 
 /*
  * Between two checks, as libgomp's cpu_relax on x86 ("rep; nop", the pause

@@ -325,7 +325,7 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
     p->task_w = -1;
     p->job = job;
     p->chunk = cb_executor_option(ex, &cb_option_chunk);
-    p->spin = cb_spin_budget(ex);
+    p->spin = cb_spin_budget(ex, job->workers + 1); /* and the parent */
     p->pipes = job->data && cb_executor_option(ex, &cb_option_transport) ==
                                 CB_TRANSPORT_PIPE;
     p->workers = calloc(job->workers, sizeof *p->workers);

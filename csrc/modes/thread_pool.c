@@ -199,7 +199,7 @@ static int thread_pool_start(struct cb_executor *ex, struct cb_error *err)
     const struct cb_job *job = &ex->job;
     p->job = *job;
     p->chunk = cb_executor_option(ex, &cb_option_chunk);
-    p->spin = cb_spin_budget(ex);
+    p->spin = cb_spin_budget(ex, job->workers + 1); /* and the caller */
     p->n_workers = job->workers;
     p->tids = calloc(job->workers, sizeof *p->tids);
     p->workers = calloc(job->workers, sizeof *p->workers);
