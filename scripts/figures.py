@@ -1428,27 +1428,24 @@ def _(result):
                  for m, w in WAIT_FITS], "%.1f", " ms")
 
 
-@figure("wait-busy-w2-pools-ratio", WAIT_BUSY,
-        "active over passive for thread_pool and process_pool at W=2")
+# Where the spin is throttled to 100 checks: more spinners than CPUs.
+WAIT_THROTTLED = (("thread_pool", 2), ("process_pool", 2), ("thread_pool", 4),
+                  ("process_pool", 4), ("openmp", 4))
+
+
+@figure("wait-busy-throttled-ratio", WAIT_BUSY,
+        "active over passive where the spinners outnumber the CPUs")
 def _(result):
-    return span([wait_ratio(result, m, 2)
-                 for m in ("thread_pool", "process_pool")], "%.0f",
-                " times")
+    return span([wait_ratio(result, m, w) for m, w in WAIT_THROTTLED],
+                "%.2f")
 
 
-@figure("wait-busy-w4-ratio", WAIT_BUSY,
-        "active over passive at W=4, above the CPUs (throttled)")
+@figure("wait-busy-util", WAIT_BUSY,
+        "all_cpu_util (median) of every pool run, either policy")
 def _(result):
-    return span([wait_ratio(result, m, 4) for m in WAIT_POOLS], "%.2f")
-
-
-@figure("wait-busy-util-w4", WAIT_BUSY,
-        "all_cpu_util at W=4, passive and active, the three pools")
-def _(result):
-    return " and ".join(
-        span([run_counter(run(result, "noop", m, workers=4, wait=w),
-                          "all_cpu_util") for m in WAIT_POOLS], "%.2f")
-        for w in (None, "active"))
+    return span([run_counter(b, "all_cpu_util")
+                 for c, b in runs(result, kernel="noop")
+                 if c.mode in WAIT_POOLS], "%.2f")
 
 
 @figure("wait-busy-thread-pool-over-openmp-w2", WAIT_BUSY,
