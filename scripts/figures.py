@@ -1389,6 +1389,7 @@ def _(alone, suite):
 
 
 # ------------------------------------------------ docs/results/wait-policy/
+WAIT = "docs/results/wait-policy/wait-vm.json"
 WAIT_BUSY = "docs/results/wait-policy/wait-busy-vm.json"
 WAIT_POOLS = ("thread_pool", "process_pool", "openmp")
 # Where every waiting thread or process would have had a CPU of its own on
@@ -1405,6 +1406,61 @@ def wait_ratio(result, mode, workers):
     """mode's noop batch under active over passive at workers."""
     return (wait_batch(result, mode, workers, "active")
             / wait_batch(result, mode, workers, None))
+
+
+def wait_utils(result, cases, wait):
+    return [run_counter(run(result, "noop", m, workers=w, wait=wait),
+                        "all_cpu_util") for m, w in cases]
+
+
+@figure("wait-other-cpus", WAIT,
+        "other work on the machine during the quiet run: most other_cpus")
+def _(result):
+    return "%.2f" % max(r["other_cpus"] for r in reps(result)
+                        if "other_cpus" in r)
+
+
+@figure("wait-fits-ratio", WAIT,
+        "quiet: active over passive where the spinners fit the CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_FITS], "%.2f")
+
+
+@figure("wait-fits-util", WAIT,
+        "quiet: all_cpu_util there, passive and active")
+def _(result):
+    return " and ".join(span(wait_utils(result, WAIT_FITS, w), "%.2f")
+                        for w in (None, "active"))
+
+
+@figure("wait-w1-over-openmp", WAIT,
+        "quiet: the pools' active batch at W=1 over openmp's at W=1")
+def _(result):
+    return both(*(wait_batch(result, m, 1, "active")
+                  / wait_batch(result, "openmp", 1, "active")
+                  for m in ("thread_pool", "process_pool")), "%.2f")
+
+
+@figure("wait-throttled-ratio", WAIT,
+        "quiet: active over passive where the spinners outnumber the CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_THROTTLED],
+                "%.2f")
+
+
+@figure("wait-throttled-util", WAIT,
+        "quiet: all_cpu_util there, passive and active")
+def _(result):
+    return " and ".join(span(wait_utils(result, WAIT_THROTTLED, w), "%.2f")
+                        for w in (None, "active"))
+
+
+@figure("wait-thread-pool-over-openmp-w2", WAIT,
+        "quiet: thread_pool's batch over openmp's at W=2, passive, active")
+def _(result):
+    return both(*(wait_batch(result, "thread_pool", 2, w)
+                  / wait_batch(result, "openmp", 2, w)
+                  for w in (None, "active")), "%.2f")
 
 
 @figure("wait-busy-other-cpus", WAIT_BUSY,
