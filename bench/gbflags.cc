@@ -97,23 +97,25 @@ const Known known_flags[] = {
 };
 
 // Context keys already taken: Google Benchmark's own (1.7.1 to 1.9.5) and
-// concbench's (main.cc's add_context, csrc/sysinfo.c), the modes' options
-// besides (mode_option_key). A --benchmark_context key among them would be
-// dropped with a warning, or written twice into the JSON's context.
+// concbench's (describe.cc's add_context, csrc/sysinfo.c), and the names of
+// the modes' options (context_key_taken). A --benchmark_context key among
+// them would be dropped with a warning, or written twice into the JSON's
+// context.
 const std::set<std::string> taken_context_keys = {
     "date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
     "cpu_scaling_enabled", "aslr_enabled", "caches", "load_avg",
     "library_version", "library_build_type", "json_schema_version", "dry_run",
     "concbench_version", "cpu_model", "cpus_online", "cpus_allowed", "kernel",
     "compiler", "gmp_version", "governor", "smt", "benchmark_version",
-    "build_type", "tasks", "io_ms", "timeout_s", "chunk", "switch_us",
-    "modes", "cpu_quota", "order", "rounds", "order_seed", "kernel_libs",
-    "payload", "transport", "margin", "rounds_auto_budget_s",
+    "build_type", "tasks", "io_ms", "timeout_s", "modes", "cpu_quota",
+    "order", "rounds", "order_seed", "kernel_libs", "payload", "parent_rss",
+    "margin", "rounds_auto_budget_s", "mpi_worker_hosts",
 };
 
-// Whether key is a mode option's name, which the context records.
-bool mode_option_key(const std::string &key)
+bool context_key_taken(const std::string &key)
 {
+    if (taken_context_keys.count(key))
+        return true;
     for (size_t m = 0; m < cb_mode_count; m++)
         for (size_t i = 0; cb_modes[m]->options && cb_modes[m]->options[i];
              i++)
@@ -242,7 +244,7 @@ std::string check_context(const std::string &flag, const std::string &value)
         std::string key = pair.substr(0, eq);
         if (!keys.insert(key).second)
             return flag + ": '" + key + "' given twice";
-        if (taken_context_keys.count(key) || mode_option_key(key))
+        if (context_key_taken(key))
             return flag + ": '" + key +
                    "' is a key of the context concbench writes itself";
         if (comma == std::string::npos)
@@ -344,6 +346,53 @@ bool gbench_flag_true(const std::string &value)
 std::string gbench_min_time_flag(const std::string &seconds)
 {
     return "--benchmark_min_time=" + seconds + (kMinTimeSuffix ? "s" : "");
+}
+
+RunFlags take_run_flags(std::vector<std::string> &gb)
+{
+    RunFlags f;
+    std::vector<std::string> rest;
+    for (const std::string &arg : gb) {
+        size_t eq = arg.find('=');
+        std::string flag = arg.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+        bool yes = gbench_flag_true(value);
+        if (flag == "--benchmark_out")
+            f.out = value;
+        else if (flag == "--benchmark_out_format")
+            ; // json, the only one
+        else if (flag == "--benchmark_format")
+            f.json_display = value == "json";
+        else if (flag == "--benchmark_repetitions")
+            f.repetitions = (unsigned)std::stoul(value);
+        else if (flag == "--benchmark_filter")
+            f.filter = value;
+        else if (flag == "--benchmark_list_tests")
+            f.list_tests = yes;
+        else if (flag == "--benchmark_enable_random_interleaving")
+            f.interleaving = yes;
+        else if (flag == "--benchmark_display_aggregates_only")
+            f.display_aggregates_only = yes;
+        else if (flag == "--benchmark_report_aggregates_only")
+            f.report_aggregates_only = yes;
+        else if (flag == "--benchmark_counters_tabular")
+            f.tabular = yes;
+        else if (flag == "--benchmark_color")
+            f.color = value;
+        else
+            rest.push_back(arg);
+    }
+    gb = rest;
+    return f;
+}
+
+bool use_color(const std::string &color)
+{
+    if (color == "auto") {
+        const char *term = std::getenv("TERM");
+        return isatty(STDOUT_FILENO) && term && std::strcmp(term, "dumb") != 0;
+    }
+    return gbench_flag_true(color);
 }
 
 } // namespace cb

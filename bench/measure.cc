@@ -1,6 +1,7 @@
 // One repetition in a process of its own (measure.h).
 #include "measure.h"
 
+#include "suite.h"
 #include "sysinfo.h"
 
 #include <cstdlib>
@@ -46,6 +47,8 @@ void measure_child(uint32_t what, char **answer, size_t *len)
     cb_self_memory(&rss, &mapped);
     Collector c;
     benchmark::RunSpecifiedBenchmarks(&c, exactly(s.name));
+    // Its workers end with its measurement (bench/suite.h).
+    cb_suite_release();
     for (Run &run : c.got) {
         if (rss) {
             run.counters["parent_rss_bytes"] = (double)rss;

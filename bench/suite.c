@@ -2,11 +2,21 @@
  * The benchmark body. Google Benchmark decides how many iterations to run;
  * each iteration is one whole batch, and its wall time (only the mode's run,
  * not the checks) is the iteration's manual time. A pool is started before
- * the loop and its start-up time is a counter, not part of any batch.
+ * the first call's loop, its start-up time a counter, not part of any
+ * batch, and serves every call of the repetition (Google Benchmark makes
+ * several as it grows the iterations); with pool:fresh each batch starts
+ * its own workers and ends them, inside its time. With --parent-rss the
+ * measuring process holds that memory from its first call, before the
+ * executor starts, to its end (cb_suite_release): the pool's workers,
+ * kept or fresh, and every task a mode forks are forked from a parent of
+ * that size.
  */
 #include "suite.h"
 
 #include "batch.h"
+#include "parent_rss.h"
+#include "parse.h"
+#include "sysinfo.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,32 +100,61 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
         *len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
 }
 
+/*
+ * /parent_rss:<B> after the name and parent_rss=<bytes> after the label,
+ * only when not 0, so that names and labels without stay.
+ */
+static void append_parent_rss(char *name, size_t name_size, size_t *n,
+                              char *label, size_t label_size, size_t *l,
+                              uint64_t parent_rss)
+{
+    if (!parent_rss)
+        return;
+    char size[32], bytes[32];
+    cb_format_size(parent_rss, size, sizeof size);
+    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)parent_rss);
+    append(name, name_size, n, CB_NAME_PART, "parent_rss", size);
+    append(label, label_size, l, CB_LABEL_PART, "parent_rss", bytes);
+}
+
 void cb_suite_case_name(struct cb_suite_case *c)
 {
     const struct cb_job *j = &c->job;
     size_t n = 0, l = 0;
     c->name[0] = c->label[0] = '\0';
-    append(c->name, sizeof c->name, &n, "%s/%s/tasks:%u/workers:%u",
-           j->kernel->name, c->mode->name, j->tasks, j->workers);
-    append(c->label, sizeof c->label, &l, "kernel=%s mode=%s tasks=%u "
-           "workers=%u", j->kernel->name, c->mode->name, j->tasks,
-           j->workers);
+    append(c->name, sizeof c->name, &n, CB_NAME_HEAD, j->kernel->name,
+           c->mode->name, j->tasks, j->workers);
+    append(c->label, sizeof c->label, &l, CB_LABEL_HEAD, j->kernel->name,
+           c->mode->name, j->tasks, j->workers);
     for (size_t i = 0; c->mode->options && c->mode->options[i]; i++) {
         const struct cb_option *o = c->mode->options[i];
         char value[16];
         cb_option_format(o, &c->opt[i], value, sizeof value);
-        append(c->label, sizeof c->label, &l, " %s=%s", o->name, value);
+        append(c->label, sizeof c->label, &l, CB_LABEL_PART, o->name, value);
         if (o->in_name && (c->opt[i].is_auto || c->opt[i].value != o->def))
-            append(c->name, sizeof c->name, &n, "/%s:%s", o->name, value);
+            append(c->name, sizeof c->name, &n, CB_NAME_PART, o->name, value);
     }
     /* A payload only when there is one, so that names without stay. */
     if (j->params.payload) {
-        char size[32];
+        char size[32], bytes[32];
         cb_payload_format(j->params.payload, size, sizeof size);
-        append(c->name, sizeof c->name, &n, "/payload:%s", size);
-        append(c->label, sizeof c->label, &l, " payload=%llu",
-               (unsigned long long)j->params.payload);
+        snprintf(bytes, sizeof bytes, "%llu",
+                 (unsigned long long)j->params.payload);
+        append(c->name, sizeof c->name, &n, CB_NAME_PART, "payload", size);
+        append(c->label, sizeof c->label, &l, CB_LABEL_PART, "payload", bytes);
     }
+    append_parent_rss(c->name, sizeof c->name, &n, c->label, sizeof c->label,
+                      &l, c->parent_rss);
+}
+
+/* The value of option for c's job (its default if c's mode has none). */
+static unsigned option(const struct cb_suite_case *c,
+                       const struct cb_option *option)
+{
+    for (size_t i = 0; c->mode->options && c->mode->options[i]; i++)
+        if (c->mode->options[i] == option)
+            return cb_option_resolve(option, &c->opt[i], &c->job);
+    return option->def;
 }
 
 /* Sums over the iterations of one run. */
@@ -126,8 +165,7 @@ struct totals {
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
-                   const struct cb_executor *ex, const struct totals *t,
-                   double pool_start_s)
+                   const struct totals *t, double pool_start_s)
 {
     double tasks = t->batches * c->job.tasks;
     cb_gbench_set_counter(state, "tasks_per_s", c->job.tasks,
@@ -162,26 +200,84 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
         cb_gbench_set_counter(state, "move_s_per_task", t->move_s / tasks, 0);
     }
     if (cb_mode_chunked(c->mode))
-        cb_gbench_set_counter(state, "chunk",
-                              cb_executor_option(ex, &cb_option_chunk), 0);
+        cb_gbench_set_counter(state, "chunk", option(c, &cb_option_chunk), 0);
 }
 
-void cb_suite_bench(cb_gbench_state *state, void *arg)
-{
-    struct cb_suite_case *c = arg;
-    struct cb_error err = {{0}};
-    struct cb_executor *ex = NULL;
-    cb_gbench_set_label(state, c->label);
-    if (failed_before(state, c->failed))
-        return;
+/* The cases whose executors are kept, newest first. */
+static struct cb_suite_case *kept_cases;
 
-    int64_t t0 = cb_now_ns();
-    if (cb_executor_start(c->mode, &c->job, c->opt, &ex, &err) < 0) {
-        fail_before_loop(state, c, &err);
-        return;
+/*
+ * The memory this measuring process holds for --parent-rss (one size at a
+ * time: a process measures one benchmark), and its resident size once it
+ * held it.
+ */
+static struct cb_parent_rss held;
+static double held_rss_bytes;
+
+/*
+ * Hold bytes for --parent-rss, unless held already: before the executor
+ * starts, so that its workers are forked from a parent of that size.
+ * Returns 0, or -1 with err set.
+ */
+static int hold_parent_rss(uint64_t bytes, struct cb_error *err)
+{
+    if (held.bytes == bytes && (held.addr || !bytes))
+        return 0;
+    cb_parent_rss_release(&held);
+    if (cb_parent_rss_hold(&held, bytes, err) < 0)
+        return -1;
+    unsigned long long rss = 0, mapped = 0;
+    cb_self_memory(&rss, &mapped);
+    held_rss_bytes = (double)rss;
+    return 0;
+}
+
+/* With --parent-rss, the measuring process's resident size as it held
+ * that memory (before any executor started). */
+static void report_parent_rss(cb_gbench_state *state, uint64_t parent_rss)
+{
+    if (parent_rss && held_rss_bytes > 0)
+        cb_gbench_set_counter(state, "parent_rss_held_bytes", held_rss_bytes,
+                              0);
+}
+
+/* c's kept executor, stopped and forgotten. */
+static void release(struct cb_suite_case *c)
+{
+    for (struct cb_suite_case **p = &kept_cases; *p; p = &(*p)->next_kept) {
+        if (*p == c) {
+            *p = c->next_kept;
+            break;
+        }
     }
-    double pool_start_s = (double)(cb_now_ns() - t0) / 1e9;
-    /* Where the workers run, when they may run elsewhere: in the label. */
+    cb_executor_stop(c->kept);
+    c->kept = NULL;
+    c->next_kept = NULL;
+}
+
+void cb_suite_release(void)
+{
+    while (kept_cases)
+        release(kept_cases);
+    cb_parent_rss_release(&held);
+    held_rss_bytes = 0;
+}
+
+/* Start an executor for c, timed; 0, or -1 with err set. */
+static int start(struct cb_suite_case *c, struct cb_executor **ex,
+                 double *start_s, struct cb_error *err)
+{
+    int64_t t0 = cb_now_ns();
+    if (cb_executor_start(c->mode, &c->job, c->opt, ex, err) < 0)
+        return -1;
+    *start_s = (double)(cb_now_ns() - t0) / 1e9;
+    return 0;
+}
+
+/* Where the workers run, when they may run elsewhere: in the label. */
+static void label_hosts(cb_gbench_state *state, const struct cb_suite_case *c,
+                        const struct cb_executor *ex)
+{
     const char *hosts = c->mode->worker_hosts ? c->mode->worker_hosts(ex)
                                               : NULL;
     if (hosts) {
@@ -189,51 +285,130 @@ void cb_suite_bench(cb_gbench_state *state, void *arg)
         snprintf(label, sizeof label, "%s worker_hosts=%s", c->label, hosts);
         cb_gbench_set_label(state, label);
     }
+}
+
+/* Whether c's workers are started and ended by every batch. */
+static bool fresh(const struct cb_suite_case *c)
+{
+    return option(c, &cb_option_pool) == CB_POOL_FRESH;
+}
+
+static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s)
+{
+    t->batches++;
+    t->wall_s += wall_s;
+    t->cpu_s += st->cpu_s;
+    t->task_wall_s += st->task_wall_s;
+    t->minflt += st->minflt;
+    t->nvcsw += st->nvcsw;
+    t->nivcsw += st->nivcsw;
+    t->start_lag_s += st->start_lag_s;
+    t->end_lag_s += st->end_lag_s;
+    t->bytes_in += st->bytes_in;
+    t->bytes_out += st->bytes_out;
+    t->move_s += st->move_s;
+    t->peak_running += st->peak_running;
+    t->all_cpu_s = st->all_cpu_s < 0 || t->all_cpu_s < 0
+                       ? -1
+                       : t->all_cpu_s + st->all_cpu_s;
+}
+
+/*
+ * One batch on workers of its own: start, run and stop, all in its time
+ * (the checks of its results are not). Returns 0, or -1 with err set.
+ */
+static int fresh_batch(cb_gbench_state *state, struct cb_suite_case *c,
+                       struct cb_task_result *results, struct totals *t,
+                       double *start_total_s, struct cb_error *err)
+{
+    struct cb_executor *ex = NULL;
+    double start_s = 0;
+    if (start(c, &ex, &start_s, err) < 0)
+        return -1;
+    if (t->batches == 0)
+        label_hosts(state, c, ex);
+    struct cb_batch_stats st;
+    int rc = cb_batch_run(ex, results, &st, err);
+    int64_t t0 = cb_now_ns();
+    cb_executor_stop(ex);
+    double stop_s = (double)(cb_now_ns() - t0) / 1e9;
+    if (rc < 0)
+        return -1;
+    double wall_s = start_s + st.wall_s + stop_s;
+    cb_gbench_set_iteration_time(state, wall_s);
+    add(t, &st, wall_s);
+    *start_total_s += start_s;
+    return 0;
+}
+
+void cb_suite_bench(cb_gbench_state *state, void *arg)
+{
+    struct cb_suite_case *c = arg;
+    struct cb_error err = {{0}};
+    cb_gbench_set_label(state, c->label);
+    if (failed_before(state, c->failed))
+        return;
+    if (hold_parent_rss(c->parent_rss, &err) < 0) {
+        fail_before_loop(state, c, &err);
+        return;
+    }
+    bool per_batch = fresh(c);
+    if (!per_batch && !c->kept) {
+        if (start(c, &c->kept, &c->pool_start_s, &err) < 0) {
+            fail_before_loop(state, c, &err);
+            return;
+        }
+        c->next_kept = kept_cases;
+        kept_cases = c;
+    }
+    if (!per_batch)
+        label_hosts(state, c, c->kept);
 
     struct cb_task_result *results = calloc(c->job.tasks, sizeof *results);
     if (!results) {
         cb_error_set(&err, "out of memory");
         fail_before_loop(state, c, &err);
-        goto out;
+        return;
     }
     struct totals t = {0};
+    double start_total_s = 0;
     while (cb_gbench_keep_running(state)) {
-        struct cb_batch_stats st;
-        if (cb_batch_run(ex, results, &st, &err) < 0) {
-            fail(state, c->name, c->failed, sizeof c->failed, &err);
-            goto out;
+        if (per_batch) {
+            if (fresh_batch(state, c, results, &t, &start_total_s, &err) < 0)
+                goto failed;
+            continue;
         }
+        struct cb_batch_stats st;
+        if (cb_batch_run(c->kept, results, &st, &err) < 0)
+            goto failed;
         cb_gbench_set_iteration_time(state, st.wall_s);
-        t.batches++;
-        t.wall_s += st.wall_s;
-        t.cpu_s += st.cpu_s;
-        t.task_wall_s += st.task_wall_s;
-        t.minflt += st.minflt;
-        t.nvcsw += st.nvcsw;
-        t.nivcsw += st.nivcsw;
-        t.start_lag_s += st.start_lag_s;
-        t.end_lag_s += st.end_lag_s;
-        t.bytes_in += st.bytes_in;
-        t.bytes_out += st.bytes_out;
-        t.move_s += st.move_s;
-        t.peak_running += st.peak_running;
-        t.all_cpu_s = st.all_cpu_s < 0 || t.all_cpu_s < 0
-                          ? -1
-                          : t.all_cpu_s + st.all_cpu_s;
+        add(&t, &st, st.wall_s);
     }
-    if (t.batches > 0)
-        report(state, c, ex, &t, pool_start_s);
-out:
+    if (t.batches > 0) {
+        report(state, c, &t,
+               per_batch ? start_total_s / t.batches : c->pool_start_s);
+        report_parent_rss(state, c->parent_rss);
+    }
     free(results);
-    cb_executor_stop(ex);
+    return;
+failed:
+    fail(state, c->name, c->failed, sizeof c->failed, &err);
+    /* After a failed batch an executor may only be stopped. */
+    if (c->kept)
+        release(c);
+    free(results);
 }
 
 void cb_suite_baseline_name(struct cb_suite_baseline *c)
 {
-    snprintf(c->name, sizeof c->name, "baseline/%s/tasks:%u",
-             c->baseline->name, c->tasks);
-    snprintf(c->label, sizeof c->label, "baseline=%s tasks=%u",
-             c->baseline->name, c->tasks);
+    size_t n = 0, l = 0;
+    c->name[0] = c->label[0] = '\0';
+    append(c->name, sizeof c->name, &n, "baseline/%s/tasks:%u",
+           c->baseline->name, c->tasks);
+    append(c->label, sizeof c->label, &l, "baseline=%s tasks=%u",
+           c->baseline->name, c->tasks);
+    append_parent_rss(c->name, sizeof c->name, &n, c->label, sizeof c->label,
+                      &l, c->parent_rss);
 }
 
 void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
@@ -243,6 +418,11 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
     cb_gbench_set_label(state, c->label);
     if (failed_before(state, c->failed))
         return;
+    if (hold_parent_rss(c->parent_rss, &err) < 0) {
+        (void)cb_gbench_keep_running(state);
+        fail(state, c->name, c->failed, sizeof c->failed, &err);
+        return;
+    }
     while (cb_gbench_keep_running(state)) {
         int64_t t0 = cb_now_ns();
         if (c->baseline->run(c->baseline, c->tasks, &c->params, &err) < 0) {
@@ -262,4 +442,5 @@ void cb_suite_baseline_bench(cb_gbench_state *state, void *arg)
                               CB_GBENCH_COUNTER_RATE |
                                   CB_GBENCH_COUNTER_ITERATION_INVARIANT |
                                   CB_GBENCH_COUNTER_INVERT);
+    report_parent_rss(state, c->parent_rss);
 }

@@ -15,6 +15,7 @@
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
+#include "cb_facts.h"
 #include "clock.h"
 #include "error.h"
 #include "kernels.h"
@@ -29,9 +30,11 @@
 extern "C" {
 #endif
 
-/* Limits that keep a batch's pipes and process table within reason. */
-#define CB_MAX_TASKS 4096u
-#define CB_MAX_WORKERS 256u
+/*
+ * The limits that keep a batch's pipes and process table within reason,
+ * CB_MAX_TASKS and CB_MAX_WORKERS, are in cb_facts.h, with the other facts
+ * both sides share (generated from scripts/cbfacts.py).
+ */
 
 /* What a batch is, for every mode: set once per benchmark. */
 struct cb_job {

@@ -330,6 +330,14 @@ int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                : -1;
 }
 
+const struct cb_kernel_async *cb_kernel_exchange(const struct cb_kernel *kernel)
+{
+    return kernel->async && kernel->async->exchange &&
+                   kernel->async->exchange_value
+               ? kernel->async
+               : NULL;
+}
+
 uint64_t cb_kernel_value_digest(unsigned task, uint64_t value)
 {
     return value ^ task_tag(task);

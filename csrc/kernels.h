@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,10 +62,42 @@ struct cb_params {
 };
 
 /*
+ * A request on a stream socket, as a kernel describes it to a mode that
+ * makes the calls itself (cb_kernel_async's exchange): connect to addr,
+ * send the request's bytes, read answer_bytes back, close. The kernel says
+ * what the request is; the mode says how it is made (non-blocking steps in
+ * an epoll loop, requests on an io_uring).
+ */
+#define CB_EXCHANGE_MAX 64
+struct cb_exchange {
+    struct sockaddr_storage addr; /* a SOCK_STREAM socket of its family */
+    socklen_t addr_len;
+    unsigned char request[CB_EXCHANGE_MAX];
+    size_t request_bytes; /* 1..CB_EXCHANGE_MAX */
+    size_t answer_bytes;  /* 1..CB_EXCHANGE_MAX */
+    /* When the kernel described it: what its value checks the answer by. */
+    int64_t begin_ns;
+};
+
+/* How a request ended, for the kernel's exchange_value. */
+enum cb_exchange_end {
+    CB_EXCHANGE_ANSWERED, /* answer_bytes came back */
+    /* This call failed, with errno err. */
+    CB_EXCHANGE_SOCKET,
+    CB_EXCHANGE_CONNECT,
+    CB_EXCHANGE_SEND,
+    CB_EXCHANGE_RECV,
+    /* The peer closed the connection before the whole answer. */
+    CB_EXCHANGE_CLOSED,
+};
+
+/*
  * What a kernel offers a mode that runs many tasks on one thread's event
- * loop (async), beside run: either its task is a pure wait (wait_ns), or
- * it can run as steps on a non-blocking fd (state_size, start, step,
- * abandon). A kernel without it runs inline there, one task after another.
+ * loop (async, io_uring), beside run: either its task is a pure wait
+ * (wait_ns), or it is one request on a stream socket (exchange,
+ * exchange_value). A kernel without either runs inline there, one task
+ * after another. Both say what the task's I/O is, not how to wait for it:
+ * each mode makes it its own way, and gets the same value for it.
  *
  * wait_ns: the kernel is a pure wait of this many ns. A pure wait
  * (io_sleep) only waits, without using the CPU, and its value is the time
@@ -72,21 +105,22 @@ struct cb_params {
  * time the wait itself instead of calling run, and make the digest of the
  * time it waited with cb_kernel_value_digest.
  *
- * Steps, on one non-blocking fd each: start and step return 0 to wait
- * until *fd is ready for *events (EPOLLIN, EPOLLOUT), or 1 when the task
- * is done, with its value in *value (a failure is a value the check
- * refuses, as with run), having closed its fd. The state is the task's
- * own, state_size bytes, zeroed before start; abandon closes what a task
- * that will not be stepped again holds.
+ * exchange: fills *x with the task's request and returns 0; or returns 1
+ * with the task's value in *value when it ends before any call (a failure
+ * the check refuses: no server to ask). exchange_value: the task's value
+ * once the request described as *x ended as end (err: the failed call's
+ * errno, else 0), with the answer_bytes read in answer when it was
+ * answered (NULL otherwise). A failure is a value the check refuses and
+ * describes, as with run.
  */
 struct cb_kernel_async {
     int64_t (*wait_ns)(const struct cb_params *params);
-    size_t state_size;
-    int (*start)(void *state, const struct concbench_task *t, int *fd,
-                 uint32_t *events, uint64_t *value);
-    int (*step)(void *state, const struct concbench_task *t, int *fd,
-                uint32_t *events, uint64_t *value);
-    void (*abandon)(void *state);
+    int (*exchange)(const struct concbench_task *t, struct cb_exchange *x,
+                    uint64_t *value);
+    uint64_t (*exchange_value)(const struct concbench_task *t,
+                               const struct cb_exchange *x,
+                               enum cb_exchange_end end, int err,
+                               const unsigned char *answer);
 };
 
 /*
@@ -113,7 +147,7 @@ struct cb_kernel {
      * by the driver (fixture.h), its parameter in params.
      */
     const struct concbench_fixture *fixture;
-    /* NULL, or what it offers an event loop (async). */
+    /* NULL, or what it offers an event loop (async, io_uring). */
     const struct cb_kernel_async *async;
     /*
      * Run only when --kernels names it, not by default (the default
@@ -197,6 +231,12 @@ uint64_t cb_kernel_digest(const struct cb_kernel *kernel, unsigned task,
 /* Kernel's wait in ns if it is a pure wait (cb_kernel_async), else -1. */
 int64_t cb_kernel_wait_ns(const struct cb_kernel *kernel,
                           const struct cb_params *params);
+
+/*
+ * Kernel's capability if its task is one request on a stream socket
+ * (cb_kernel_async's exchange and exchange_value), else NULL.
+ */
+const struct cb_kernel_async *cb_kernel_exchange(const struct cb_kernel *kernel);
 
 /* The digest of task for a value made without calling run. */
 uint64_t cb_kernel_value_digest(unsigned task, uint64_t value);

@@ -11,13 +11,16 @@
 
 extern const struct cb_mode cb_mode_serial, cb_mode_thread, cb_mode_process,
     cb_mode_thread_pool, cb_mode_process_pool, cb_mode_spawn,
-    cb_mode_forkserver, cb_mode_gil, cb_mode_async, cb_mode_openmp,
-    cb_mode_mpi_pool;
+    cb_mode_forkserver, cb_mode_gil, cb_mode_async, cb_mode_io_uring,
+    cb_mode_openmp, cb_mode_mpi_pool;
 
 const struct cb_mode *const cb_modes[] = {
     &cb_mode_serial,       &cb_mode_thread,       &cb_mode_process,
     &cb_mode_thread_pool,  &cb_mode_process_pool, &cb_mode_spawn,
     &cb_mode_forkserver,   &cb_mode_gil,          &cb_mode_async,
+#if CB_HAVE_IO_URING
+    &cb_mode_io_uring,
+#endif
 #if CB_HAVE_OPENMP
     &cb_mode_openmp,
 #endif

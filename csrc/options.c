@@ -57,6 +57,21 @@ const struct cb_option cb_option_wait = {
     .choices = (const char *const[]){"passive", "active", NULL},
 };
 
+const struct cb_option cb_option_pool = {
+    .name = "pool",
+    .metavar = "kept|fresh",
+    .help = "a pool's workers: kept, started once outside the timed "
+            "batches and reused by every batch (a long-lived Pool); "
+            "fresh, started and ended by every batch, inside its time "
+            "(with Pool(W) as p: p.map(...), as the seed notes do); "
+            "named /pool:fresh when fresh",
+    .min = CB_POOL_KEPT,
+    .max = CB_POOL_FRESH,
+    .def = CB_POOL_KEPT,
+    .in_name = true,
+    .choices = (const char *const[]){"kept", "fresh", NULL},
+};
+
 struct cb_option_value cb_option_default(const struct cb_option *option)
 {
     return (struct cb_option_value){.value = option->def};

@@ -64,6 +64,18 @@ enum { CB_TRANSPORT_PIPE, CB_TRANSPORT_SHM };
 extern const struct cb_option cb_option_wait;
 enum { CB_WAIT_PASSIVE, CB_WAIT_ACTIVE };
 
+/*
+ * How long a pool's workers live (bench/suite.c owns the lifetime): kept,
+ * started once per repetition before its first batch and reused by every
+ * batch, the start a counter (pool_start_s) outside the batches' times, as
+ * a long-lived Pool is used; fresh, started and ended by each batch inside
+ * its time, as Python's seed notes do (with Pool(W) as p: p.map(...)).
+ * Listed by the modes whose workers a batch can start and end (the pools,
+ * forkserver, mpi_pool); openmp's runtime keeps its threads regardless.
+ */
+extern const struct cb_option cb_option_pool;
+enum { CB_POOL_KEPT, CB_POOL_FRESH };
+
 /* The chunk size Python's Pool.map picks: ceil(T / (4 W)). */
 unsigned cb_chunk_auto(unsigned tasks, unsigned workers);
 

@@ -2,6 +2,7 @@
 #include "payload.h"
 
 #include "error.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -142,39 +143,10 @@ bool cb_payload_check(const struct cb_payload *p, unsigned task, char *why,
 
 int cb_payload_parse(const char *text, uint64_t *bytes)
 {
-    if (!text || text[0] < '0' || text[0] > '9')
-        return -EINVAL;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno == ERANGE)
-        return -ERANGE;
-    unsigned shift = 0;
-    if (*end == 'K')
-        shift = 10;
-    else if (*end == 'M')
-        shift = 20;
-    else if (*end == 'G')
-        shift = 30;
-    if (shift)
-        end++;
-    if (*end != '\0')
-        return -EINVAL;
-    if (v > (CB_MAX_PAYLOAD >> shift))
-        return -ERANGE;
-    *bytes = (uint64_t)v << shift;
-    return 0;
+    return cb_parse_size(text, CB_MAX_PAYLOAD, bytes);
 }
 
 void cb_payload_format(uint64_t bytes, char *buf, size_t len)
 {
-    static const char units[] = {'G', 'M', 'K'};
-    for (unsigned u = 0; u < 3; u++) {
-        unsigned shift = 30 - 10 * u;
-        if (bytes && bytes % (1ull << shift) == 0) {
-            snprintf(buf, len, "%" PRIu64 "%c", bytes >> shift, units[u]);
-            return;
-        }
-    }
-    snprintf(buf, len, "%" PRIu64, bytes);
+    cb_format_size(bytes, buf, len);
 }

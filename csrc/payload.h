@@ -14,6 +14,8 @@
 #ifndef CB_PAYLOAD_H
 #define CB_PAYLOAD_H
 
+#include "cb_facts.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +24,7 @@
 extern "C" {
 #endif
 
-/* The largest payload: 256 MiB a task. */
-#define CB_MAX_PAYLOAD (256ull << 20)
+/* The largest payload a task: CB_MAX_PAYLOAD (cb_facts.h). */
 
 struct cb_error;
 

@@ -17,6 +17,8 @@ the few kept files of other programs (scripts/python-original, scripts/ab,
 the paired old/new ratios), plain JSON.
 
 usage: figures.py NAME     print the figure (one line)
+       figures.py --all    every figure that reads, NAME<TAB>VALUE a line,
+                           each kept file read once (scripts/docs)
        figures.py --list   every figure, its files and what it is
 Exit status: 0; 2 for an unknown name or a file that does not read.
 """
@@ -479,6 +481,76 @@ def _(result):
     return count_of(steady["rows_flagged"], steady["rows"])
 
 
+# ------------------------- docs/results/mpi-pool/lifetime-*: issue 19
+LIFE_BEFORE = "docs/results/mpi-pool/lifetime-before.json"
+LIFE_AFTER = "docs/results/mpi-pool/lifetime-after.json"
+SUITE_RUN = "docs/results/verdicts-vm/run-4.json"
+DEFAULT_MPI_BENCHMARKS = 4 * 5   # the default kernels x W = 1, 2, 4, 8, 16
+DEFAULT_ROUNDS = 5               # meson's repetitions option
+
+
+def mode_reps(result, mode, kernel=None, workers=None):
+    """Every repetition's seconds, start to end, of mode's runs."""
+    return [rep["t_end_s"] - rep["t_start_s"]
+            for c, b in speedups.concbench_runs(result)
+            if c.mode == mode and kernel in (None, c.kernel)
+            and workers in (None, c.workers)
+            for rep in b.reps]
+
+
+for _name, _path, _when in (("before", LIFE_BEFORE, "a pool a call"),
+                            ("after", LIFE_AFTER, "a pool a repetition")):
+    @figure(f"lifetime-mpi-seconds-{_name}", _path,
+            f"seconds mpi_pool's repetitions took in all, {_when}")
+    def _(result):
+        return "%.0f s" % sum(mode_reps(result, "mpi_pool"))
+
+    @figure(f"lifetime-run-seconds-{_name}", _path,
+            f"the whole run's seconds, {_when}")
+    def _(result):
+        return "%.0f s" % seconds_measured(result)[0]
+
+    @figure(f"lifetime-noop-rep-{_name}", _path,
+            f"mpi_pool's noop repetition at W = 1, median, {_when}")
+    def _(result):
+        return "%.1f s" % median(mode_reps(result, "mpi_pool", "noop", 1))
+
+
+@figure("lifetime-mpi-share", (LIFE_BEFORE, LIFE_AFTER),
+        "mpi_pool's repetitions' seconds, a pool a repetition over a pool "
+        "a call")
+def _(before, after):
+    return share(sum(mode_reps(after, "mpi_pool"))
+                 / sum(mode_reps(before, "mpi_pool")), "%.0f")
+
+
+@figure("lifetime-mpi-rep-mean", LIFE_AFTER,
+        "mpi_pool's mean repetition, a pool a repetition (W = 1, 2, 4)")
+def _(result):
+    reps_s = mode_reps(result, "mpi_pool")
+    return "%.1f s" % (sum(reps_s) / len(reps_s))
+
+
+@figure("lifetime-default-suite-extra", LIFE_AFTER,
+        "what mpi_pool would add to the default suite's fixed rounds: its "
+        "20 benchmarks x 5 rounds x its mean repetition at W = 1, 2, 4 "
+        "(more at 8 and 16: more workers to start)")
+def _(result):
+    reps_s = mode_reps(result, "mpi_pool")
+    return "%.0f s" % (DEFAULT_MPI_BENCHMARKS * DEFAULT_ROUNDS
+                       * sum(reps_s) / len(reps_s))
+
+
+@figure("suite-fixed-rounds-seconds", SUITE_RUN,
+        "the default suite's 5 fixed rounds, from the run's start")
+def _(result):
+    ends = [r["t_end_s"] for r in reps(result)
+            if "t_end_s" in r and r.get("round", 0) <= DEFAULT_ROUNDS]
+    if not ends:
+        raise Missing(f"{result.path}: no rounds")
+    return "%.0f s" % max(ends)
+
+
 # ------------------------------------------------ docs/results/net-echo/
 NET = "docs/results/net-echo/net-echo-16-vm.json"
 
@@ -508,6 +580,46 @@ def _(result):
 def _(result):
     io_ms = float(result.context["io_ms"])
     return "%.0f ms" % (batch(result, "io_sleep", "spawn") * 1e3 - io_ms)
+
+
+# ------------------------------------------------ docs/results/io-uring/
+URING = {16: "docs/results/io-uring/io-uring-16-vm.json",
+         256: "docs/results/io-uring/io-uring-256-vm.json"}
+
+
+def register_io_uring(t):
+    """The figures of the io_uring run at T = W = t."""
+    @figure(f"io-uring-{t}-cpu", URING[t],
+            f"a net_echo task's CPU time (median), io_uring's and async's "
+            f"(T = W = {t})")
+    def _(result):
+        return both(*[1e6 * run_counter(run(result, "net_echo", m),
+                                        "task_cpu_s")
+                      for m in ("io_uring", "async")], "%.0f", " us")
+
+    @figure(f"io-uring-{t}-echo-over-sleep", URING[t],
+            f"net_echo's batch beyond io_sleep's, every mode (T = W = {t})")
+    def _(result):
+        return span([1e3 * (batch(result, "net_echo", c.mode)
+                            - batch(result, "io_sleep", c.mode))
+                     for c, _ in runs(result, kernel="net_echo")],
+                    "%.1f", " ms")
+
+    @figure(f"io-uring-{t}-verdicts", URING[t],
+            f"the verdicts of io_sleep and net_echo (T = W = {t})")
+    def _(result):
+        return both(*[verdict(result, k, t)["verdict"]
+                      for k in ("io_sleep", "net_echo")], "%s")
+
+    @figure(f"io-uring-{t}-other-cpus", URING[t],
+            f"the CPUs other processes used beside a repetition, median "
+            f"(T = W = {t})")
+    def _(result):
+        return "%.2f" % summary(result)["steadiness"]["other_cpus"]["median"]
+
+
+for _t in URING:
+    register_io_uring(_t)
 
 
 # -------------------------------------------------- docs/results/payload/
@@ -1510,6 +1622,189 @@ def _(result):
     return both(*(wait_batch(result, "thread_pool", 2, w)
                   / wait_batch(result, "openmp", 2, w)
                   for w in (None, "active")), "%.2f")
+# ------------------------------------------------ docs/results/parent-rss/
+PRSS = "docs/results/parent-rss/parent-rss-vm.json"
+SIZES = (0, 100 << 20, 1 << 30)
+
+
+def by_size(result, kernel, mode, workers, **fields):
+    """{parent size: the run} of kernel and mode at workers."""
+    return {s: run(result, kernel, mode, workers=workers, parent_rss=s,
+                   **fields) for s in SIZES}
+
+
+def task_ms(b):
+    """A task's share of the batch time (median), ms."""
+    return 1e3 * median(b.samples) / b.config.tasks
+
+
+def fork_base(result, size):
+    """fork+exit+wait from a parent of size: the baseline run."""
+    part = "" if not size else \
+        "/parent_rss:" + script("names").format_size(size)
+    return bench(result, f"baseline/fork_exit_waitpid/tasks:16{part}"
+                         "/manual_time")
+
+
+def sizes_text(values, fmt):
+    """"a, b and c" of values, one per size of SIZES."""
+    shown = [fmt % v for v in values]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+@figure("parent-rss-fork", PRSS,
+        "fork+exit+wait a task from a parent of 0, 100M and 1G (median)")
+def _(result):
+    return sizes_text([1e3 * median(fork_base(result, s).samples) / 16
+                       for s in SIZES], "%.2g") + " ms"
+
+
+@figure("parent-rss-fork-ratio", PRSS,
+        "fork+exit+wait from a 1G parent against from the suite's own, "
+        "the median of the ratios of one round")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    return "%.0fx" % ratio(fork_base(result, 1 << 30), fork_base(result, 0))
+
+
+@figure("parent-rss-flat", PRSS,
+        "spawn, forkserver (kept and fresh) and process_pool (kept) from a "
+        "100M or 1G parent against from the suite's own (ratios of one "
+        "round, medians), noop and gmp_pow, W=1 and 2: lowest to highest")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    values = []
+    for kernel in ("noop", "gmp_pow"):
+        for w in (1, 2):
+            for mode, options in (("spawn", ()), ("forkserver", ()),
+                                  ("forkserver", (("pool", "fresh"),)),
+                                  ("process_pool", ())):
+                runs_ = by_size(result, kernel, mode, w, options=options)
+                values += [ratio(runs_[s], runs_[0]) for s in SIZES[1:]]
+    return span(values, "%.2f", "x")
+
+
+@figure("parent-rss-process-noop", PRSS,
+        "process noop W=1, from a parent of 100M and 1G against from the "
+        "suite's own (ratios of one round, medians)")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    runs_ = by_size(result, "noop", "process", 1)
+    return both(ratio(runs_[SIZES[1]], runs_[0]),
+                ratio(runs_[SIZES[2]], runs_[0]), "%.0f", "x")
+
+
+@figure("parent-rss-gmp-serial", PRSS,
+        "serial gmp_pow, a task (median over the three sizes' runs)")
+def _(result):
+    runs_ = by_size(result, "gmp_pow", "serial", 1)
+    return "%.1f ms" % median([t / 16 * 1e3 for b in runs_.values()
+                               for t in b.samples])
+
+
+@figure("parent-rss-gmp-process", PRSS,
+        "process gmp_pow W=1, a task, from a parent of 0, 100M and 1G")
+def _(result):
+    runs_ = by_size(result, "gmp_pow", "process", 1)
+    return sizes_text([task_ms(runs_[s]) for s in SIZES], "%.2g") + " ms"
+
+
+@figure("parent-rss-gmp-process-over-serial", PRSS,
+        "process gmp_pow W=1 against serial from the same parent (ratios "
+        "of one round, medians), 0, 100M and 1G")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    process = by_size(result, "gmp_pow", "process", 1)
+    serial = by_size(result, "gmp_pow", "serial", 1)
+    return sizes_text([ratio(process[s], serial[s]) for s in SIZES],
+                      "%.2g") + "x"
+
+
+def fork_per_mib(result):
+    """What a MiB of the parent adds to fork+exit+wait, seconds: from the
+    baselines at 0 and 1G (fork's cost is about linear in the pages)."""
+    at = [median(fork_base(result, s).samples) / 16 for s in (0, 1 << 30)]
+    return (at[1] - at[0]) / 1024
+
+
+@figure("parent-rss-fork-per-mib", PRSS,
+        "what a MiB of the parent adds to fork+exit+wait: (1G's - 0's) / "
+        "1024")
+def _(result):
+    return "%.0f us" % (1e6 * fork_per_mib(result))
+
+
+@figure("parent-rss-gmp-break-even", PRSS,
+        "the parent's size at which fork+exit+wait costs as much as a "
+        "gmp_pow task (serial's): (task - fork from 0) / the cost a MiB")
+def _(result):
+    task = median([t / 16 for s in SIZES for t in
+                   run(result, "gmp_pow", "serial", workers=1,
+                       parent_rss=s).samples])
+    fork0 = median(fork_base(result, 0).samples) / 16
+    return "%.0f MiB" % ((task - fork0) / fork_per_mib(result))
+
+
+@figure("parent-rss-thread-noop", PRSS,
+        "thread noop from a 1G parent against from the suite's own "
+        "(ratios of one round, medians), W=1 and 2")
+def _(result):
+    ratio = script("parent_rss_table").paired_ratio
+    values = []
+    for w in (1, 2):
+        runs_ = by_size(result, "noop", "thread", w)
+        values.append(ratio(runs_[1 << 30], runs_[0]))
+    return both(*values, "%.1f", "x")
+
+
+@figure("parent-rss-pool-start", PRSS,
+        "process_pool W=2's start (pool_start_s, median) from a parent of "
+        "0 and 1G")
+def _(result):
+    starts = [run_counter(run(result, "noop", "process_pool", workers=2,
+                              parent_rss=s, options=()), "pool_start_s")
+              for s in (0, 1 << 30)]
+    return both(*(1e3 * v for v in starts), "%.2g", " ms")
+
+
+@figure("parent-rss-other-cpus", PRSS,
+        "other processes' CPU beside the run's repetitions (other_cpus): "
+        "the lowest and the median")
+def _(result):
+    values = [r["other_cpus"] for r in reps(result) if "other_cpus" in r]
+    return f"{min(values):.2f} and {median(values):.2f}"
+
+
+def value(f, read=load):
+    """(figure f's value, "") or (None, why it has none)."""
+    try:
+        return str(f.compute(*(read(p) for p in f.paths))), ""
+    except (results.InputError, Missing) as e:
+        return None, f"figures.py: {e}"
+    except (KeyError, IndexError, TypeError, ValueError,
+            ZeroDivisionError) as e:
+        return None, (f"figures.py: {f.name}: {' '.join(f.paths)} does not "
+                      f"hold what it reads ({type(e).__name__}: {e})")
+
+
+def every_value():
+    """{name: value} of every figure that reads, each file read once (the
+    computations only read what load returns)."""
+    loaded = {}
+
+    def read(path):
+        if path not in loaded:
+            loaded[path] = load(path)
+        return loaded[path]
+    out = {}
+    for f in FIGURES.values():
+        try:
+            text, _ = value(f, read)
+        except (results.InputError, Missing):
+            text = None
+        if text is not None and "\n" not in text and "\t" not in text:
+            out[f.name] = text
+    return out
 
 
 def main(argv):
@@ -1517,24 +1812,23 @@ def main(argv):
         for f in FIGURES.values():
             print(f"{f.name}\t{' '.join(f.paths)}\t{f.what}")
         return 0
+    if argv == ["--all"]:
+        for name, text in every_value().items():
+            print(f"{name}\t{text}")
+        return 0
     if len(argv) != 1 or argv[0].startswith("-"):
-        print("usage: figures.py NAME | --list", file=sys.stderr)
+        print("usage: figures.py NAME | --all | --list", file=sys.stderr)
         return 2
     f = FIGURES.get(argv[0])
     if f is None:
         print(f"figures.py: no figure '{argv[0]}' (figures.py --list)",
               file=sys.stderr)
         return 2
-    try:
-        print(f.compute(*(load(p) for p in f.paths)))
-    except (results.InputError, Missing) as e:
-        print(f"figures.py: {e}", file=sys.stderr)
+    text, why = value(f)
+    if text is None:
+        print(why, file=sys.stderr)
         return 2
-    except (KeyError, IndexError, TypeError, ValueError,
-            ZeroDivisionError) as e:
-        print(f"figures.py: {f.name}: {' '.join(f.paths)} does not hold "
-              f"what it reads ({type(e).__name__}: {e})", file=sys.stderr)
-        return 2
+    print(text)
     return 0
 
 

@@ -35,6 +35,13 @@ def failfork():
 
 
 @pytest.fixture(scope="session")
+def no_io_uring():
+    """A program that runs its arguments where io_uring_setup fails with
+    the errno named first (a seccomp filter)."""
+    return _program("CB_NO_IO_URING")
+
+
+@pytest.fixture(scope="session")
 def hl_interval():
     """--rounds=auto's interval of its arguments (tests/hl_interval.cc)."""
     return _program("CB_HL_INTERVAL")

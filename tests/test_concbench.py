@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "scripts"
+
 # The default run's; net_echo runs only when named (--kernels).
 KERNELS = ["gmp_pow", "logpow", "io_sleep", "noop"]
 # Every build has these; openmp only where the compiler supports OpenMP.
@@ -53,6 +55,14 @@ def run(concbench, *args, env=None, timeout=120):
     (["--payload=1.5M"], "--payload"),
     (["--payload="], "--payload"),
     (["--payload=1K,1024"], "--payload"),       # one name twice
+    (["--parent-rss=17G"], "--parent-rss"),     # beyond MAX_PARENT_RSS
+    (["--parent-rss=1T"], "--parent-rss"),
+    (["--parent-rss=1.5G"], "--parent-rss"),
+    (["--parent-rss=-1"], "--parent-rss"),
+    (["--parent-rss=100MB"], "--parent-rss"),
+    (["--parent-rss="], "--parent-rss"),
+    (["--parent-rss=0,1G,1024M"], "--parent-rss"),  # one name twice
+    (["--benchmark_context=parent_rss=1G"], "--benchmark_context"),
     (["--transport=carrier"], "--transport"),
     (["--transport=SHM"], "--transport"),
     (["--wait=spin"], "--wait"),
@@ -120,6 +130,11 @@ def run(concbench, *args, env=None, timeout=120):
     (["--benchmark_filter=zzz"], "--benchmark_filter"),
     (["--benchmark_list_tests=maybe"], "--benchmark_list_tests"),
     (["--order=random"], "--order"),
+    (["--pool=kept,often"], "--pool"),
+    (["--pool=fresh,fresh"], "--pool"),
+    (["--chunk=2,auto,2"], "--chunk"),
+    (["--chunk=1,"], "--chunk"),
+    (["--benchmark_context=pool=x"], "--benchmark_context"),  # a mode's
     (["--order=sequential", "--benchmark_enable_random_interleaving=true"],
      "--order"),
 ])
@@ -237,25 +252,55 @@ def test_flag_with_separate_value(concbench):
     assert "noop/serial/tasks:3/workers:1" in r.stdout
 
 
-def listed_modes(concbench):
-    """{mode: set of properties} as --list shows them, in its order."""
+def listed_modes(concbench, what="["):
+    """{mode: set of properties} as --list shows them, in its order; with
+    what="{", {mode: set of option names} ("switch_us" for --switch-us)."""
     out = run(concbench, "--list").stdout.splitlines()
     start = next(i for i, line in enumerate(out) if line.startswith("modes"))
     modes = {}
+    close = {"[": "]", "{": "}"}[what]
     for line in out[start + 1:]:
         if not line.startswith("  "):
             break
         name, _, rest = line.strip().partition(" ")
+        if rest.strip().startswith("[") and what == "{":
+            rest = rest[rest.index("]") + 1:]
         rest = rest.strip()
-        props = (rest[1:rest.index("]")].split(",")
-                 if rest.startswith("[") else [])
-        modes[name] = set(props)
+        items = (rest[1:rest.index(close)].split(", " if what == "{" else ",")
+                 if rest.startswith(what) else [])
+        modes[name] = {i.removeprefix("--").replace("-", "_") for i in items}
     return modes
 
 
 def built_modes(concbench):
     """The modes this build has, from --list."""
     return list(listed_modes(concbench))
+
+
+# Modes that may be built and still not run on a machine (their start says
+# "NAME: not available here: WHY"): io_uring where the kernel, its
+# kernel.io_uring_disabled or a seccomp profile (a container's) refuses a
+# ring.
+MAY_BE_REFUSED = ["io_uring"]
+_refused = {}
+
+
+def refused_modes(concbench):
+    """The built modes this machine refuses, each tried once (a noop
+    batch)."""
+    if concbench not in _refused:
+        _refused[concbench] = [
+            m for m in MAY_BE_REFUSED if m in built_modes(concbench) and
+            f"{m}: not available here: " in run(
+                concbench, "--kernels=noop", f"--modes={m}", "--tasks=1",
+                "--workers=1", "--benchmark_min_time=0.001").stderr]
+    return _refused[concbench]
+
+
+def runnable_modes(concbench):
+    """The modes this build has and this machine runs."""
+    return [m for m in built_modes(concbench)
+            if m not in refused_modes(concbench)]
 
 
 def default_modes(concbench):
@@ -283,9 +328,10 @@ def test_list_and_help(concbench, concbench_test):
         assert name in r.stdout
     assert "fault_" not in r.stdout
     assert set(MODES) <= set(built_modes(concbench))
-    # Every mode runs by default but mpi_pool, which is only for --modes.
+    # Every mode runs by default but mpi_pool and io_uring, which are only
+    # for --modes.
     assert set(built_modes(concbench)) - set(default_modes(concbench)) == (
-        {"mpi_pool"} & set(built_modes(concbench)))
+        {"mpi_pool", "io_uring"} & set(built_modes(concbench)))
     assert modes_with(concbench, "chunked") == {"thread_pool", "process_pool"}
     assert modes_with(concbench, "single_worker") == {"serial"}
     # mpi_pool's master and workers are fresh images too, where MPI is.
@@ -398,10 +444,13 @@ def label_fields(label):
     return dict(item.split("=", 1) for item in label.split(" "))
 
 
-def test_quick_labels(quick):
+def test_quick_labels(concbench, quick):
     # Every entry states its kernel, mode, tasks, workers and the mode's
-    # options in its label, matching its name.
+    # options (as --list names them) in its label, matching its name.
     _, data = quick
+    options = listed_modes(concbench, "{")
+    assert options["thread_pool"] == {"chunk", "wait", "pool"}
+    assert options["serial"] == set()
     for b in data["benchmarks"]:
         fields = label_fields(b["label"])
         if b["name"].startswith("baseline/"):
@@ -418,10 +467,12 @@ def test_quick_labels(quick):
             assert fields["switch_us"] == "5000"
         if mode in ("process", "spawn"):
             assert fields["transport"] == "pipe"
+        if mode in ("thread_pool", "process_pool", "forkserver"):
+            assert fields["pool"] == "kept"
         if mode in ("thread_pool", "process_pool", "openmp"):
             assert fields["wait"] == "passive"
-        assert set(fields) <= {"kernel", "mode", "tasks", "workers",
-                               "chunk", "switch_us", "transport", "wait"}
+        assert set(fields) == {"kernel", "mode", "tasks", "workers"} | \
+            options[mode]
 
 
 def test_quick_console(quick):
@@ -496,6 +547,76 @@ def test_a_kernel_that_ends_the_process_fails_only_its_benchmark(
                               + ": the process measuring it") == 1
     assert not any(b.get("error_occurred") for b in by_kernel["noop"])
     assert "3 benchmarks failed" in r.stderr
+
+
+# ---- io_uring (issue 21): the mode, and a machine that refuses a ring ----
+
+
+def need_io_uring(concbench):
+    if "io_uring" not in built_modes(concbench):
+        pytest.skip("built without io_uring (liburing not found: -Dio_uring)")
+
+
+def test_io_uring_runs_only_when_named(concbench):
+    need_io_uring(concbench)
+    assert "io_uring" not in default_modes(concbench)
+
+
+def test_io_uring_gets_every_answer(concbench, tmp_path):
+    # 16 waits and 16 requests to the echo server at once on one ring:
+    # every answer checked (a wrong one fails the benchmark), all in flight
+    # together.
+    need_io_uring(concbench)
+    if "io_uring" in refused_modes(concbench):
+        pytest.skip("this machine refuses an io_uring")
+    out = tmp_path / "uring.json"
+    r = run(concbench, "--kernels=io_sleep,net_echo", "--modes=io_uring",
+            "--tasks=16", "--workers=16", "--io-ms=20",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    assert len(runs) == 4
+    for b in runs:
+        assert not b.get("error_occurred"), b["name"]
+        assert b["peak_running"] == 16, b["name"]
+
+
+@pytest.mark.parametrize("refusal, why", [
+    ("EPERM", "Operation not permitted"),
+    ("ENOSYS", "Function not implemented")])
+def test_a_refused_ring_fails_only_the_io_uring_benchmarks(
+        concbench, no_io_uring, tmp_path, refusal, why):
+    # io_uring_setup refused by a seccomp filter, as a container's profile
+    # or kernel.io_uring_disabled (EPERM) or a kernel without io_uring
+    # (ENOSYS) would: each io_uring benchmark's error says so in one line,
+    # in every repetition; async and thread beside it are measured, their
+    # answers checked; exit status 1, the JSON written.
+    need_io_uring(concbench)
+    out = tmp_path / "refused.json"
+    r = subprocess.run(
+        [no_io_uring, refusal, concbench, "--kernels=io_sleep,net_echo,noop",
+         "--modes=io_uring,async,thread", "--tasks=4", "--workers=4",
+         "--io-ms=5", "--benchmark_repetitions=2",
+         "--benchmark_min_time=0.001", f"--benchmark_out={out}"],
+        capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    runs = iterations(json.loads(out.read_text()))
+    want = f"io_uring: not available here: io_uring_setup: {why}"
+    for kernel in ["io_sleep", "net_echo", "noop"]:
+        for mode in ["io_uring", "async", "thread"]:
+            name = f"{kernel}/{mode}/tasks:4/workers:4/manual_time"
+            reps = [b for b in runs if b["name"] == name]
+            assert len(reps) == 2, name
+            if mode != "io_uring":
+                assert not any(b.get("error_occurred") for b in reps), name
+                continue
+            for b in reps:
+                assert b["error_occurred"], name
+                assert b["error_message"].startswith(want), b
+                assert "\n" not in b["error_message"]
+    assert "3 benchmarks failed" in r.stderr
+    assert len(lines_with(want, r.stderr)) == 3, r.stderr
 
 
 def test_the_parent_does_not_grow_from_one_repetition_to_the_next(
@@ -680,6 +801,95 @@ def test_wait_policies_in_one_run(concbench, tmp_path):
     assert {"thread_pool", "thread_pool wait:active"} <= strategies
     if "openmp" in pools:
         assert {"openmp", "openmp wait:active"} <= strategies
+@pytest.mark.parametrize("mode", ["process_pool", "thread_pool"])
+@pytest.mark.parametrize("pool", ["kept", "fresh"])
+def test_a_pools_workers_live_as_long_as_its_option_says(concbench, tmp_path,
+                                                         mode, pool):
+    """Google Benchmark calls a benchmark several times a repetition as it
+    grows the iterations. Kept workers start once a repetition and serve
+    every batch of every call; fresh ones are started by every batch."""
+    probe, out = tmp_path / "where", tmp_path / "pool.json"
+    r = run(concbench, f"--kernel-lib={kernel_lib('probe_kernels')}",
+            "--kernels=probe_pid", f"--modes={mode}", "--workers=2",
+            "--tasks=4", f"--pool={pool}", "--benchmark_repetitions=2",
+            "--benchmark_min_time=0.02", f"--benchmark_out={out}",
+            env={"CB_PROBE_FILE": str(probe)})
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["pool"] == pool
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    suffix = "" if pool == "kept" else "/pool:fresh"
+    assert [b["name"] for b in runs] == \
+        [f"probe_pid/{mode}/tasks:4/workers:2{suffix}/manual_time"] * 2
+    assert all(f" pool={pool}" in b["label"] for b in runs)
+    assert all(b["pool_start_s"] > 0 for b in runs)
+    lines = probe.read_text().split()
+    where = set(zip(lines[0::2], lines[1::2]))     # (pid, thread id)
+    workers = {pid for pid, _ in where} if mode == "process_pool" else where
+    batches = len(lines) // 2 // 4
+    # More batches ran than the reported calls hold: the earlier calls'.
+    assert batches > sum(b["iterations"] for b in runs)
+    if pool == "kept":
+        assert len(workers) <= 2 * 2               # W a repetition
+    else:
+        assert len(workers) >= batches             # new ones every batch
+
+
+def test_a_mode_option_with_several_values_makes_a_benchmark_each(
+        concbench, tmp_path):
+    """Each combination of the values given, for the modes that take the
+    options, in one run; the context records the values as given."""
+    out = tmp_path / "both.json"
+    r = run(concbench, "--kernels=noop", "--modes=thread_pool,thread",
+            "--workers=2", "--tasks=4", "--pool=kept,fresh", "--chunk=1,auto",
+            "--benchmark_min_time=0", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert (data["context"]["pool"], data["context"]["chunk"]) == \
+        ("kept,fresh", "1,auto")
+    head = "noop/thread_pool/tasks:4/workers:2"
+    assert sorted(b["name"].removesuffix("/manual_time")
+                  for b in data["benchmarks"]) == sorted([
+        head, head + "/pool:fresh", head + "/chunk:auto",
+        head + "/chunk:auto/pool:fresh", "noop/thread/tasks:4/workers:2"])
+
+
+def test_names_and_limits_are_the_ones_the_scripts_read(concbench, tmp_path):
+    """The driver and the scripts share the grammar of names and labels and
+    the limits (scripts/concbench/facts.py, the C side's cb_facts.h): every
+    name and label of a run with options and payloads is read back as the
+    same run, and --help and the flags hold the limits the scripts check."""
+    import sys
+    sys.path.insert(0, str(SCRIPTS))
+    from concbench import facts, names
+    out = tmp_path / "names.json"
+    r = run(concbench, "--kernels=noop", "--modes=serial,process_pool,gil",
+            "--workers=2", "--tasks=2", "--pool=kept,fresh", "--chunk=1,auto",
+            "--transport=pipe,shm", "--payload=0,4K", "--parent-rss=0,4M",
+            "--benchmark_min_time=0", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = json.loads(out.read_text())["benchmarks"]
+    assert len(runs) == 2 * (2 + 16 + 2)
+    assert any(b["name"].endswith("/payload:4K/parent_rss:4M/manual_time")
+               for b in runs)
+    for b in runs:
+        by_name = names.parse_name(b["name"].removesuffix("/manual_time"))
+        assert by_name is not None, b["name"]
+        assert names.parse_label(b["label"], b["name"]) == by_name
+        assert (by_name.kernel, by_name.tasks) == ("noop", 2)
+        assert by_name.parent_rss == (4 << 20 if "parent_rss" in b["name"]
+                                      else 0)
+        assert by_name.workers == (1 if by_name.mode == "serial" else 2)
+    assert len({names.parse_name(b["name"]) for b in runs}) == len(runs)
+    help_text = run(concbench, "--help").stdout
+    for flag, top in [("--tasks", facts.MAX_TASKS),
+                      ("--workers", facts.MAX_WORKERS),
+                      ("--io-ms", facts.MAX_IO_MS),
+                      ("--timeout", facts.MAX_TIMEOUT_S)]:
+        assert f"1 to {top}" in help_text
+        assert run(concbench, f"{flag}={top + 1}").returncode == 2
+        assert run(concbench, f"{flag}={top}", "--kernels=noop",
+                   "--benchmark_list_tests").returncode == 0
 
 
 def no_core_file():
@@ -1040,7 +1250,7 @@ def test_the_example_kernel_runs_under_every_mode(concbench, tmp_path):
     assert f"kernels from {lib}:" in listed and "zlib_deflate" in listed
     out = tmp_path / "zlib.json"
     # Every mode this build has, mpi_pool's workers too where built.
-    modes = built_modes(concbench)
+    modes = runnable_modes(concbench)
     r = run(concbench, f"--kernel-lib={lib}", "--kernels=zlib_deflate",
             "--modes=" + ",".join(modes), "--workers=2", "--tasks=3",
             "--benchmark_min_time=0.001", f"--benchmark_out={out}")
@@ -1066,9 +1276,6 @@ def test_the_examples_own_build(tmp_path):
         pytest.skip("no zlib headers")
     assert r.returncode == 0, r.stderr
     assert (work / "libzlib_kernel.so").exists()
-
-
-SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "scripts"
 
 
 @pytest.mark.parametrize("transport", ["pipe", "shm"])
@@ -1129,6 +1336,151 @@ def test_payload_names_counters_and_compare(concbench, tmp_path, transport):
             assert row["strategy"] == "process transport:shm"
     # Each size's speedups are over its own serial run: each has one.
     assert sum(r["mode"] == "serial" for r in rows) == 2
+
+
+PARENT = 128 << 20   # the tests' --parent-rss: 128M
+
+
+def test_parent_rss_names_counters_and_compare(concbench, tmp_path):
+    """--parent-rss: a benchmark per size, named /parent_rss:128M and
+    labelled parent_rss=<bytes> when not 0 (names and labels at 0 as
+    before), the measuring process's size as it held the memory a counter,
+    the sizes as given in the context; compare takes each size as its own
+    workload, the strategies its modes."""
+    out = tmp_path / "parent.json"
+    modes = ["serial", "thread", "process", "spawn"]
+    r = run(concbench, "--kernels=noop", f"--modes={','.join(modes)}",
+            "--workers=2", "--tasks=4", "--parent-rss=0,128M",
+            "--benchmark_repetitions=2", "--benchmark_min_time=0.001",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["parent_rss"] == "0,128M"
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    assert len(runs) == 2 * 2 * len(modes)
+    for b in runs:
+        assert not b.get("error_occurred"), b
+        head = "noop/{}/tasks:4/workers:{}".format(
+            b["run_name"].split("/")[1],
+            1 if "/serial/" in b["run_name"] else 2)
+        if "parent_rss" in b["run_name"]:
+            assert b["run_name"] == head + "/parent_rss:128M/manual_time"
+            assert b["label"].split()[-1] == f"parent_rss={PARENT}"
+            # Resident as it held it: its own start size and the 128M.
+            assert b["parent_rss_held_bytes"] >= \
+                b["parent_rss_bytes"] + PARENT
+        else:
+            assert b["run_name"] == head + "/manual_time"
+            assert "parent_rss" not in b["label"]
+            assert "parent_rss_held_bytes" not in b
+        # The size the measuring process started from is the forker's.
+        assert b["parent_rss_bytes"] < PARENT
+    c = subprocess.run([str(SCRIPTS / "compare"), "--format", "json",
+                        str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert c.returncode == 0, c.stderr
+    summary = json.loads(c.stdout)["summaries"][0]
+    assert {r["kernel"] for r in summary["rows"]} == \
+        {"noop", "noop parent_rss:128M"}
+    assert {r["strategy"] for r in summary["rows"]} == set(modes)
+    assert {(r["kernel"], r["parent_rss"]) for r in summary["rows"]} == \
+        {("noop", 0), ("noop parent_rss:128M", PARENT)}
+    assert sum(r["mode"] == "serial" for r in summary["rows"]) == 2
+    for verdict in summary["best"]:
+        if verdict["workers"] == 2:
+            others = {o["name"] for o in verdict["others"]}
+            assert all(("parent_rss" in n) == ("parent_rss" in
+                                               verdict["kernel"])
+                       for n in others), verdict
+
+
+def test_parent_rss_is_held_by_the_parent_that_forks(concbench, tmp_path):
+    """The memory is held by the process that measures, before its workers
+    start: a task forked from it (process, process_pool, kept or fresh)
+    starts with all of it; one in a thread runs in it; one in a fresh image
+    (spawn) has none although its parent holds it; forkserver's are forks
+    of a small server. Sizes from /proc (probe_rss), not times."""
+    probe, out = tmp_path / "rss", tmp_path / "rss.json"
+    modes = ["thread", "process", "process_pool", "spawn", "forkserver"]
+    r = run(concbench, f"--kernel-lib={kernel_lib('probe_kernels')}",
+            "--kernels=probe_rss", f"--modes={','.join(modes)}",
+            "--workers=2", "--tasks=4", "--pool=kept,fresh",
+            "--parent-rss=0,128M", "--order=sequential",
+            "--benchmark_min_time=0", f"--benchmark_out={out}",
+            env={"CB_PROBE_FILE": str(probe)})
+    assert r.returncode == 0, r.stderr
+    runs = json.loads(out.read_text())["benchmarks"]
+    assert len(runs) == 2 * (len(modes) + 2)    # two pools' fresh runs
+    assert not any(b.get("error_occurred") for b in runs)
+    # In sequential order, each benchmark's tasks wrote their lines in turn,
+    # one batch of 4 each (a minimum time of 0).
+    lines = [[int(x) for x in line.split()]
+             for line in probe.read_text().splitlines()]
+    assert len(lines) == 4 * len(runs)
+    big = PARENT // 1024                         # kB, as /proc says
+    for i, b in enumerate(runs):
+        name = b["run_name"]
+        mode = name.split("/")[1]
+        held = "parent_rss" in name
+        for pid, rss, ppid, parent_rss in lines[4 * i:4 * i + 4]:
+            where = f"{name}: pid {pid} {rss} kB, parent {ppid} " \
+                    f"{parent_rss} kB"
+            if not held:
+                assert rss < big // 2, where
+                continue
+            if mode in ("thread", "process", "process_pool"):
+                # The measuring process itself, or a fork of it.
+                assert rss >= big, where
+            else:
+                assert rss < big // 2, where
+            if mode in ("process", "process_pool", "spawn"):
+                assert parent_rss >= big, where  # the measuring process
+            if mode == "forkserver":
+                assert parent_rss < big // 2, where  # the small server
+
+
+def test_parent_rss_for_the_baselines(concbench, tmp_path):
+    """The baselines run under each size too: fork+_exit+waitpid from a
+    parent of 16M is a benchmark of its own, named like the modes'."""
+    out = tmp_path / "base.json"
+    r = run(concbench, "--kernels=noop", "--modes=serial", "--baselines",
+            "--tasks=4", "--parent-rss=0,16M",
+            "--benchmark_filter=baseline/fork_exit",
+            "--benchmark_min_time=0.001", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    runs = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    head = "baseline/fork_exit_waitpid/tasks:4"
+    assert set(runs) == {head + "/manual_time",
+                         head + "/parent_rss:16M/manual_time"}
+    big = runs[head + "/parent_rss:16M/manual_time"]
+    assert big["label"] == \
+        f"baseline=fork_exit_waitpid tasks=4 parent_rss={16 << 20}"
+    assert big["parent_rss_held_bytes"] >= big["parent_rss_bytes"] + \
+        (16 << 20)
+    assert "parent_rss_held_bytes" not in runs[head + "/manual_time"]
+
+
+def test_parent_rss_more_than_the_run_can_hold(concbench, tmp_path):
+    """More than the machine, the cgroup or the process's limits leave is
+    refused when the run starts, in one line that names the limit, before
+    anything is measured."""
+    if os.environ.get("CB_SLOW_EXEC"):
+        pytest.skip("a sanitizer's runtime maps terabytes: no RLIMIT_DATA")
+    out = tmp_path / "big.json"
+
+    def limit_data():
+        resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30))
+    r = subprocess.run([concbench, "--kernels=noop", "--modes=process",
+                        "--parent-rss=0,2G", f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=60,
+                       preexec_fn=limit_data)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("concbench: --parent-rss: 2G is more than")
+    assert "RLIMIT_DATA" in lines[0]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def children_of(pid):
@@ -1235,7 +1587,7 @@ def test_a_fixtures_parameter_reaches_every_mode(concbench, tmp_path, leave):
     another or none fails its check), and it is torn down at the end;
     what its setup started is gone, also when its teardown left it."""
     out = tmp_path / "fixture.json"
-    modes = built_modes(concbench)
+    modes = runnable_modes(concbench)
     env = {"CB_FIXTURE_DIR": str(tmp_path)}
     if leave:
         env["CB_FIXTURE_LEAVE"] = "1"
@@ -1462,7 +1814,7 @@ def test_what_a_task_leaves_running_ends_with_its_batch(concbench,
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out.json"
-    modes = built_modes(concbench)     # mpi_pool too, where built
+    modes = runnable_modes(concbench)  # mpi_pool too, where built
     r = subprocess.run([concbench, f"--kernel-lib={hostile()}",
                         "--kernels=hostile_fork", f"--modes={','.join(modes)}",
                         "--workers=2", "--tasks=3", "--timeout=20",
@@ -1669,7 +2021,7 @@ def test_a_helper_of_a_librarys_init_is_left_running(concbench, tmp_path):
     # benchmark after benchmark.
     mark = f"cb-helper-{os.getpid()}-{time.monotonic_ns()}"
     out, err = tmp_path / "out.json", tmp_path / "err"
-    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    modes = [m for m in runnable_modes(concbench) if m != "mpi_pool"]
     try:
         # Not a pipe: the helper holds concbench's stderr open.
         with open(err, "w") as f:
@@ -1738,7 +2090,7 @@ def test_a_fork_a_task_leaves_holding_every_fd_ends_with_its_batch(
     # wrote, and the sweep ends the fork.
     mark = f"cbs{os.getpid() % 10**8}-{time.monotonic_ns() % 1000}"
     out, err = tmp_path / "out.json", tmp_path / "err"
-    modes = [m for m in built_modes(concbench) if m != "mpi_pool"]
+    modes = [m for m in runnable_modes(concbench) if m != "mpi_pool"]
     try:
         with open(err, "w") as f:
             r = subprocess.run([concbench, f"--kernel-lib={hostile()}",

@@ -83,6 +83,8 @@ static void test_every_task_once(void **state)
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
             int rc = run_batches(mode, &job, batches, results, &st, &err);
+            if (rc != 0 && unavailable_here(mode, &err))
+                break;
             if (rc != 0)
                 fail_msg("%s T=%u W=%u: %s", mode->name, T, W, err.msg);
             for (unsigned i = 0; i < T; i++) {
@@ -111,7 +113,10 @@ static void test_real_kernels_every_mode(void **state)
             struct cb_task_result results[3];
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
-            if (run_batches(cb_modes[m], &job, 1, results, &st, &err) != 0)
+            int rc = run_batches(cb_modes[m], &job, 1, results, &st, &err);
+            if (rc != 0 && unavailable_here(cb_modes[m], &err))
+                break;
+            if (rc != 0)
                 fail_msg("%s %s: %s", cb_kernels[k]->name, cb_modes[m]->name,
                          err.msg);
             for (unsigned i = 0; i < 3; i++) {
@@ -139,25 +144,32 @@ static void test_concurrency_is_real(void **state)
      * the valgrind test setup) the batches run but cannot overlap. Under a
      * sanitizer (CB_SLOW_EXEC, set by the sanitizer build) a new program
      * image sets up the sanitizer's runtime first, some 10 ms: spawn's
-     * eight starts, on a few cores, need not fit in 50 ms.
+     * eight starts, on a few cores, need not fit in 50 ms; and a fork of
+     * an instrumented process copies its shadow memory's page tables, so
+     * the tasks are longer there (eight forks took more than 50 ms on a
+     * loaded 2-CPU machine).
      */
     bool serialised = getenv("CB_SERIALISED") != NULL;
+    unsigned ms = getenv("CB_SLOW_EXEC") ? 200 : 50;
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
         if (mode->single_worker)
             continue;
-        struct cb_job job = job_of(find_kernel("io_sleep"), 8, 8, 50);
+        struct cb_job job = job_of(find_kernel("io_sleep"), 8, 8, ms);
         struct cb_task_result results[8];
         struct cb_batch_stats st;
         struct cb_error err = {{0}};
-        if (run_batches(mode, &job, 1, results, &st, &err) != 0)
+        int rc = run_batches(mode, &job, 1, results, &st, &err);
+        if (rc != 0 && unavailable_here(mode, &err))
+            continue;
+        if (rc != 0)
             fail_msg("%s: %s", mode->name, err.msg);
         if (serialised || slow_task_start(mode))
             continue;
-        if (!(st.wall_s < 0.100) || st.peak_running != 8)
-            fail_msg("%s: 8 x 50 ms took %.1f ms, peak %u running",
-                     mode->name, st.wall_s * 1e3, st.peak_running);
-        assert_true(st.wall_s >= 0.050);
+        if (!(st.wall_s < 2 * ms / 1e3) || st.peak_running != 8)
+            fail_msg("%s: 8 x %u ms took %.1f ms, peak %u running",
+                     mode->name, ms, st.wall_s * 1e3, st.peak_running);
+        assert_true(st.wall_s >= ms / 1e3);
     }
 }
 
@@ -174,7 +186,10 @@ static void test_at_most_w(void **state)
         struct cb_task_result results[9];
         struct cb_batch_stats st;
         struct cb_error err = {{0}};
-        if (run_batches(mode, &job, 1, results, &st, &err) != 0)
+        int rc = run_batches(mode, &job, 1, results, &st, &err);
+        if (rc != 0 && unavailable_here(mode, &err))
+            continue;
+        if (rc != 0)
             fail_msg("%s: %s", mode->name, err.msg);
         /*
          * Under valgrind (CB_SERIALISED) starting a process (a fork or a

@@ -43,12 +43,54 @@ static void test_rejects_out_of_range(void **state)
     assert_int_equal(v, 77);
 }
 
+/* Sizes (--payload, --parent-rss): binary units, within a maximum that
+ * need not fit in 32 bits; names show them back the same way. */
+static void test_sizes(void **state)
+{
+    (void)state;
+    const uint64_t max = 16ull << 30;
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+        const char *shown;
+    } good[] = {{"0", 0, "0"},           {"4096", 4096, "4K"},
+                {"4K", 4096, "4K"},      {"4097", 4097, "4097"},
+                {"100M", 100ull << 20, "100M"},
+                {"1024M", 1ull << 30, "1G"},
+                {"16G", 16ull << 30, "16G"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t v = 77;
+        char shown[32];
+        assert_int_equal(cb_parse_size(good[i].text, max, &v), 0);
+        assert_true(v == good[i].bytes);
+        cb_format_size(v, shown, sizeof shown);
+        assert_string_equal(shown, good[i].shown);
+    }
+    static const char *const junk[] = {"", "-1", "+1", " 1", "1.5G", "1T",
+                                       "1g", "1GB", "G", "1 G", "0x10"};
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+        uint64_t v = 77;
+        if (cb_parse_size(junk[i], max, &v) != -EINVAL)
+            fail_msg("'%s' was not rejected as junk", junk[i]);
+        assert_true(v == 77);
+    }
+    static const char *const big[] = {"17G", "16385M", "17179869185",
+                                      "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        uint64_t v = 77;
+        if (cb_parse_size(big[i], max, &v) != -ERANGE)
+            fail_msg("'%s' was not rejected as out of range", big[i]);
+        assert_true(v == 77);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_rejects_junk),
         cmocka_unit_test(test_rejects_out_of_range),
+        cmocka_unit_test(test_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,8 +81,10 @@ static void test_every_mode_every_transport(void **state)
         if (refuses_payload(mode))
             continue;
         unsigned transports = has_transport(mode) ? 2 : 1;
-        for (unsigned tr = 0; tr < transports; tr++) {
-            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        bool left_out = false;
+        for (unsigned tr = 0; tr < transports && !left_out; tr++) {
+            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && !left_out;
+                 s++) {
                 struct cb_job job = {
                     .kernel = find_kernel("noop"),
                     .params = {.io_ms = 1, .payload = sizes[s]},
@@ -95,7 +97,10 @@ static void test_every_mode_every_transport(void **state)
                 struct cb_batch_stats st;
                 struct cb_error err = {{0}};
                 /* Three batches: a stale output would pass for a new one. */
-                if (run_batches_with(mode, &job, given, 3, r, &st, &err))
+                int rc = run_batches_with(mode, &job, given, 3, r, &st, &err);
+                if (rc != 0 && (left_out = unavailable_here(mode, &err)))
+                    continue;
+                if (rc != 0)
                     fail_msg("%s transport %u payload %llu: %s", mode->name,
                              tr, (unsigned long long)sizes[s], err.msg);
                 uint64_t in, out;

@@ -56,6 +56,24 @@ static inline int run_batches(const struct cb_mode *mode,
     return run_batches_with(mode, job, NULL, batches, results, st, err);
 }
 
+/*
+ * Whether a batch of mode failed because the mode cannot run on this
+ * machine at all: its start says "NAME: not available here: WHY" (io_uring
+ * where the kernel, kernel.io_uring_disabled or a seccomp profile refuses
+ * a ring). A test of every mode then leaves it out, saying so, instead of
+ * failing; the mode's own tests check the refusal.
+ */
+static inline bool unavailable_here(const struct cb_mode *mode,
+                                    const struct cb_error *err)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s: not available here: ", mode->name);
+    if (strncmp(err->msg, prefix, strlen(prefix)) != 0)
+        return false;
+    print_message("# %s left out: %s\n", mode->name, err->msg);
+    return true;
+}
+
 /* The kernel called name, a benchmark or a fault kernel; fails if none. */
 static inline const struct cb_kernel *find_kernel(const char *name)
 {

@@ -5,8 +5,11 @@
  * sends after --io-ms, and closes; its value is the answer, which the
  * check compares with the task's own. It waits without using the CPU, in
  * the kernel's socket calls: gil releases its lock around them (the block
- * hooks), and async runs the same request as steps on a non-blocking
- * socket in its epoll loop (net_echo_async), not as a timer.
+ * hooks). An event loop makes the same request itself, not as a timer:
+ * the kernel describes it (net_echo_async: the address, the bytes to send,
+ * how many come back) and makes the value of how it ended, and async makes
+ * it as steps on a non-blocking socket in its epoll loop, io_uring as
+ * requests on its ring.
  *
  * The server is the kernel's fixture (fixture.h): the driver sets it up
  * once for the run, before any fork, and every task gets its port as the
@@ -31,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -96,64 +98,114 @@ static uint64_t answer_of(const struct concbench_task *t,
     return a;
 }
 
+/* ---- The request, as the kernel describes it (cb_exchange) ---- */
+
+/*
+ * The task's request: its index to the server on 127.0.0.1, an answer of
+ * CB_ECHO_ANSWER bytes back; begun now. 1, with the failure as *value,
+ * when there is no server to ask.
+ */
+static int describe(const struct concbench_task *t, struct cb_exchange *x,
+                    uint64_t *value)
+{
+    if (!port_of(t)) {
+        *value = failure(NO_SERVER, 0);
+        return 1;
+    }
+    struct sockaddr_in a = server(t);
+    *x = (struct cb_exchange){.addr_len = sizeof a,
+                              .request_bytes = CB_ECHO_REQUEST,
+                              .answer_bytes = CB_ECHO_ANSWER};
+    memcpy(&x->addr, &a, sizeof a);
+    request_of(t, x->request);
+    x->begin_ns = cb_now_ns();
+    return 0;
+}
+
+/* Which step of the kernel's failures each way a request can end is. */
+static const enum step step_of[] = {
+    [CB_EXCHANGE_SOCKET] = SOCKET, [CB_EXCHANGE_CONNECT] = CONNECT,
+    [CB_EXCHANGE_SEND] = SEND,     [CB_EXCHANGE_RECV] = RECV,
+    [CB_EXCHANGE_CLOSED] = CLOSED,
+};
+
+/*
+ * The value of a request that ended so, however it was made: the answer
+ * (if it came no sooner than io_ms), or the call that failed and why.
+ */
+static uint64_t value_of(const struct concbench_task *t,
+                         const struct cb_exchange *x,
+                         enum cb_exchange_end end, int err,
+                         const unsigned char *answer)
+{
+    if (end == CB_EXCHANGE_ANSWERED)
+        return answer_of(t, answer, x->begin_ns);
+    if ((unsigned)end >= sizeof step_of / sizeof step_of[0] || !step_of[end])
+        return failure(CLOSED, 0);
+    return failure(step_of[end], end == CB_EXCHANGE_CLOSED ? 0 : (uint32_t)err);
+}
+
+/* ---- The request in blocking calls (run) ---- */
+
 static void close_fd(void *fd)
 {
     close(*(int *)fd);
 }
 
-/* The whole request, in blocking calls, each given up at the timeout. */
-static uint64_t exchange(const struct concbench_task *t, int fd)
+/* The whole request on fd, each call given up at the timeout. */
+static uint64_t exchange(const struct concbench_task *t,
+                         const struct cb_exchange *x, int fd)
 {
-    int64_t begin = cb_now_ns();
     if (t->timeout_ms) {
         struct timeval tv = {.tv_sec = t->timeout_ms / 1000,
                              .tv_usec = t->timeout_ms % 1000 * 1000};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
-    struct sockaddr_in a = server(t);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-        return failure(CONNECT, (uint32_t)errno);
-    uint8_t req[CB_ECHO_REQUEST], ans[CB_ECHO_ANSWER];
-    request_of(t, req);
-    for (size_t put = 0; put < sizeof req;) {
-        ssize_t n = send(fd, req + put, sizeof req - put, MSG_NOSIGNAL);
+    if (connect(fd, (const struct sockaddr *)&x->addr, x->addr_len) < 0)
+        return value_of(t, x, CB_EXCHANGE_CONNECT, errno, NULL);
+    for (size_t put = 0; put < x->request_bytes;) {
+        ssize_t n = send(fd, x->request + put, x->request_bytes - put,
+                         MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return failure(SEND, (uint32_t)errno);
+            return value_of(t, x, CB_EXCHANGE_SEND, errno, NULL);
         put += (size_t)n;
     }
-    for (size_t got = 0; got < sizeof ans;) {
-        ssize_t n = recv(fd, ans + got, sizeof ans - got, 0);
+    unsigned char ans[CB_EXCHANGE_MAX];
+    for (size_t got = 0; got < x->answer_bytes;) {
+        ssize_t n = recv(fd, ans + got, x->answer_bytes - got, 0);
         if (n < 0 && errno == EINTR)
             continue;
+        /* Only here, in blocking calls, does the kernel time a call out. */
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return failure(SILENT, t->timeout_ms);
         if (n < 0)
-            return failure(RECV, (uint32_t)errno);
+            return value_of(t, x, CB_EXCHANGE_RECV, errno, NULL);
         if (n == 0)
-            return failure(CLOSED, 0);
+            return value_of(t, x, CB_EXCHANGE_CLOSED, 0, NULL);
         got += (size_t)n;
     }
-    return answer_of(t, ans, begin);
+    return value_of(t, x, CB_EXCHANGE_ANSWERED, 0, ans);
 }
 
 static uint64_t net_echo_run(const struct concbench_task *t)
 {
-    if (!port_of(t))
-        return failure(NO_SERVER, 0);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct cb_exchange x;
+    uint64_t v;
+    if (describe(t, &x, &v))
+        return v;
+    int fd = socket(x.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return failure(SOCKET, (uint32_t)errno);
+        return value_of(t, &x, CB_EXCHANGE_SOCKET, errno, NULL);
     /*
      * A thread cancelled in a call (a batch that timed out) closes it; the
      * block hooks may be where it is cancelled too (gil waits there).
      */
-    uint64_t v;
     pthread_cleanup_push(close_fd, &fd);
     concbench_block_begin(t);
-    v = exchange(t, fd);
+    v = exchange(t, &x, fd);
     concbench_block_end(t);
     pthread_cleanup_pop(1);
     return v;
@@ -187,115 +239,14 @@ static int net_echo_check(uint64_t value, const struct concbench_task *t,
     return false;
 }
 
-/* ---- The same request as steps on a non-blocking socket (async) ---- */
-
-struct steps {
-    int fd;
-    enum { CONNECTING, SENDING, READING } at;
-    uint8_t req[CB_ECHO_REQUEST], ans[CB_ECHO_ANSWER];
-    size_t done; /* bytes of req sent, or of ans read */
-    int64_t begin_ns;
-};
-
-/* Finish the task with value v: its socket closed. */
-static int finish(struct steps *s, uint64_t *value, uint64_t v)
-{
-    close(s->fd);
-    s->fd = -1;
-    *value = v;
-    return 1;
-}
-
-static int advance(struct steps *s, const struct concbench_task *t, int *fd,
-                   uint32_t *events, uint64_t *value)
-{
-    if (s->at == CONNECTING) {
-        int e = 0;
-        socklen_t len = sizeof e;
-        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-            e = errno;
-        if (e)
-            return finish(s, value, failure(CONNECT, (uint32_t)e));
-        s->at = SENDING;
-    }
-    while (s->at == SENDING) {
-        ssize_t n = send(s->fd, s->req + s->done, sizeof s->req - s->done,
-                         MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            *fd = s->fd, *events = EPOLLOUT;
-            return 0;
-        }
-        if (n < 0)
-            return finish(s, value, failure(SEND, (uint32_t)errno));
-        if ((s->done += (size_t)n) == sizeof s->req) {
-            s->at = READING;
-            s->done = 0;
-        }
-    }
-    for (;;) {
-        ssize_t n = recv(s->fd, s->ans + s->done, sizeof s->ans - s->done, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            *fd = s->fd, *events = EPOLLIN;
-            return 0;
-        }
-        if (n < 0)
-            return finish(s, value, failure(RECV, (uint32_t)errno));
-        if (n == 0)
-            return finish(s, value, failure(CLOSED, 0));
-        if ((s->done += (size_t)n) == sizeof s->ans)
-            return finish(s, value, answer_of(t, s->ans, s->begin_ns));
-    }
-}
-
-static int net_echo_start(void *state, const struct concbench_task *t,
-                          int *fd, uint32_t *events, uint64_t *value)
-{
-    struct steps *s = state;
-    *s = (struct steps){.fd = -1, .begin_ns = cb_now_ns()};
-    if (!port_of(t)) {
-        *value = failure(NO_SERVER, 0);
-        return 1;
-    }
-    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s->fd < 0) {
-        *value = failure(SOCKET, (uint32_t)errno);
-        return 1;
-    }
-    request_of(t, s->req);
-    struct sockaddr_in a = server(t);
-    if (connect(s->fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        if (errno != EINPROGRESS)
-            return finish(s, value, failure(CONNECT, (uint32_t)errno));
-        *fd = s->fd, *events = EPOLLOUT;
-        return 0;
-    }
-    s->at = SENDING;
-    return advance(s, t, fd, events, value);
-}
-
-static int net_echo_step(void *state, const struct concbench_task *t, int *fd,
-                         uint32_t *events, uint64_t *value)
-{
-    return advance(state, t, fd, events, value);
-}
-
-static void net_echo_abandon(void *state)
-{
-    struct steps *s = state;
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-}
-
+/*
+ * What an event loop needs of it: the request described, for the loop to
+ * make its calls (async: non-blocking steps under epoll; io_uring: connect,
+ * send and receive requests on its ring).
+ */
 static const struct cb_kernel_async net_echo_async = {
-    .state_size = sizeof(struct steps),
-    .start = net_echo_start,
-    .step = net_echo_step,
-    .abandon = net_echo_abandon,
+    .exchange = describe,
+    .exchange_value = value_of,
 };
 
 /* ---- The fixture: the server, for the whole run ---- */

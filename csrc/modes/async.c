@@ -13,11 +13,11 @@
  * selector sleeps until its earliest scheduled callback.
  *
  * What a kernel offers the loop is its cb_kernel_async (kernels.h): a
- * pure wait becomes a timer; a kernel that can run as steps on a
- * non-blocking fd (a request to a server: a socket's connect, send and
- * receive) runs so: each task's socket in the
- * epoll set, stepped when ready, as asyncio runs a coroutine that awaits a
- * socket, and charged with the loop's use while it is stepped.
+ * pure wait becomes a timer; a task that is one request to a server (a
+ * socket's connect, send and receive, as the kernel describes it) runs as
+ * steps on a non-blocking socket: each task's socket in the epoll set,
+ * stepped when ready, as asyncio runs a coroutine that awaits a socket, and
+ * charged with the loop's use while it is stepped.
  *
  * Measurement, per task as in every mode: a timer task runs from arming
  * to the loop's noticing that its deadline passed, and its value (the time
@@ -32,14 +32,14 @@
  * inline cannot be interrupted (as in serial, the worker is the caller's
  * thread); the deadline is checked between such tasks.
  */
-#include "executor.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,19 +51,17 @@ struct slot {
 };
 
 /*
- * The kernel's steps on a non-blocking fd, if it offers them (its
- * cb_kernel_async), else NULL.
+ * A slot's task of a kernel whose task is a request (cb_kernel_exchange):
+ * the request, its socket, and how far it got.
  */
-static const struct cb_kernel_async *steps_of(const struct cb_kernel *k)
-{
-    return k->async && k->async->start ? k->async : NULL;
-}
-
-/* A slot's task of a kernel that runs as steps: its fd and its state. */
 struct step_slot {
     struct concbench_task task;
-    int fd; /* in the epoll set, or -1 */
-    void *state;
+    struct cb_exchange x;
+    int fd;       /* open, or -1 */
+    bool watched; /* fd is in the epoll set */
+    enum { CONNECTING, SENDING, READING } at;
+    size_t done; /* bytes of the request sent, or of the answer read */
+    unsigned char answer[CB_EXCHANGE_MAX];
 };
 
 struct loop {
@@ -71,39 +69,8 @@ struct loop {
     int64_t armed_ns; /* deadline the timer is armed for, or 0 */
     unsigned n_slots;
     struct slot slots[CB_MAX_WORKERS];
-    struct step_slot *steps; /* n_slots of them, for a kernel with steps */
+    struct step_slot *steps; /* n_slots of them, for a request kernel */
 };
-
-/* The loop thread's usage at one moment, to charge a span of it to a task. */
-struct meter {
-    int64_t cpu_ns, minflt, nvcsw, nivcsw;
-};
-
-static void meter_read(struct meter *m)
-{
-    struct rusage ru;
-    struct timespec ts;
-    getrusage(RUSAGE_THREAD, &ru);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    *m = (struct meter){
-        .cpu_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
-        .minflt = ru.ru_minflt,
-        .nvcsw = ru.ru_nvcsw,
-        .nivcsw = ru.ru_nivcsw,
-    };
-}
-
-/* Charge what the loop used since *since to r; *since becomes now. */
-static void charge(struct cb_task_result *r, struct meter *since)
-{
-    struct meter now;
-    meter_read(&now);
-    r->cpu_ns += now.cpu_ns - since->cpu_ns;
-    r->minflt += now.minflt - since->minflt;
-    r->nvcsw += now.nvcsw - since->nvcsw;
-    r->nivcsw += now.nivcsw - since->nivcsw;
-    *since = now;
-}
 
 static int set_timer(struct loop *lp, int64_t at_ns)
 {
@@ -119,11 +86,7 @@ static int set_timer(struct loop *lp, int64_t at_ns)
 static bool async_stop(struct cb_executor *ex)
 {
     struct loop *lp = ex->state;
-    if (lp->steps) {
-        for (unsigned i = 0; i < lp->n_slots; i++)
-            free(lp->steps[i].state);
-        free(lp->steps);
-    }
+    free(lp->steps);
     if (lp->tfd >= 0)
         close(lp->tfd);
     if (lp->epfd >= 0)
@@ -152,35 +115,12 @@ static int async_start(struct cb_executor *ex, struct cb_error *err)
         cb_error_set(err, "epoll_ctl: %s", strerror(errno));
         return -1;
     }
-    const struct cb_kernel_async *k = steps_of(ex->job.kernel);
-    if (k) {
+    if (cb_kernel_exchange(ex->job.kernel)) {
         lp->steps = calloc(lp->n_slots, sizeof *lp->steps);
-        for (unsigned i = 0; lp->steps && i < lp->n_slots; i++)
-            if (!(lp->steps[i].state = calloc(1, k->state_size))) {
-                cb_error_set(err, "out of memory");
-                return -1;
-            }
         if (!lp->steps) {
             cb_error_set(err, "out of memory");
             return -1;
         }
-    }
-    return 0;
-}
-
-/* Tasks that compute: one after another in the loop, in slot 0. */
-static int run_inline(const struct cb_job *job, struct cb_task_result *results,
-                      int64_t deadline, struct cb_error *err)
-{
-    for (unsigned i = 0; i < job->tasks; i++) {
-        if (i > 0 && cb_now_ns() >= deadline) {
-            int none = -1;
-            cb_error_pool_timeout(err, &none, 1, i, job->tasks,
-                                  job->timeout_ms);
-            return -1;
-        }
-        cb_task_run(job, i, &(const struct cb_worker){.slot = 0}, NULL,
-                    &results[i]);
     }
     return 0;
 }
@@ -197,9 +137,9 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
         return -1;
     }
     unsigned next = 0, done = 0, in_flight = 0;
-    struct meter since;
+    struct cb_meter since;
     while (done < job->tasks) {
-        meter_read(&since);
+        cb_meter_read(&since);
         for (unsigned i = 0; i < lp->n_slots && next < job->tasks; i++) {
             struct slot *s = &lp->slots[i];
             if (s->busy)
@@ -209,7 +149,7 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
                                .deadline_ns = now + wait_ns};
             results[next] = (struct cb_task_result){
                 .task = next, .worker = (int32_t)i, .start_ns = now};
-            charge(&results[next], &since);
+            cb_meter_charge(&results[next], &since);
             next++;
             in_flight++;
         }
@@ -272,47 +212,138 @@ static int run_timers(struct loop *lp, const struct cb_job *job,
             due->busy = false;
             in_flight--;
             done++;
-            charge(r, &since);
+            cb_meter_charge(r, &since);
         }
     }
     return 0;
 }
 
-/* A stepping task's fd goes into the set, or changes what it waits for. */
-static int watch(struct loop *lp, unsigned slot, int fd, uint32_t events)
+/* ---- A request as steps on a non-blocking socket ---- */
+
+/* End the slot's request as end: its socket closed, the kernel's value. */
+static int finish(const struct cb_kernel_async *k, struct step_slot *ss,
+                  enum cb_exchange_end end, int e, uint64_t *value)
+{
+    close(ss->fd); /* and so out of the set */
+    ss->fd = -1;
+    ss->watched = false;
+    *value = k->exchange_value(&ss->task, &ss->x, end, e,
+                               end == CB_EXCHANGE_ANSWERED ? ss->answer
+                                                           : NULL);
+    return 1;
+}
+
+/*
+ * Go as far as the socket lets the request go: 0 to wait until it is
+ * ready for *events, or 1 when it ended, with the task's value in *value.
+ */
+static int advance(const struct cb_kernel_async *k, struct step_slot *ss,
+                   uint32_t *events, uint64_t *value)
+{
+    if (ss->at == CONNECTING) {
+        int e = 0;
+        socklen_t len = sizeof e;
+        if (getsockopt(ss->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+            e = errno;
+        if (e)
+            return finish(k, ss, CB_EXCHANGE_CONNECT, e, value);
+        ss->at = SENDING;
+    }
+    while (ss->at == SENDING) {
+        ssize_t n = send(ss->fd, ss->x.request + ss->done,
+                         ss->x.request_bytes - ss->done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *events = EPOLLOUT;
+            return 0;
+        }
+        if (n < 0)
+            return finish(k, ss, CB_EXCHANGE_SEND, errno, value);
+        if ((ss->done += (size_t)n) == ss->x.request_bytes) {
+            ss->at = READING;
+            ss->done = 0;
+        }
+    }
+    for (;;) {
+        ssize_t n = recv(ss->fd, ss->answer + ss->done,
+                         ss->x.answer_bytes - ss->done, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            *events = EPOLLIN;
+            return 0;
+        }
+        if (n < 0)
+            return finish(k, ss, CB_EXCHANGE_RECV, errno, value);
+        if (n == 0)
+            return finish(k, ss, CB_EXCHANGE_CLOSED, 0, value);
+        if ((ss->done += (size_t)n) == ss->x.answer_bytes)
+            return finish(k, ss, CB_EXCHANGE_ANSWERED, 0, value);
+    }
+}
+
+/* Begin the slot's request (its task set): as advance. */
+static int begin(const struct cb_kernel_async *k, struct step_slot *ss,
+                 uint32_t *events, uint64_t *value)
+{
+    if (k->exchange(&ss->task, &ss->x, value))
+        return 1;
+    ss->fd = socket(ss->x.addr.ss_family,
+                    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (ss->fd < 0) {
+        *value = k->exchange_value(&ss->task, &ss->x, CB_EXCHANGE_SOCKET,
+                                   errno, NULL);
+        return 1;
+    }
+    if (connect(ss->fd, (const struct sockaddr *)&ss->x.addr,
+                ss->x.addr_len) < 0) {
+        if (errno != EINPROGRESS)
+            return finish(k, ss, CB_EXCHANGE_CONNECT, errno, value);
+        *events = EPOLLOUT;
+        return 0;
+    }
+    ss->at = SENDING;
+    return advance(k, ss, events, value);
+}
+
+/* A request's socket goes into the set, or changes what it waits for. */
+static int watch(struct loop *lp, unsigned slot, uint32_t events)
 {
     struct step_slot *ss = &lp->steps[slot];
     struct epoll_event ev = {.events = events, .data.u32 = slot};
-    int op = ss->fd == fd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    ss->fd = fd;
-    return epoll_ctl(lp->epfd, op, fd, &ev);
+    int op = ss->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    ss->watched = true;
+    return epoll_ctl(lp->epfd, op, ss->fd, &ev);
 }
 
-/* After a failure: every task in flight lets go of its fd. */
-static void abandon_all(struct loop *lp, const struct cb_kernel_async *k)
+/* After a failure: every request in flight closes its socket. */
+static void abandon_all(struct loop *lp)
 {
     for (unsigned i = 0; i < lp->n_slots; i++)
         if (lp->slots[i].busy) {
-            k->abandon(lp->steps[i].state);
+            if (lp->steps[i].fd >= 0)
+                close(lp->steps[i].fd);
+            lp->steps[i].fd = -1;
             lp->slots[i].busy = false;
         }
 }
 
 /*
- * Tasks of a kernel that runs as steps: each a non-blocking
- * socket in the loop's epoll set, stepped when it is ready, at most W in
- * flight; a task runs from its start to the step that finished it.
+ * Tasks that are requests: each a non-blocking socket in the loop's epoll
+ * set, stepped when it is ready, at most W in flight; a task runs from its
+ * start to the step that finished it.
  */
 static int run_steps(struct loop *lp, const struct cb_job *job,
                      struct cb_task_result *results, int64_t deadline,
                      struct cb_error *err)
 {
-    const struct cb_kernel_async *k = steps_of(job->kernel);
+    const struct cb_kernel_async *k = cb_kernel_exchange(job->kernel);
     for (unsigned i = 0; i < lp->n_slots; i++)
         lp->slots[i].busy = false;
     unsigned next = 0, done = 0, in_flight = 0;
-    struct meter since;
-    meter_read(&since);
+    struct cb_meter since;
+    cb_meter_read(&since);
     while (done < job->tasks) {
         /* Start tasks in the free slots; one that ends at once frees its. */
         for (unsigned i = 0; i < lp->n_slots && next < job->tasks;) {
@@ -323,33 +354,32 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
             }
             struct step_slot *ss = &lp->steps[i];
             unsigned task = next++;
-            ss->task = cb_kernel_task(task, &job->params,
-                                      &(const struct cb_worker){.slot =
-                                                                    (int)i});
-            memset(ss->state, 0, k->state_size);
-            ss->fd = -1;
+            *ss = (struct step_slot){
+                .task = cb_kernel_task(task, &job->params,
+                                       &(const struct cb_worker){.slot =
+                                                                     (int)i}),
+                .fd = -1};
             results[task] = (struct cb_task_result){
                 .task = task, .worker = (int32_t)i, .start_ns = cb_now_ns()};
-            int fd;
             uint32_t events;
             uint64_t value;
-            int rc = k->start(ss->state, &ss->task, &fd, &events, &value);
+            int rc = begin(k, ss, &events, &value);
             struct cb_task_result *r = &results[task];
             if (rc == 1) {
                 r->end_ns = cb_now_ns();
                 r->digest = cb_kernel_value_digest(task, value);
                 r->filled = 1;
-                charge(r, &since);
+                cb_meter_charge(r, &since);
                 done++;
                 continue; /* the slot is free again */
             }
             *s = (struct slot){.busy = true, .task = task};
             in_flight++;
-            charge(r, &since);
-            if (watch(lp, i, fd, events) < 0) {
+            cb_meter_charge(r, &since);
+            if (watch(lp, i, events) < 0) {
                 cb_error_set(err, "task %u: epoll_ctl: %s", task,
                              strerror(errno));
-                abandon_all(lp, k);
+                abandon_all(lp);
                 return -1;
             }
             i++;
@@ -364,7 +394,7 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
                 if (lp->slots[i].busy && lp->slots[i].task < first)
                     first = lp->slots[i].task;
             cb_error_timeout(err, first, in_flight, job->timeout_ms);
-            abandon_all(lp, k);
+            abandon_all(lp);
             return -1;
         }
         int64_t left_ms = (deadline - now + 999999) / 1000000;
@@ -373,7 +403,7 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
                            left_ms > INT_MAX ? INT_MAX : (int)left_ms);
         if (n < 0 && errno != EINTR) {
             cb_error_set(err, "epoll_wait: %s", strerror(errno));
-            abandon_all(lp, k);
+            abandon_all(lp);
             return -1;
         }
         /* The first task stepped is charged with the wait. */
@@ -385,25 +415,23 @@ static int run_steps(struct loop *lp, const struct cb_job *job,
             struct step_slot *ss = &lp->steps[i];
             unsigned task = lp->slots[i].task;
             struct cb_task_result *r = &results[task];
-            int fd;
             uint32_t events;
             uint64_t value;
-            int rc = k->step(ss->state, &ss->task, &fd, &events, &value);
+            int rc = advance(k, ss, &events, &value);
             if (rc == 1) {
                 r->end_ns = cb_now_ns();
                 r->digest = cb_kernel_value_digest(task, value);
                 r->filled = 1;
                 lp->slots[i].busy = false;
-                ss->fd = -1; /* closed, and so out of the set */
                 in_flight--;
                 done++;
-            } else if (watch(lp, i, fd, events) < 0) {
+            } else if (watch(lp, i, events) < 0) {
                 cb_error_set(err, "task %u: epoll_ctl: %s", task,
                              strerror(errno));
-                abandon_all(lp, k);
+                abandon_all(lp);
                 return -1;
             }
-            charge(r, &since);
+            cb_meter_charge(r, &since);
         }
     }
     return 0;
@@ -414,11 +442,11 @@ static int async_run(struct cb_executor *ex, struct cb_task_result *results,
 {
     const struct cb_job *job = &ex->job;
     int64_t deadline = cb_job_deadline(job);
-    if (steps_of(job->kernel))
+    if (cb_kernel_exchange(job->kernel))
         return run_steps(ex->state, job, results, deadline, err);
     int64_t wait_ns = cb_kernel_wait_ns(job->kernel, &job->params);
     if (wait_ns < 0)
-        return run_inline(job, results, deadline, err);
+        return cb_loop_run_inline(job, results, deadline, err);
     return run_timers(ex->state, job, wait_ns, results, deadline, err);
 }
 

@@ -8,6 +8,7 @@ compare, report and ``ninja bench`` show it first.
 """
 
 from concbench.formats import PROSE, seconds_text
+from concbench.names import WORKLOAD_SIZES
 
 # What each mode is, in a few words, to say why it costs what it costs.
 # {fork} and {thread} are this machine's fork+exit+wait and
@@ -22,6 +23,7 @@ MODE_WHY = {
     "process_pool": "hand-offs to a pool's processes",
     "gil": "one lock: one task runs at a time",
     "async": "one thread: tasks that need a CPU take turns",
+    "io_uring": "one thread and one ring: tasks that need a CPU take turns",
     "openmp": "OpenMP's team of threads",
     "mpi_pool": "MPI messages to a pool's processes",
 }
@@ -31,12 +33,17 @@ BASELINES = {"fork": "baseline/fork_exit_waitpid/",
 
 def baseline_costs(summary):
     """{"fork": s, "thread": s} per operation, from the baselines' medians
-    (their names end in /tasks:T)."""
+    (their names go on with /tasks:T), those run from the suite's own
+    parent (not with /parent_rss:S: a fork from a bigger parent costs
+    more)."""
     found = {}
     for other in summary["other"]:
         for key, prefix in BASELINES.items():
             if other["name"].startswith(prefix):
-                tasks = other["name"][len(prefix):].split("/")[0]
+                tasks, *rest = other["name"][len(prefix):].split("/")
+                if any(part.split(":")[0] in WORKLOAD_SIZES
+                       for part in rest):
+                    continue
                 if tasks.startswith("tasks:") and tasks[6:].isdigit() \
                         and int(tasks[6:]) > 0:
                     found[key] = other["median_s"] / int(tasks[6:])

@@ -54,12 +54,13 @@ N files it uses those it has and says so.
 Input
 -----
 Google Benchmark JSON, described in ``load.py``: a run's kernel, mode,
-tasks, workers, payload and options (chunk, transport, any its name shows:
-``names.py``) come from its label (``kernel=noop mode=thread tasks=16
-workers=2``, concbench since issue 10), else from its name
-(``noop/thread/tasks:16/workers:2/manual_time``); a
-kernel with a payload is its own workload (``noop payload:1M``), compared
-with serial on the same payload; runs are listed with
+tasks, workers, payload, parent size and options (chunk, transport, any its
+name shows: ``names.py``) come from its label (``kernel=noop mode=thread
+tasks=16 workers=2``, concbench since issue 10), else from its name
+(``noop/thread/tasks:16/workers:2/manual_time``); a kernel with a payload,
+or run from a parent of some size (``--parent-rss``), is its own workload
+(``noop payload:1M``, ``noop parent_rss:1G``), compared with serial on the
+same sizes, its strategies only with each other; runs are listed with
 their modes in the order of the context's ``modes`` (concbench since issue
 10), else of ``names.MODE_ORDER``.  Runs with more tasks or workers
 than concbench can run are other runs.
@@ -148,11 +149,13 @@ best is chosen among unflagged rows only.
         },
         "notes": [str],               # e.g. that the speedups are unpaired
         "rows": [{"name": str,
-                  "kernel": str,      # the kernel and its payload when it
-                                      # had one: "noop payload:1M"
+                  "kernel": str,      # the workload: the kernel and its
+                                      # sizes that are not 0: "noop
+                                      # payload:1M", "noop parent_rss:1G"
                   "tasks": int, "mode": str,
                   "workers": int, "chunk": int|"auto"|null,
                   "payload": int,     # bytes in and out per task
+                  "parent_rss": int,  # bytes the parent held (0: none)
                   "transport": "shm" | null,  # null: through pipes (the
                                       # default), or a mode without one
                   "strategy": str,    # "process_pool chunk:2 transport:shm"

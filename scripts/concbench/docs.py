@@ -55,8 +55,31 @@ def shown(page):
         return page
 
 
+_figures = None
+
+
+def figure(name):
+    """The figure name as `figures.py NAME` prints it, from one run of
+    `figures.py --all` (each kept file read once, not once a figure);
+    None for one that does not read, which then runs alone and says
+    why."""
+    global _figures
+    if _figures is None:
+        proc = subprocess.run([sys.executable, str(SCRIPTS / "figures.py"),
+                               "--all"], cwd=ROOT, capture_output=True,
+                              text=True)
+        _figures = dict(line.split("\t", 1)
+                        for line in proc.stdout.splitlines() if "\t" in line)
+    text = _figures.get(name)
+    return None if text is None else text + "\n"
+
+
 def output_of(page, command):
     words = command.split()
+    if len(words) == 2 and words[0] == "figures.py":
+        text = figure(words[1])
+        if text is not None:
+            return text
     if words and words[0] == "code":
         inner = " ".join(words[1:])
         return (f"```\n$ scripts/{inner}\n" + output_of(page, inner)

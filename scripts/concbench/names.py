@@ -2,22 +2,23 @@
 strategies are listed in.
 
 Which runs are concbench runs, and their kernel, mode, tasks, workers,
-payload and mode options (a :class:`Config`), comes from the run's
-``label``, written by concbench since issue 10: space-separated
-``key=value`` items, ``kernel=noop mode=thread_pool tasks=16 workers=2``,
-then every option of the mode (``chunk=N|auto``, ``transport=pipe|shm``,
-``wait=passive|active``, ``switch_us=N`` ...) and ``payload=B`` (bytes,
-since issue 12).  A
-baseline's label (``baseline=fork_exit_waitpid tasks=16``) makes no Config.
-A run without a label, or with one that does not parse (older files, other
-programs), is told by its name: concbench names look like
-``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>`` for
-each option of the mode that concbench shows in names and that is not at
-its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``,
-``/wait:active``), then
-``/payload:<B>`` (``4K``, ``1M``: binary units) and Google Benchmark's own
-suffixes (``/manual_time`` ...).  Both ways give the same Config for
-concbench's runs.
+the sizes of their workload and mode options (a :class:`Config`), comes
+from the run's ``label``, written by concbench since issue 10:
+space-separated ``key=value`` items, ``kernel=noop mode=thread_pool
+tasks=16 workers=2``, then every option of the mode (``chunk=N|auto``,
+``transport=pipe|shm``, ``wait=passive|active``, ``switch_us=N`` ...)
+and the workload's sizes in bytes when not 0: ``payload=B`` (since issue
+12), ``parent_rss=B`` (since issue 21). A baseline's label
+(``baseline=fork_exit_waitpid tasks=16``) makes no Config. A run without
+a label, or with one that does not parse (older files, other programs),
+is told by its name: concbench names look like
+``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>``
+for each option of the mode that concbench shows in names and that is
+not at its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``,
+``/wait:active``), then ``/payload:<B>`` and ``/parent_rss:<B>`` when
+not 0 (``4K``, ``1M``: binary units) and Google Benchmark's own suffixes
+(``/manual_time`` ...). Both ways give the same Config for concbench's
+runs.
 
 A run's options are those its name shows: a label lists every option of
 the mode, at its default too, and one the name does not show (an option at
@@ -38,9 +39,12 @@ while its default is passive, as the pools'.  So an openmp label without
 strategy.  A name alone cannot tell (``noop/openmp/tasks:16/workers:2`` is
 both).
 
-A kernel with a payload is a workload of its own (``noop payload:1M``): its
-runs are compared with serial on the same payload, and transport shm is
-part of the strategy (``process transport:shm``).  T and N must be 1 to
+The sizes of ``facts.WORKLOAD_SIZES`` (the payload, the parent's size)
+are dimensions of the workload, not options: a kernel with a payload, or
+run from a parent of 1 GiB, is a workload of its own (``noop payload:1M``,
+``noop parent_rss:1G``), whose runs are compared with each other and with
+serial on the same sizes, while transport shm is part of the strategy
+(``process transport:shm``).  A new such size is one line in ``facts``.  T and N must be 1 to
 4096 and W 1 to 256, what concbench can run.  Any other run, one with a
 number beyond these too, is not a concbench run: it is still compared, but
 takes no part in speedup, efficiency or best-strategy tables (and plot
@@ -52,36 +56,44 @@ concbench since issue 10: space-separated ``name`` or
 ``serial:single_worker thread process thread_pool:pool,chunked ...``;
 without it, or when it does not parse, in the order of MODE_ORDER.  Modes
 not listed come last, by name.
+
+The grammar of names and labels and the limits are concbench's, read from
+``facts`` (the module the build makes the C side's ``cb_facts.h`` from).
 """
 
 import re
 from dataclasses import dataclass
 
+from concbench import facts
 
+
+# The suite's modes in the files that predate the context's "modes" (issue
+# 10), which were these, in this order; newer files say their own.
 MODE_ORDER = ("serial", "thread", "process", "thread_pool", "process_pool",
               "spawn", "forkserver", "gil", "async", "openmp")
 
 
-NAME_RE = re.compile(
-    r"^(?P<kernel>[^/]+)/(?P<mode>[^/]+)"
-    r"/tasks:(?P<tasks>[0-9]+)/workers:(?P<workers>[0-9]+)(?P<rest>/.*)?$")
-# A "/key:value" part of a name after the workers: a mode's option, the
-# payload, or one of Google Benchmark's own (GB_NAME_KEYS), which end the
-# concbench part of a name.
+NAME_RE = re.compile("^" + facts.head_regex(facts.NAME_HEAD, text="[^/]+")
+                     + "(?P<rest>/.*)?$")
+# A "/key:value" part of a name after the workers: a mode's option, a size
+# of the workload (WORKLOAD_SIZES), or one of Google Benchmark's own
+# (GB_NAME_KEYS), which end the concbench part of a name.
 NAME_PART_RE = re.compile(r"(?P<key>[a-z][a-z0-9_]*):(?P<value>[^/:\s]+)")
 GB_NAME_KEYS = frozenset({"iterations", "repeats", "threads", "min_time",
                           "min_warmup_time"})
-PAYLOAD_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
-PAYLOAD_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+SIZE_RE = re.compile(r"(?P<n>[0-9]{1,12})(?P<unit>[KMG]?)")
+SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 TRANSPORTS = ("pipe", "shm")  # the first is the default
+# The sizes that make a workload, {key: largest}, in the order names show
+# them.
+WORKLOAD_SIZES = facts.WORKLOAD_SIZES
+LABEL_KEYS = tuple(facts.FIELD_RE.findall(facts.LABEL_HEAD))
 WAITS = ("passive", "active")  # the first is the default
-MAX_PAYLOAD = 256 << 20
-LABEL_KEYS = ("kernel", "mode", "tasks", "workers")
 MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
                            r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
-# concbench's limits (csrc/executor.h); a chunk is at most the tasks.
-MAX_TASKS = 4096
-MAX_WORKERS = 256
+# concbench's limits; a chunk is at most the tasks.
+MAX_TASKS = facts.MAX_TASKS
+MAX_WORKERS = facts.MAX_WORKERS
 
 
 GB_TIME_SUFFIX = "/manual_time"
@@ -121,17 +133,32 @@ WAIT_BEFORE = {"openmp": "active"}
 
 @dataclass(frozen=True)
 class Config:
-    """What a concbench run is: its kernel, mode, tasks, workers, payload,
-    and the options it was tuned with, ((name, value as names spell it),
-    ...): those of KNOWN_OPTIONS first, in its order, then the others in
-    the order the name shows them."""
+    """What a concbench run is: its kernel, mode, tasks, workers, the sizes
+    of its workload that are not 0, ((key, bytes), ...) in WORKLOAD_SIZES'
+    order, and the options it was tuned with, ((name, value as names spell
+    it), ...): those of KNOWN_OPTIONS first, in its order, then the others
+    in the order the name shows them."""
 
     kernel: str
     mode: str
     tasks: int
     workers: int
-    payload: int = 0  # bytes in and out per task (--payload)
+    sizes: tuple = ()
     options: tuple = ()
+
+    def size(self, key):
+        """A size of the workload in bytes (0: none)."""
+        return dict(self.sizes).get(key, 0)
+
+    @property
+    def payload(self):
+        """Bytes in and out per task (--payload), 0 for none."""
+        return self.size("payload")
+
+    @property
+    def parent_rss(self):
+        """Bytes the parent held (--parent-rss), 0 for none."""
+        return self.size("parent_rss")
 
     def option(self, name):
         """The value of an option (text), None at its default."""
@@ -161,11 +188,11 @@ class Config:
 
     @property
     def workload(self):
-        """What was run, the kernel and its payload: "noop" or "noop
-        payload:1M".  Runs are compared within one workload."""
-        if not self.payload:
-            return self.kernel
-        return f"{self.kernel} payload:{format_payload(self.payload)}"
+        """What was run, the kernel and the sizes that are not 0: "noop",
+        "noop payload:1M", "noop parent_rss:1G".  Runs are compared within
+        one workload."""
+        return " ".join([self.kernel] + [f"{k}:{format_size(v)}"
+                                         for k, v in self.sizes])
 
 
 def ordered_names_of(dicts):
@@ -189,14 +216,14 @@ def parse_name(name):
     fields = name_fields(m["rest"])
     if fields is None:
         return None
-    payload = fields.pop("payload", None)
+    sizes = {k: fields.pop(k) for k in WORKLOAD_SIZES if k in fields}
     return make_config(*m.group("kernel", "mode", "tasks", "workers"),
-                       payload, fields)
+                       sizes, fields)
 
 
 def name_fields(rest):
     """{key: value} of the "/key:value" parts that follow the workers in a
-    name (its options and payload), up to the first that is not one;
+    name (its options and sizes), up to the first that is not one;
     None when a key is there twice."""
     fields = {}
     for part in (rest or "").split("/")[1:]:
@@ -214,7 +241,8 @@ def parse_label(label, name=None):
     another program's, or one with a field out of range).
 
     A label is space-separated key=value items: kernel, mode, tasks and
-    workers, then the mode's options and payload (bytes).  Of the options,
+    workers, then the mode's options and the workload's sizes (bytes).  Of
+    the options,
     those of KNOWN_OPTIONS are part of the Config when not at their
     default, and any other when the run's name shows it (switch_us, which
     names leave out, is not)."""
@@ -230,12 +258,13 @@ def parse_label(label, name=None):
         return None
     shown = name_shows(name)
     options = {key: value for key, value in fields.items()
-               if key not in (*LABEL_KEYS, "payload")
+               if key not in (*LABEL_KEYS, *WORKLOAD_SIZES)
                and (key in KNOWN_OPTIONS or key in shown)}
     if "wait" not in fields and fields["mode"] in WAIT_BEFORE:
         options["wait"] = WAIT_BEFORE[fields["mode"]]
     return make_config(*(fields[key] for key in LABEL_KEYS),
-                       fields.get("payload"), options)
+                       {k: fields[k] for k in WORKLOAD_SIZES if k in fields},
+                       options)
 
 
 def name_shows(name):
@@ -243,7 +272,7 @@ def name_shows(name):
     for a name that is not concbench's)."""
     m = NAME_RE.match(name) if isinstance(name, str) else None
     fields = name_fields(m["rest"]) if m else None
-    return set(fields or ()) - {"payload"}
+    return set(fields or ()) - set(WORKLOAD_SIZES)
 
 
 def parse_modes(value):
@@ -268,16 +297,19 @@ def mode_order(results):
                                    MODE_ORDER]))
 
 
-def make_config(kernel, mode, tasks, workers, payload=None, options=None):
+def make_config(kernel, mode, tasks, workers, sizes=None, options=None):
     """The Config of these fields as text, or None if one is out of
-    concbench's range.  options: {name: value} as text; those of
-    KNOWN_OPTIONS must hold a value concbench takes, and are left out at
+    concbench's range.  sizes: {key of WORKLOAD_SIZES: size as text ("1M"
+    or "1048576")}, left out at 0.  options: {name: value} as text; those
+    of KNOWN_OPTIONS must hold a value concbench takes, and are left out at
     their default."""
     tasks, workers = count_in(tasks, MAX_TASKS), count_in(workers, MAX_WORKERS)
     if tasks is None or workers is None:
         return None
-    payload = 0 if payload is None else parse_payload(payload)
-    if payload is None:
+    sizes = sizes or {}
+    bytes_of = {k: parse_size(sizes[k], top)
+                for k, top in WORKLOAD_SIZES.items() if k in sizes}
+    if None in bytes_of.values():
         return None
     options = dict(options or {})
     known = []
@@ -289,27 +321,29 @@ def make_config(kernel, mode, tasks, workers, payload=None, options=None):
             return None
         if value != option.default:
             known.append((key, value))
-    return Config(kernel, mode, tasks, workers, payload,
+    return Config(kernel, mode, tasks, workers,
+                  tuple((k, v) for k, v in bytes_of.items() if v),
                   tuple(known) + tuple(options.items()))
 
 
-def parse_payload(text):
+def parse_size(text, top):
     """Bytes from "1048576" or "1M" (binary units, as concbench names
-    them), 0 to MAX_PAYLOAD; else None."""
-    m = PAYLOAD_RE.fullmatch(text)
+    them), 0 to top; else None."""
+    m = SIZE_RE.fullmatch(text)
     if not m:
         return None
-    value = int(m["n"]) * PAYLOAD_UNITS[m["unit"]]
-    return value if value <= MAX_PAYLOAD else None
+    value = int(m["n"]) * SIZE_UNITS[m["unit"]]
+    return value if value <= top else None
 
 
-def format_payload(value):
+def format_size(value):
     """Bytes as concbench names them: the largest unit that is exact."""
     for unit in ("G", "M", "K"):
-        size = PAYLOAD_UNITS[unit]
+        size = SIZE_UNITS[unit]
         if value >= size and value % size == 0:
             return f"{value // size}{unit}"
     return str(value)
+
 
 
 def count_in(text, top):

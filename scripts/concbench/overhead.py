@@ -16,6 +16,7 @@ Exit status: 0, 1 if a target is missed, 2 for bad input (one line
 """
 import sys
 
+from concbench import facts
 from concbench.cli import ArgumentParser
 from concbench.load import InputError, load
 from concbench.names import Config, GB_TIME_SUFFIX, MAX_TASKS, count_in
@@ -23,7 +24,7 @@ from concbench.stats import median
 
 
 PROG = "overhead"
-MAX_IO_MS = 60000   # concbench's --io-ms limit
+MAX_IO_MS = facts.MAX_IO_MS
 
 
 def medians(result):

@@ -22,7 +22,7 @@ import sys
 
 from concbench.cli import Missing, print_lines
 from concbench.load import load_paths, shown_path
-from concbench.names import format_payload
+from concbench.names import format_size
 from concbench.speedups import concbench_runs
 from concbench.stats import median
 
@@ -64,7 +64,7 @@ def table(results):
     if len(payloads) != 1:
         raise Missing(f"{len(payloads)} payloads besides none, not one")
     size = payloads.pop()
-    name = format_payload(size)
+    name = format_size(size)
     lines = [f"| mode | no payload | {name}, pipe | {name}, shm "
              "| MiB copied a task, pipe (shm) | moving a task, pipe |",
              "|---|---|---|---|---|---|"]

@@ -39,7 +39,7 @@ dispatch cost of a mode beyond its reference.
 import math
 
 from concbench import rules, stats
-from concbench.names import config_key
+from concbench.names import WORKLOAD_SIZES, config_key
 from concbench.pairing import (corrected, cpu_bound, keep_pairs,
                                pair_reps, pair_state, rep_values, side_of)
 from concbench.stats import describe, median, ratio
@@ -237,7 +237,7 @@ def speedup_rows(runs, machine):
         rows.append({"name": bench.name, "kernel": config.workload,
                      "tasks": config.tasks, "mode": config.mode,
                      "workers": config.workers, "chunk": config.chunk,
-                     "payload": config.payload,
+                     **{key: config.size(key) for key in WORKLOAD_SIZES},
                      "transport": config.transport,
                      "strategy": config.strategy,
                      **spread_json(describe(bench.samples), bench),

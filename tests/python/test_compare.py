@@ -765,6 +765,13 @@ def test_labels_give_the_configs_names_give(compare, capsys):
      "kernel=noop mode=openmp tasks=16 workers=2 wait=passive"),
     ("noop/openmp/tasks:16/workers:2/wait:active/manual_time",
      "kernel=noop mode=openmp tasks=16 workers=2 wait=active"),
+    ("noop/process/tasks:16/workers:2/parent_rss:1G/manual_time",
+     "kernel=noop mode=process tasks=16 workers=2 transport=pipe "
+     "parent_rss=1073741824"),
+    ("noop/process_pool/tasks:16/workers:2/chunk:2/payload:4K/"
+     "parent_rss:100M/manual_time",
+     "kernel=noop mode=process_pool tasks=16 workers=2 chunk=2 "
+     "transport=pipe payload=4096 parent_rss=104857600"),
 ])
 def test_label_and_name_agree(compare, name, label):
     config = names.parse_label(label)
@@ -836,6 +843,83 @@ def test_wait_policies_are_strategies_of_their_own(compare, capsys,
     # A name alone cannot tell: it is read as it says.
     assert names.parse_name(
         "noop/openmp/tasks:16/workers:2/manual_time").strategy == "openmp"
+def test_the_parent_size_is_part_of_the_workload_not_the_strategy(
+        compare, capsys, tmp_path):
+    """--parent-rss, like --payload, makes a workload of its own ("k
+    parent_rss:1G"), with its own serial run and its own verdicts; its
+    runs' strategies are the modes' ("process", not "process
+    parent_rss:1G"), so that process from a 1 GiB parent is never compared
+    with thread or spawn from the suite's own parent."""
+    config = names.parse_name("k/process/tasks:4/workers:2/transport:shm/"
+                              "payload:4K/parent_rss:1G/manual_time")
+    assert (config.payload, config.parent_rss) == (4096, 1 << 30)
+    assert config.strategy == "process transport:shm"
+    assert config.workload == "k payload:4K parent_rss:1G"
+    assert names.parse_name("k/process/tasks:4/workers:2/parent_rss:0/"
+                            "manual_time").workload == "k"
+    assert names.parse_name("k/process/tasks:4/workers:2/parent_rss:17G/"
+                            "manual_time") is None       # beyond the limit
+    assert set(names.WORKLOAD_SIZES) == {"payload", "parent_rss"}
+
+    # A copy of k's runs from a 1 GiB parent: serial and thread three times
+    # as long, process six times.
+    data = json.loads(LABELLED.read_text())
+    scale = {"serial": 3, "thread": 3, "process": 6}
+    big = []
+    for entry in data["benchmarks"]:
+        if entry["name"].startswith("k/") and entry["run_type"] == \
+                "iteration":
+            name = entry["name"].replace("/manual_time",
+                                         "/parent_rss:1G/manual_time")
+            mode = entry["name"].split("/")[1]
+            big.append(dict(entry, name=name, run_name=name,
+                            label=entry["label"] + " parent_rss=1073741824",
+                            real_time=entry["real_time"] * scale[mode]))
+    data["benchmarks"] += big
+    path = tmp_path / "parent.json"
+    path.write_text(json.dumps(data))
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    rows = [r for r in summary["rows"] if r["kernel"] == "k parent_rss:1G"]
+    assert len(rows) == len(big) // 5
+    assert {r["strategy"] for r in rows} == {"serial", "thread", "process"}
+    assert {r["parent_rss"] for r in rows} == {1 << 30}
+    assert {r["parent_rss"] for r in summary["rows"]
+            if r["kernel"] == "k"} == {0}
+    # Each size against its own serial run: thread is 2x at both.
+    for kernel in ("k", "k parent_rss:1G"):
+        assert row(summary, kernel, "serial", 1)["speedup"] == \
+            pytest.approx(1.0)
+        assert row(summary, kernel, "thread", 2)["speedup"] == \
+            pytest.approx(2.0)
+    assert row(summary, "k parent_rss:1G", "process", 2)["speedup"] == \
+        pytest.approx(300 / 480)
+    # A verdict per size and W, each among that size's strategies.
+    for kernel in ("k", "k parent_rss:1G"):
+        for workers in (2, 4):
+            verdict = best(summary, kernel, workers)
+            assert {verdict["strategy"], *verdict["tie"], *verdict["slower"],
+                    *verdict["undecided"]} == {"thread", "process"}
+            [other] = verdict["others"]
+            assert other["name"] == (
+                f"k/process/tasks:4/workers:{workers}"
+                + ("/parent_rss:1G" if "parent" in kernel else "")
+                + "/manual_time")
+    verdict = best(summary, "k parent_rss:1G", 2)
+    assert (verdict["strategy"], verdict["verdict"], verdict["slower"]) == \
+        ("thread", "clear", ["process"])
+
+
+def test_the_answer_takes_fork_cost_from_the_suites_own_parent(compare):
+    """The answer's fork+exit+wait is the baseline run from the suite's own
+    parent, not the one from a bigger parent (--parent-rss)."""
+    from concbench import answer
+    other = [{"name": "baseline/fork_exit_waitpid/tasks:16/manual_time",
+              "median_s": 16 * 200e-6},
+             {"name": "baseline/fork_exit_waitpid/tasks:16/parent_rss:1G/"
+                      "manual_time", "median_s": 16 * 30e-3}]
+    for order in (other, other[::-1]):
+        assert answer.baseline_costs({"other": order}) == \
+            {"fork": pytest.approx(200e-6)}
 
 
 def test_baseline_label_is_no_config(compare):
@@ -1011,4 +1095,5 @@ def test_the_package_imports_without_a_cycle():
                                                            seen | {d}))
                    for d in graph.get(start, ()))
     assert [m for m in graph if reaches(m, m, {m})] == []
-    assert graph["rules"] == graph["stats"] == graph["names"] == set()
+    assert graph["rules"] == graph["stats"] == graph["facts"] == set()
+    assert graph["names"] == {"facts"}

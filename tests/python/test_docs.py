@@ -97,15 +97,36 @@ def test_a_figure_in_a_sentence_is_checked(tmp_path):
 
 
 def test_every_figure_reads_its_kept_file():
+    """Every figure has a one-line value (figures.py --all, which
+    scripts/docs reads, each file once), the same as figures.py NAME
+    prints alone."""
     figures = load_script("figures.py")
     assert figures.FIGURES
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "figures.py"),
+                           "--all"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    values = dict(line.split("\t", 1) for line in proc.stdout.splitlines())
+    assert set(figures.FIGURES) - set(values) == set(), "figures that fail"
     for f in figures.FIGURES.values():
-        proc = subprocess.run([sys.executable, str(SCRIPTS / "figures.py"),
-                               f.name], capture_output=True, text=True)
-        assert proc.returncode == 0 and proc.stdout.count("\n") == 1, \
-            (f.name, proc.stderr)
         for path in f.paths:
             assert (SCRIPTS.parent / path).is_file(), path
+    for name in list(values)[::40]:
+        alone = subprocess.run([sys.executable, str(SCRIPTS / "figures.py"),
+                                name], capture_output=True, text=True)
+        assert alone.stdout == values[name] + "\n"
+
+
+def test_a_figure_that_does_not_read_says_why(tmp_path, monkeypatch):
+    """--all leaves out a figure whose file lacks what it reads, and the
+    figure alone says why in one line, exit status 2."""
+    figures = load_script("figures.py")
+    monkeypatch.setattr(figures, "ROOT", str(tmp_path))
+    (tmp_path / "docs/results/mpi-pool").mkdir(parents=True)
+    (tmp_path / figures.MPI).write_text("{}")
+    assert "mpi-pool-start" not in figures.every_value()
+    text, why = figures.value(figures.FIGURES["mpi-pool-start"])
+    assert text is None and why.startswith("figures.py: ")
+    assert "\n" not in why
 
 
 def test_every_figure_is_quoted_and_every_quote_is_a_figure():
@@ -126,6 +147,7 @@ STUDY_TABLES = {
     "net_echo_table.py": [],
     "payload_table.py": [],
     "wait_table.py": [],
+    "parent_rss_table.py": ["noop", "1"],
     "paired.py": [],
     "c_beside_python.py": ["--note", "1",
                            "docs/results/c-beside-python/"

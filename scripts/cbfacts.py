@@ -1,0 +1,1 @@
+concbench/facts.py
