@@ -161,6 +161,7 @@ static unsigned option(const struct cb_suite_case *c,
 struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
         start_lag_s, end_lag_s, peak_running, bytes_in, bytes_out, move_s;
+    double all_cpu_s; /* < 0 once a batch's was not known */
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
@@ -172,6 +173,10 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                               CB_GBENCH_COUNTER_ITERATION_INVARIANT);
     /* A ratio (CPU seconds per wall second), so not a rate: no "/s". */
     cb_gbench_set_counter(state, "cpu_util", t->cpu_s / t->wall_s, 0);
+    /* The mode's whole CPU (waiting included), where the mode says it. */
+    if (t->all_cpu_s >= 0)
+        cb_gbench_set_counter(state, "all_cpu_util", t->all_cpu_s / t->wall_s,
+                              0);
     cb_gbench_set_counter(state, "task_cpu_s", t->cpu_s / tasks, 0);
     cb_gbench_set_counter(state, "task_wall_s", t->task_wall_s / tasks, 0);
     cb_gbench_set_counter(state, "faults_per_task", t->minflt / tasks, 0);
@@ -303,6 +308,9 @@ static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s
     t->bytes_out += st->bytes_out;
     t->move_s += st->move_s;
     t->peak_running += st->peak_running;
+    t->all_cpu_s = st->all_cpu_s < 0 || t->all_cpu_s < 0
+                       ? -1
+                       : t->all_cpu_s + st->all_cpu_s;
 }
 
 /*

@@ -97,17 +97,23 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
     if (job->data)
         cb_payload_clear(job->data); /* last batch's outputs do not pass */
     long made = cb_children_mark();
+    int64_t cpu0 = ex->mode->cpu_ns ? ex->mode->cpu_ns(ex) : -1;
     cb_guard_running(job->kernel->name, ex->mode->name);
     int64_t t0 = cb_now_ns();
     int rc = ex->mode->run(ex, results, err);
     int64_t t1 = cb_now_ns();
     cb_guard_running(NULL, NULL);
+    int64_t cpu1 = cpu0 >= 0 && rc == 0 ? ex->mode->cpu_ns(ex) : -1;
     /* What the batch's tasks left running ends with it (child.h). */
     cb_children_sweep(made);
     if (rc < 0)
         return -1;
 
-    *st = (struct cb_batch_stats){.wall_s = (double)(t1 - t0) / 1e9};
+    *st = (struct cb_batch_stats){
+        .wall_s = (double)(t1 - t0) / 1e9,
+        .all_cpu_s = cpu1 >= cpu0 && cpu0 >= 0 ? (double)(cpu1 - cpu0) / 1e9
+                                                : -1,
+    };
     for (unsigned i = 0; i < job->tasks; i++) {
         const struct cb_task_result *r = &results[i];
         if (check(job, r, i, t0, t1, err) < 0)

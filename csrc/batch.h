@@ -26,6 +26,12 @@ struct cb_batch_stats {
      */
     double end_lag_s;
     unsigned peak_running; /* most tasks seen running at the same time */
+    /*
+     * CPU time of every thread and process of the mode during the batch
+     * (its cpu_ns before and after), busy or waiting; -1 where the mode
+     * does not say.
+     */
+    double all_cpu_s;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "guard.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 bool cb_mode_has_option(const struct cb_mode *mode,
                         const struct cb_option *option)
@@ -17,6 +18,15 @@ bool cb_mode_has_option(const struct cb_mode *mode,
         if (mode->options[i] == option)
             return true;
     return false;
+}
+
+int64_t cb_cpu_ns_this_process(const struct cb_executor *ex)
+{
+    (void)ex;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 unsigned cb_executor_option(const struct cb_executor *ex,

@@ -158,6 +158,14 @@ struct cb_mode {
      * NULL for modes that need nothing.
      */
     int (*setup)(struct cb_error *err);
+    /*
+     * CPU time so far, in nanoseconds, of every thread and process the
+     * mode runs a batch in, busy or waiting: the caller's and its workers'
+     * (batch.c reads it before and after a batch: all_cpu_util). -1 if it
+     * cannot tell; NULL for modes that do not say (those whose tasks run
+     * in processes it does not see: a per-task child's, a server's).
+     */
+    int64_t (*cpu_ns)(const struct cb_executor *ex);
 };
 
 /* Whether mode takes option (a pointer into its options). */
@@ -204,6 +212,12 @@ void cb_task_run(const struct cb_job *job, unsigned task,
 
 /* The deadline of a batch of job that starts now. */
 int64_t cb_job_deadline(const struct cb_job *job);
+
+/*
+ * A cpu_ns for a mode that runs everything in this process's threads: this
+ * process's CPU time, that of its threads that ended included.
+ */
+int64_t cb_cpu_ns_this_process(const struct cb_executor *ex);
 
 /* The slots a per-task mode fills: min(W, T). */
 unsigned cb_job_slots(const struct cb_job *job);

@@ -44,6 +44,19 @@ const struct cb_option cb_option_transport = {
     .choices = (const char *const[]){"pipe", "shm", NULL},
 };
 
+const struct cb_option cb_option_wait = {
+    .name = "wait",
+    .metavar = "passive|active",
+    .help = "how a pool's idle workers and its caller wait: park at once "
+            "(passive), or spin first, up to libgomp's default budget, then "
+            "park (active); named /wait:active when active",
+    .min = CB_WAIT_PASSIVE,
+    .max = CB_WAIT_ACTIVE,
+    .def = CB_WAIT_PASSIVE,
+    .in_name = true,
+    .choices = (const char *const[]){"passive", "active", NULL},
+};
+
 const struct cb_option cb_option_pool = {
     .name = "pool",
     .metavar = "kept|fresh",

@@ -55,6 +55,16 @@ extern const struct cb_option cb_option_transport;
 enum { CB_TRANSPORT_PIPE, CB_TRANSPORT_SHM };
 
 /*
+ * How a pool's idle workers, and its caller waiting for a batch's results,
+ * wait (thread_pool, process_pool, openmp): passive parks them in the
+ * kernel at once, to be woken by a system call; active first spins a
+ * bounded while (spin.h: the same budget for the three), as libgomp's
+ * threads do by default. Named /wait:active when active.
+ */
+extern const struct cb_option cb_option_wait;
+enum { CB_WAIT_PASSIVE, CB_WAIT_ACTIVE };
+
+/*
  * How long a pool's workers live (bench/suite.c owns the lifetime): kept,
  * started once per repetition before its first batch and reused by every
  * batch, the start a counter (pool_start_s) outside the batches' times, as

@@ -1346,7 +1346,8 @@ def above(doc, margin=0.02):
 
 
 for _key, _doc in (("ab-seams", AB_SEAMS), ("ab-seams-w1", AB_SEAMS_W1),
-                   ("ab-seams-w2", AB_SEAMS_W2), ("ab-seams-w4", AB_SEAMS_W4), ("ab-uring", AB_URING)):
+                   ("ab-seams-w2", AB_SEAMS_W2),
+                   ("ab-seams-w4", AB_SEAMS_W4), ("ab-uring", AB_URING)):
     @figure(f"{_key}-geomean", _doc,
             "the geometric mean of the medians B / A")
     def _(doc):
@@ -1369,6 +1370,38 @@ def _(doc):
     r = ab_ratios(doc)[name]
     return (f"{median(r):.3f}, {sum(x < 1 for x in r)} of {len(r)} pairs "
             "below 1")
+
+
+AB_WAIT = plain("docs/results/wait-policy/ab-passive-vm.json")
+
+
+@figure("ab-wait-highest", AB_WAIT,
+        "passive path, old / new: the highest median B / A, its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = max(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-wait-highest-pairs", AB_WAIT,
+        "that benchmark's pairs B / A, lowest to highest")
+def _(doc):
+    medians = ab_medians(doc)
+    return span(ab_ratios(doc)[max(medians, key=medians.get)], "%.2f")
+
+
+@figure("ab-wait-lowest", AB_WAIT,
+        "passive path, old / new: the lowest median B / A, its benchmark")
+def _(doc):
+    medians = ab_medians(doc)
+    name = min(medians, key=medians.get)
+    return f"{medians[name]:.3f} ({shown_name(name)})"
+
+
+@figure("ab-wait-geomean", AB_WAIT,
+        "passive path, old / new: the geometric mean of the medians B / A")
+def _(doc):
+    return "%.3f" % geomean(list(ab_medians(doc).values()))
 
 
 # ------------------------------------- docs/results/isolation-vm/, steadiness
@@ -1516,6 +1549,128 @@ def _(alone, suite):
     return f"{rss(alone):.1f} MiB resident against {rss(suite):.1f}"
 
 
+# ------------------------------------------------ docs/results/wait-policy/
+WAIT = "docs/results/wait-policy/wait-vm.json"
+WAIT_BUSY = "docs/results/wait-policy/wait-busy-vm.json"
+WAIT_POOLS = ("thread_pool", "process_pool", "openmp")
+# Where every waiting thread or process would have had a CPU of its own on
+# an idle 2-CPU machine: a pool's W workers and its caller, openmp's W.
+WAIT_FITS = (("thread_pool", 1), ("process_pool", 1), ("openmp", 2))
+
+
+def wait_batch(result, mode, workers, wait):
+    """Median noop batch of mode at workers under wait (None: passive)."""
+    return batch(result, "noop", mode, workers=workers, wait=wait)
+
+
+def wait_ratio(result, mode, workers):
+    """mode's noop batch under active over passive at workers."""
+    return (wait_batch(result, mode, workers, "active")
+            / wait_batch(result, mode, workers, None))
+
+
+def wait_utils(result, cases, wait):
+    return [run_counter(run(result, "noop", m, workers=w, wait=wait),
+                        "all_cpu_util") for m, w in cases]
+
+
+@figure("wait-other-cpus", WAIT,
+        "other work on the machine during the quiet run: most other_cpus")
+def _(result):
+    return "%.2f" % max(r["other_cpus"] for r in reps(result)
+                        if "other_cpus" in r)
+
+
+@figure("wait-fits-ratio", WAIT,
+        "quiet: active over passive where the spinners fit the CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_FITS], "%.2f")
+
+
+@figure("wait-fits-util", WAIT,
+        "quiet: all_cpu_util there, passive and active")
+def _(result):
+    return " and ".join(span(wait_utils(result, WAIT_FITS, w), "%.2f")
+                        for w in (None, "active"))
+
+
+@figure("wait-w1-over-openmp", WAIT,
+        "quiet: the pools' active batch at W=1 over openmp's at W=1")
+def _(result):
+    return both(*(wait_batch(result, m, 1, "active")
+                  / wait_batch(result, "openmp", 1, "active")
+                  for m in ("thread_pool", "process_pool")), "%.2f")
+
+
+@figure("wait-throttled-ratio", WAIT,
+        "quiet: active over passive where the spinners outnumber the CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_THROTTLED],
+                "%.2f")
+
+
+@figure("wait-throttled-util", WAIT,
+        "quiet: all_cpu_util there, passive and active")
+def _(result):
+    return " and ".join(span(wait_utils(result, WAIT_THROTTLED, w), "%.2f")
+                        for w in (None, "active"))
+
+
+@figure("wait-thread-pool-over-openmp-w2", WAIT,
+        "quiet: thread_pool's batch over openmp's at W=2, passive, active")
+def _(result):
+    return both(*(wait_batch(result, "thread_pool", 2, w)
+                  / wait_batch(result, "openmp", 2, w)
+                  for w in (None, "active")), "%.2f")
+
+
+@figure("wait-busy-other-cpus", WAIT_BUSY,
+        "other work on the machine during the run: median other_cpus")
+def _(result):
+    return "%.1f" % median([r["other_cpus"] for r in reps(result)
+                            if "other_cpus" in r])
+
+
+@figure("wait-busy-fits-ratio", WAIT_BUSY,
+        "active over passive where the spinners fit an idle machine's CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_FITS], "%.0f",
+                " times")
+
+
+@figure("wait-busy-fits-active", WAIT_BUSY,
+        "the active batch there (median)")
+def _(result):
+    return span([wait_batch(result, m, w, "active") * 1e3
+                 for m, w in WAIT_FITS], "%.1f", " ms")
+
+
+# Where the spin is throttled to 100 checks: more spinners than CPUs.
+WAIT_THROTTLED = (("thread_pool", 2), ("process_pool", 2), ("thread_pool", 4),
+                  ("process_pool", 4), ("openmp", 4))
+
+
+@figure("wait-busy-throttled-ratio", WAIT_BUSY,
+        "active over passive where the spinners outnumber the CPUs")
+def _(result):
+    return span([wait_ratio(result, m, w) for m, w in WAIT_THROTTLED],
+                "%.2f")
+
+
+@figure("wait-busy-util", WAIT_BUSY,
+        "all_cpu_util (median) of every pool run, either policy")
+def _(result):
+    return span([run_counter(b, "all_cpu_util")
+                 for c, b in runs(result, kernel="noop")
+                 if c.mode in WAIT_POOLS], "%.2f")
+
+
+@figure("wait-busy-thread-pool-over-openmp-w2", WAIT_BUSY,
+        "thread_pool's noop batch over openmp's at W=2, passive and active")
+def _(result):
+    return both(*(wait_batch(result, "thread_pool", 2, w)
+                  / wait_batch(result, "openmp", 2, w)
+                  for w in (None, "active")), "%.2f")
 # ------------------------------------------------ docs/results/parent-rss/
 PRSS = "docs/results/parent-rss/parent-rss-vm.json"
 SIZES = (0, 100 << 20, 1 << 30)

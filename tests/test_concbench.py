@@ -28,7 +28,7 @@ COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
 CONTEXT = {"concbench_version", "cpu_model", "cpus_online", "cpus_allowed",
            "kernel", "compiler", "gmp_version", "governor", "smt",
            "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s",
-           "chunk", "switch_us"}
+           "chunk", "switch_us", "wait"}
 
 
 def run(concbench, *args, env=None, timeout=120):
@@ -65,6 +65,10 @@ def run(concbench, *args, env=None, timeout=120):
     (["--benchmark_context=parent_rss=1G"], "--benchmark_context"),
     (["--transport=carrier"], "--transport"),
     (["--transport=SHM"], "--transport"),
+    (["--wait=spin"], "--wait"),
+    (["--wait=passive,passive"], "--wait"),     # one name twice
+    (["--wait=passive,"], "--wait"),
+    (["--chunk=1,01"], "--chunk"),              # one name twice
     (["--workers=99999999999999999999"], "--workers"),
     (["--tasks=0"], "--tasks"),
     (["--tasks=-3"], "--tasks"),
@@ -445,7 +449,7 @@ def test_quick_labels(concbench, quick):
     # options (as --list names them) in its label, matching its name.
     _, data = quick
     options = listed_modes(concbench, "{")
-    assert options["thread_pool"] == {"chunk", "pool"}
+    assert options["thread_pool"] == {"chunk", "wait", "pool"}
     assert options["serial"] == set()
     for b in data["benchmarks"]:
         fields = label_fields(b["label"])
@@ -465,6 +469,8 @@ def test_quick_labels(concbench, quick):
             assert fields["transport"] == "pipe"
         if mode in ("thread_pool", "process_pool", "forkserver"):
             assert fields["pool"] == "kept"
+        if mode in ("thread_pool", "process_pool", "openmp"):
+            assert fields["wait"] == "passive"
         assert set(fields) == {"kernel", "mode", "tasks", "workers"} | \
             options[mode]
 
@@ -751,6 +757,50 @@ def test_chunk_names_counter_and_context(concbench, tmp_path, chunk, part,
     assert "chunk" not in t
 
 
+def test_wait_policies_in_one_run(concbench, tmp_path):
+    """--wait=passive,active (issue 21) makes a benchmark of each policy
+    for the modes that take it, in one run: /wait:active in the name when
+    active, wait= in every label of theirs, the list in the context; the
+    modes without it run once; all_cpu_util beside cpu_util, and compare
+    keeps thread_pool wait:active a strategy of its own."""
+    out = tmp_path / "wait.json"
+    pools = [m for m in ("thread_pool", "process_pool", "openmp")
+             if m in built_modes(concbench)]
+    r = run(concbench, "--kernels=noop", "--modes=" + ",".join(pools) +
+            ",thread", "--workers=1,3", "--wait=passive,active",
+            "--benchmark_min_time=0.001", "--benchmark_repetitions=2",
+            f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["wait"] == "passive,active"
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    names = {b["name"] for b in runs}
+    want = {f"noop/thread/tasks:16/workers:{w}/manual_time" for w in (1, 3)}
+    for mode in pools:
+        for w in (1, 3):
+            want |= {f"noop/{mode}/tasks:16/workers:{w}{part}/manual_time"
+                     for part in ("", "/wait:active")}
+    assert names == want
+    for b in runs:
+        assert not b.get("error_occurred"), b
+        fields = label_fields(b["label"])
+        mode = fields["mode"]
+        if mode == "thread":
+            assert "wait" not in fields
+        else:
+            assert fields["wait"] == ("active" if "/wait:active" in b["name"]
+                                      else "passive")
+        # every thread and process of these modes is seen: their whole CPU
+        assert b["all_cpu_util"] >= 0
+    proc = subprocess.run([str(SCRIPTS / "compare"),
+                           "--format", "json", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    strategies = {row["strategy"] for row in
+                  json.loads(proc.stdout)["summaries"][0]["rows"]}
+    assert {"thread_pool", "thread_pool wait:active"} <= strategies
+    if "openmp" in pools:
+        assert {"openmp", "openmp wait:active"} <= strategies
 @pytest.mark.parametrize("mode", ["process_pool", "thread_pool"])
 @pytest.mark.parametrize("pool", ["kept", "fresh"])
 def test_a_pools_workers_live_as_long_as_its_option_says(concbench, tmp_path,

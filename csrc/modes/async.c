@@ -458,4 +458,5 @@ const struct cb_mode cb_mode_async = {
     .start = async_start,
     .run = async_run,
     .stop = async_stop,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

@@ -336,4 +336,5 @@ const struct cb_mode cb_mode_gil = {
     .start = gil_start,
     .run = gil_run,
     .stop = gil_stop,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

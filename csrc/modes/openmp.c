@@ -5,10 +5,20 @@
  *
  * libgomp keeps its threads between parallel regions, so this is a pool
  * too: start runs one empty region of W threads, so that creating them is
- * start-up (pool_start_s), not the first batch's cost. Between regions
- * libgomp's idle threads spin for a while before they sleep (its default
- * wait policy); that is part of what this mode measures. libgomp exits the
+ * start-up (pool_start_s), not the first batch's cost. libgomp exits the
  * program if it cannot create a thread, so start makes sure it can.
+ *
+ * Between regions libgomp's idle threads wait by its wait policy, which
+ * the wait option sets (spin.h): passive is OMP_WAIT_POLICY=passive (park
+ * at once); active is libgomp's own default (GOMP_SPINCOUNT=300000 and
+ * OMP_WAIT_POLICY unset: spin, 100 checks only where its threads exceed
+ * the CPUs), what this mode measured before the option, under its name
+ * alone. libgomp reads them once, as it loads, so the regions are in a
+ * module of their own (openmp_team.h) that start loads, with the policy's
+ * variables set, in the process that measures (every repetition is
+ * measured in a process of its own, isolate.h), and nothing else of
+ * concbench loads libgomp. A process that has loaded it under one policy
+ * cannot start the other (a test's process: that start is its error).
  *
  * An OpenMP thread cannot be cancelled, and the region ends only when every
  * task has: a hanging task hangs the batch, as in serial. The timeout is
@@ -17,10 +27,17 @@
  * (a request to a server that went silent) end it then.
  */
 #include "executor.h"
+#include "openmp_team.h"
+#include "spin.h"
 
-#include <omp.h>
+#include "cb_config.h"
+
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The probe's threads wait here until all of them exist. */
 struct gate {
@@ -69,16 +86,119 @@ static int probe_threads(unsigned n, struct cb_error *err)
     return -1;
 }
 
+/* The module loaded in this process, and the policy it was loaded under. */
+static const struct cb_omp_team *team;
+static unsigned team_policy;
+
+/*
+ * Where the module is: beside the build's programs when this program is
+ * one of them, else where meson install put it.
+ */
+static const char *team_path(void)
+{
+    static char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    size_t root = strlen(CB_BUILD_ROOT);
+    if (n > 0) {
+        exe[n] = '\0';
+        if (strncmp(exe, CB_BUILD_ROOT, root) == 0 && exe[root] == '/')
+            return CB_OPENMP_TEAM_BUILT;
+    }
+    return CB_OPENMP_TEAM_INSTALLED;
+}
+
+/* name=value, or name unset (value NULL); the old value into *old. */
+static char *swap_env(const char *name, const char *value)
+{
+    const char *was = getenv(name);
+    char *old = was ? strdup(was) : NULL;
+    if (value)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+    return old;
+}
+
+static void restore_env(const char *name, char *old)
+{
+    if (old)
+        setenv(name, old, 1);
+    else
+        unsetenv(name);
+    free(old);
+}
+
+/* Load the module, and with it libgomp, under the policy. */
+static int load_team(unsigned policy, struct cb_error *err)
+{
+    const char *names[] = {"passive", "active"};
+    if (team) {
+        if (team_policy == policy)
+            return 0;
+        cb_error_set(err, "libgomp was loaded in this process under "
+                     "wait=%s and reads its wait policy only as it loads: "
+                     "wait=%s needs a process of its own",
+                     names[team_policy], names[policy]);
+        return -1;
+    }
+    void *gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (gomp) {
+        dlclose(gomp);
+        cb_error_set(err, "libgomp was loaded before the openmp mode "
+                     "started (by a kernel library?): its wait policy "
+                     "cannot be set");
+        return -1;
+    }
+    char spincount[32];
+    snprintf(spincount, sizeof spincount, "%llu", CB_SPIN_COUNT);
+    bool active = policy == CB_WAIT_ACTIVE;
+    char *old_policy = swap_env("OMP_WAIT_POLICY", active ? NULL : "passive");
+    char *old_count = swap_env("GOMP_SPINCOUNT", active ? spincount : NULL);
+    const char *path = team_path();
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    restore_env("OMP_WAIT_POLICY", old_policy);
+    restore_env("GOMP_SPINCOUNT", old_count);
+    if (!h) {
+        cb_error_set(err, "cannot load its OpenMP module: %s", dlerror());
+        return -1;
+    }
+    const struct cb_omp_team *t = dlsym(h, "cb_omp_team");
+    if (!t || t->abi != CB_OPENMP_TEAM_ABI) {
+        cb_error_set(err, "%s: not the OpenMP module of this concbench",
+                     path);
+        dlclose(h);
+        return -1;
+    }
+    team = t; /* never unloaded: libgomp's threads live on */
+    team_policy = policy;
+    return 0;
+}
+
 /* libgomp holds the threads; nothing of ours to keep. */
 static int openmp_start(struct cb_executor *ex, struct cb_error *err)
 {
-    int workers = (int)ex->job.workers;
-    if (probe_threads(ex->job.workers - 1, err) < 0)
+    if (probe_threads(ex->job.workers - 1, err) < 0 ||
+        load_team(cb_executor_option(ex, &cb_option_wait), err) < 0)
         return -1;
-#pragma omp parallel num_threads(workers)
-    {
-        /* Nothing: the team of W threads is what this region makes. */
-    }
+    team->form((int)ex->job.workers);
+    return 0;
+}
+
+struct loop_arg {
+    const struct cb_job *job;
+    struct cb_task_result *results;
+    int64_t deadline;
+};
+
+/* One task, unless the timeout has passed: then skipped (1). */
+static int run_one(void *arg, int task, int thread)
+{
+    const struct loop_arg *a = arg;
+    if (cb_now_ns() >= a->deadline)
+        return 1;
+    cb_task_run(a->job, (unsigned)task,
+                &(const struct cb_worker){.slot = thread}, NULL,
+                &a->results[task]);
     return 0;
 }
 
@@ -86,20 +206,11 @@ static int openmp_run(struct cb_executor *ex, struct cb_task_result *results,
                       struct cb_error *err)
 {
     const struct cb_job *job = &ex->job;
-    int tasks = (int)job->tasks, workers = (int)job->workers;
-    int64_t deadline = cb_job_deadline(job);
-    int skipped = 0;
-#pragma omp parallel for num_threads(workers) schedule(dynamic, 1) \
-    reduction(+ : skipped)
-    for (int t = 0; t < tasks; t++) {
-        if (cb_now_ns() >= deadline) {
-            skipped++;
-            continue;
-        }
-        cb_task_run(job, (unsigned)t,
-                    &(const struct cb_worker){.slot = omp_get_thread_num()},
-                    NULL, &results[t]);
-    }
+    int tasks = (int)job->tasks;
+    struct loop_arg arg = {job, results, cb_job_deadline(job)};
+    int skipped = team->run(&(const struct cb_omp_loop){
+        .tasks = tasks, .threads = (int)job->workers, .body = run_one,
+        .arg = &arg});
     if (skipped == 0)
         return 0;
     cb_error_set(err, "%d of %d tasks done after %u ms: timed out",
@@ -112,6 +223,8 @@ const struct cb_mode cb_mode_openmp = {
     .summary = "#pragma omp parallel for, W threads, dynamic scheduling "
                "(libgomp's pool)",
     .pool = true,
+    .options = (const struct cb_option *const[]){&cb_option_wait, NULL},
     .start = openmp_start,
     .run = openmp_run,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

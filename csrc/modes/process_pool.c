@@ -17,19 +17,36 @@
  * and each result comes back after the task's output. Or it stays in the
  * memory shared before the pool was forked (transport shm), and only the
  * indices and results go through the pipes, as without a payload.
+ *
+ * Waiting (the wait option): passive, the default, is Pool's way: an idle
+ * worker blocks reading the queue, and the parent in poll for the result
+ * pipes; each write wakes the reader the kernel parked. Active first spins
+ * (spin.h) on counts in the shared page instead: the chunks the parent has
+ * queued, those the workers have claimed, the results they have sent. A
+ * worker claims a chunk in the shared count before it reads it, so that it
+ * reads only what is already in the queue and never blocks there; with
+ * nothing to claim within the budget it parks on a futex on the queued
+ * count, noted in parked, and the parent wakes it (a system call) only if
+ * one parked. The parent spins while no result is waiting in any pipe,
+ * then polls as under passive: results still come through the pipes, and
+ * a worker's death is still seen there (within the budget).
  */
 #include "child.h"
+#include "spin.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -40,10 +57,19 @@ enum {
     RESULTS_PER_WRITE = PIPE_BUF / sizeof(struct cb_task_result),
 };
 
-/* The page the workers share: the task each runs, and the queue's lock. */
+/*
+ * The page the workers share: the task each runs, the queue's lock, and
+ * under active the counts each side spins on (since the pool started;
+ * compared by their difference, so that they may wrap).
+ */
 struct shared {
     pthread_mutex_t read_lock; /* held while a worker reads one message */
-    atomic_int current[];      /* task each worker runs, -1 when none */
+    atomic_uint queued;   /* chunks whose message the queue holds (begun) */
+    atomic_uint claimed;  /* chunks a worker has claimed to read */
+    atomic_uint sent;     /* tasks whose result a worker has written */
+    atomic_uint parked;   /* workers in futex_wait on queued */
+    atomic_bool stopping; /* the pool is stopping: parked workers exit */
+    atomic_int current[]; /* task each worker runs, -1 when none */
 };
 
 struct pool {
@@ -52,6 +78,9 @@ struct pool {
     bool pipes;          /* a payload through the pipes */
     unsigned posting;    /* the chunk whose message is being written */
     uint64_t posted;     /* bytes of that message written so far */
+    unsigned long long spin;  /* checks before parking: 0 under passive */
+    unsigned received;        /* results read since the pool started */
+    bool announced;           /* the message being posted is counted */
     unsigned n_workers;       /* forked so far */
     struct cb_child *workers; /* fd: the read end of its result pipe */
     int task_w;               /* write end of the shared task queue */
@@ -62,6 +91,85 @@ struct pool {
     struct cb_task_result buf[INBOX];
     bool *seen;
 };
+
+/* A futex on a word of the shared page, which other processes use too. */
+static void futex_wait(atomic_uint *word, unsigned expected)
+{
+    syscall(SYS_futex, word, FUTEX_WAIT, expected, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_uint *word, unsigned n)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, n > INT_MAX ? INT_MAX : (int)n, NULL,
+            NULL, 0);
+}
+
+/*
+ * Under active, a worker's wait for work: claim the next chunk in the
+ * queue (its message is there, or begun), spinning up to the budget while
+ * there is none, then parked on queued. Either it sees the parent's new
+ * count, or the parent sees it parked and wakes it: both sides change
+ * their count before they read the other's (sequentially consistent).
+ * Returns false when the pool is stopping.
+ */
+static bool claim_chunk(struct pool *p)
+{
+    struct shared *sh = p->shared;
+    unsigned long long spun = 0;
+    for (;;) {
+        if (atomic_load(&sh->stopping))
+            return false;
+        unsigned queued = atomic_load(&sh->queued);
+        unsigned claimed = atomic_load(&sh->claimed);
+        if ((int)(queued - claimed) > 0) {
+            if (atomic_compare_exchange_weak(&sh->claimed, &claimed,
+                                             claimed + 1))
+                return true;
+            continue;
+        }
+        if (spun++ < p->spin) {
+            cb_spin_pause();
+            continue;
+        }
+        atomic_fetch_add(&sh->parked, 1);
+        if (!atomic_load(&sh->stopping) &&
+            (int)(atomic_load(&sh->queued) - atomic_load(&sh->claimed)) <= 0)
+            futex_wait(&sh->queued, queued);
+        atomic_fetch_sub(&sh->parked, 1);
+        spun = 0; /* woken: spin again before parking (libgomp's do_wait) */
+    }
+}
+
+/* Under active, the parent: n more chunks are in the queue (or begun). */
+static void announce(struct pool *p, unsigned n)
+{
+    struct shared *sh = p->shared;
+    atomic_fetch_add(&sh->queued, n);
+    if (atomic_load(&sh->parked) > 0)
+        futex_wake(&sh->queued, n);
+}
+
+/* Under active, a worker: n more results are in its pipe. */
+static void note_sent(struct pool *p, unsigned n)
+{
+    if (p->spin)
+        atomic_fetch_add(&p->shared->sent, n);
+}
+
+/*
+ * Under active, the parent before it polls: spin up to the budget while
+ * every result sent has been read.
+ */
+static void await_results(struct pool *p)
+{
+    for (unsigned long long i = 0; i < p->spin; i++) {
+        if ((int)(atomic_load_explicit(&p->shared->sent,
+                                       memory_order_acquire) -
+                  p->received) > 0)
+            return;
+        cb_spin_pause();
+    }
+}
 
 /* The tasks of the chunk that starts at first: first to the end. */
 static unsigned chunk_end(const struct pool *p, unsigned first)
@@ -87,6 +195,8 @@ __attribute__((noreturn)) static void worker_pipes(struct pool *p,
         _exit(CB_EXIT_SETUP);
     for (;;) {
         uint32_t first;
+        if (p->spin && !claim_chunk(p))
+            _exit(0); /* the pool is stopping */
         /* Its owner died half-way through a message: the queue is lost. */
         if (pthread_mutex_lock(&p->shared->read_lock) == EOWNERDEAD)
             _exit(CB_EXIT_PROTOCOL);
@@ -118,6 +228,7 @@ __attribute__((noreturn)) static void worker_pipes(struct pool *p,
             r.move_ns = reading + (cb_now_ns() - t1);
             if (cb_write_full(result_w, &r, sizeof r) < 0)
                 _exit(CB_EXIT_SEND);
+            note_sent(p, 1);
         }
     }
 }
@@ -140,6 +251,8 @@ worker_main(struct pool *p, unsigned me, int task_r, int result_w)
         worker_pipes(p, me, task_r, result_w);
     for (;;) {
         uint32_t first;
+        if (p->spin && !claim_chunk(p))
+            _exit(0); /* the pool is stopping */
         ssize_t n = cb_read_full(task_r, &first, sizeof first);
         if (n == 0)
             _exit(0); /* the parent closed the queue: the pool is stopping */
@@ -156,6 +269,7 @@ worker_main(struct pool *p, unsigned me, int task_r, int result_w)
                 atomic_store(&p->current[me], -1);
                 if (cb_write_full(result_w, r, held * sizeof r[0]) < 0)
                     _exit(CB_EXIT_SEND);
+                note_sent(p, held);
                 held = 0;
             }
         }
@@ -165,6 +279,16 @@ worker_main(struct pool *p, unsigned me, int task_r, int result_w)
 static bool process_pool_stop(struct cb_executor *ex)
 {
     struct pool *p = ex->state;
+    if (p->shared && p->spin) {
+        /*
+         * Spinning or parked workers exit. The count moves too, so that a
+         * worker about to park (it saw stopping false) finds it changed
+         * (futex_wait returns at once) or is woken.
+         */
+        atomic_store(&p->shared->stopping, true);
+        atomic_fetch_add(&p->shared->queued, 1);
+        futex_wake(&p->shared->queued, INT_MAX);
+    }
     if (p->task_w >= 0)
         close(p->task_w); /* idle workers read end of file and exit */
     int64_t deadline = cb_now_ns() + CB_STOP_TIMEOUT_MS * 1000000LL;
@@ -201,6 +325,7 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
     p->task_w = -1;
     p->job = job;
     p->chunk = cb_executor_option(ex, &cb_option_chunk);
+    p->spin = cb_spin_budget(ex, job->workers + 1); /* and the parent */
     p->pipes = job->data && cb_executor_option(ex, &cb_option_transport) ==
                                 CB_TRANSPORT_PIPE;
     p->workers = calloc(job->workers, sizeof *p->workers);
@@ -228,6 +353,11 @@ static int process_pool_start(struct cb_executor *ex, struct cb_error *err)
     pthread_mutexattr_destroy(&attr);
     for (unsigned i = 0; i < job->workers; i++)
         atomic_init(&p->current[i], -1);
+    atomic_init(&p->shared->queued, 0);
+    atomic_init(&p->shared->claimed, 0);
+    atomic_init(&p->shared->sent, 0);
+    atomic_init(&p->shared->parked, 0);
+    atomic_init(&p->shared->stopping, false);
 
     int queue[2];
     if (pipe2(queue, O_CLOEXEC) < 0) {
@@ -310,9 +440,15 @@ static int post_inputs(struct pool *p, unsigned *next, struct cb_error *err)
             return -1;
         }
         p->posted += (uint64_t)w;
+        /* A worker may claim it once its first index is in the queue. */
+        if (p->spin && !p->announced && p->posted >= sizeof header) {
+            p->announced = true;
+            announce(p, 1);
+        }
         if (p->posted == total) {
             *next = end;
             p->posted = 0;
+            p->announced = false;
         }
     }
     return 0;
@@ -344,6 +480,8 @@ static int post_tasks(struct pool *p, unsigned *next, struct cb_error *err)
                          w < 0 ? strerror(errno) : "short write");
             return -1;
         }
+        if (p->spin)
+            announce(p, n);
         *next = t;
     }
     return 0;
@@ -399,6 +537,7 @@ static int collect_output(struct pool *p, unsigned i,
     p->seen[task] = true;
     results[task] = r;
     (*received)++;
+    p->received++;
     return 0;
 }
 
@@ -429,6 +568,7 @@ static int collect(struct pool *p, unsigned i, struct cb_task_result *results,
         p->seen[r->task] = true;
         results[r->task] = *r;
         (*received)++;
+        p->received++;
     }
     return 0;
 }
@@ -443,6 +583,7 @@ static int process_pool_run(struct cb_executor *ex,
     memset(p->seen, 0, job->tasks * sizeof *p->seen);
     unsigned posted = 0; /* the first task not yet in the queue */
     p->posted = 0;
+    p->announced = false;
     if (post_tasks(p, &posted, err) < 0)
         goto fail;
 
@@ -453,6 +594,8 @@ static int process_pool_run(struct cb_executor *ex,
     while (received < job->tasks) {
         p->pfds[n] = (struct pollfd){
             .fd = posted < job->tasks ? p->task_w : -1, .events = POLLOUT};
+        if (p->spin)
+            await_results(p);
         int ready = cb_poll_until(p->pfds, n + 1, deadline, err);
         if (ready < 0)
             goto fail;
@@ -477,6 +620,23 @@ fail:
     return -1;
 }
 
+/* This process's CPU time and its workers'. */
+static int64_t process_pool_cpu_ns(const struct cb_executor *ex)
+{
+    const struct pool *p = ex->state;
+    int64_t sum = cb_cpu_ns_this_process(ex);
+    for (unsigned i = 0; i < p->n_workers && sum >= 0; i++) {
+        clockid_t clock;
+        struct timespec ts;
+        if (p->workers[i].pid <= 0 ||
+            clock_getcpuclockid(p->workers[i].pid, &clock) != 0 ||
+            clock_gettime(clock, &ts) != 0)
+            return -1;
+        sum += (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    return sum;
+}
+
 const struct cb_mode cb_mode_process_pool = {
     .name = "process_pool",
     .summary = "W processes forked beforehand take tasks from a shared pipe "
@@ -484,9 +644,11 @@ const struct cb_mode cb_mode_process_pool = {
     .pool = true,
     .options = (const struct cb_option *const[]){&cb_option_chunk,
                                                  &cb_option_transport,
+                                                 &cb_option_wait,
                                                  &cb_option_pool, NULL},
     .state_size = sizeof(struct pool),
     .start = process_pool_start,
     .run = process_pool_run,
     .stop = process_pool_stop,
+    .cpu_ns = process_pool_cpu_ns,
 };

@@ -32,4 +32,5 @@ const struct cb_mode cb_mode_serial = {
     .summary = "the calling thread runs the tasks one after another",
     .single_worker = true,
     .run = serial_run,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

@@ -24,4 +24,5 @@ const struct cb_mode cb_mode_thread = {
     .summary = "a new pthread per task, at most W alive, each joined",
     .per_task = true,
     .run = thread_run,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

@@ -5,8 +5,19 @@
  * is waking the pool once per batch and handing out tasks, not creating
  * threads. A worker takes the chunk option's number of consecutive tasks at a time, as
  * Pool.map hands out chunks.
+ *
+ * Waiting (the wait option): passive, the default, is ThreadPool's way:
+ * idle workers wait on a condition variable and the caller posts a batch
+ * with a broadcast; the caller waits on another for the batch's last task,
+ * whose worker signals it. Active first spins (spin.h): an idle worker
+ * watches the batch counter, the caller the finished count, each up to the
+ * budget, and only then parks, noting it in a count (parked,
+ * caller_parked) that the other side reads after its own change: a
+ * broadcast or a signal, with its system call, is made only for a thread
+ * that parked.
  */
 #include "executor.h"
+#include "spin.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,10 +43,13 @@ struct pool {
     pthread_mutex_t lock;
     pthread_cond_t go;   /* a batch was posted, or the pool is stopping */
     pthread_cond_t done; /* the batch's last task finished; or a worker is up */
-    unsigned generation; /* batches posted so far */
+    atomic_uint generation; /* batches posted so far */
     unsigned ready;      /* workers waiting for their first batch */
-    bool stopping;
+    atomic_bool stopping;
     bool initialised; /* the mutex and conditions exist */
+    unsigned long long spin; /* checks before parking: 0 under passive */
+    atomic_uint parked;       /* active: workers parked on go */
+    atomic_bool caller_parked; /* active: the caller parked on done */
     atomic_uint next;     /* the next task index to hand out */
     atomic_bool abandoned; /* a batch timed out: take no more tasks */
     atomic_uint finished; /* tasks of this batch finished */
@@ -59,13 +73,41 @@ static void run_tasks(struct pool *p, struct worker *w)
                         NULL, &p->results[t]);
         }
         atomic_store(&w->current, -1);
+        /* Under active, only a caller that parked needs the signal. */
         if (atomic_fetch_add(&p->finished, end - first) + (end - first) ==
-            job->tasks) {
+                job->tasks &&
+            (!p->spin || atomic_load(&p->caller_parked))) {
             pthread_mutex_lock(&p->lock);
             pthread_cond_signal(&p->done);
             pthread_mutex_unlock(&p->lock);
         }
     }
+}
+
+/*
+ * Under active, with the lock held: spin (unlocked) until a batch after seen
+ * is posted or the pool stops, up to the budget; then park on go, counted
+ * in parked, which the caller reads after posting (both sequentially
+ * consistent: either this worker sees the new batch or the caller sees it
+ * parked and broadcasts, under the lock this worker holds until it waits).
+ */
+static void await_batch_active(struct pool *p, unsigned seen)
+{
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned long long i = 0; i < p->spin; i++) {
+        if (atomic_load_explicit(&p->generation, memory_order_acquire) !=
+                seen ||
+            atomic_load_explicit(&p->stopping, memory_order_acquire)) {
+            pthread_mutex_lock(&p->lock);
+            return;
+        }
+        cb_spin_pause();
+    }
+    pthread_mutex_lock(&p->lock);
+    atomic_fetch_add(&p->parked, 1);
+    while (!atomic_load(&p->stopping) && atomic_load(&p->generation) == seen)
+        pthread_cond_wait(&p->go, &p->lock);
+    atomic_fetch_sub(&p->parked, 1);
 }
 
 static void *worker_main(void *arg)
@@ -78,15 +120,20 @@ static void *worker_main(void *arg)
      */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     pthread_mutex_lock(&p->lock);
-    unsigned seen = p->generation;
+    unsigned seen = atomic_load_explicit(&p->generation, memory_order_relaxed);
     p->ready++;
     pthread_cond_signal(&p->done);
     for (;;) {
-        while (!p->stopping && p->generation == seen)
-            pthread_cond_wait(&p->go, &p->lock);
-        if (p->stopping)
+        if (p->spin)
+            await_batch_active(p, seen);
+        else /* passive: under the lock throughout, as before the option */
+            while (!atomic_load_explicit(&p->stopping, memory_order_relaxed) &&
+                   atomic_load_explicit(&p->generation,
+                                        memory_order_relaxed) == seen)
+                pthread_cond_wait(&p->go, &p->lock);
+        if (atomic_load(&p->stopping))
             break;
-        seen = p->generation;
+        seen = atomic_load(&p->generation);
         pthread_mutex_unlock(&p->lock);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         run_tasks(p, w);
@@ -132,7 +179,7 @@ static bool thread_pool_stop(struct cb_executor *ex)
     if (!p->initialised)
         return true;
     pthread_mutex_lock(&p->lock);
-    p->stopping = true;
+    atomic_store(&p->stopping, true);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->lock);
     if (!join_all(p))
@@ -152,6 +199,7 @@ static int thread_pool_start(struct cb_executor *ex, struct cb_error *err)
     const struct cb_job *job = &ex->job;
     p->job = *job;
     p->chunk = cb_executor_option(ex, &cb_option_chunk);
+    p->spin = cb_spin_budget(ex, job->workers + 1); /* and the caller */
     p->n_workers = job->workers;
     p->tids = calloc(job->workers, sizeof *p->tids);
     p->workers = calloc(job->workers, sizeof *p->workers);
@@ -188,6 +236,37 @@ static int thread_pool_start(struct cb_executor *ex, struct cb_error *err)
     return 0;
 }
 
+/*
+ * Post a batch and wait for it under active: a broadcast only if a worker
+ * parked; spin on the finished count up to the budget, then park on done,
+ * noted in caller_parked, which the last task's worker reads after adding
+ * its count (the same pairing as await_batch_active's).
+ */
+static void run_active(struct pool *p, const struct timespec *until)
+{
+    unsigned tasks = p->job.tasks;
+    atomic_store(&p->finished, 0); /* first: as in the passive case */
+    atomic_store(&p->next, 0);
+    atomic_fetch_add(&p->generation, 1);
+    if (atomic_load(&p->parked) > 0) {
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->lock);
+    }
+    for (unsigned long long i = 0; i < p->spin; i++) {
+        if (atomic_load_explicit(&p->finished, memory_order_acquire) >= tasks)
+            return;
+        cb_spin_pause();
+    }
+    pthread_mutex_lock(&p->lock);
+    atomic_store(&p->caller_parked, true);
+    while (atomic_load(&p->finished) < tasks)
+        if (pthread_cond_timedwait(&p->done, &p->lock, until) == ETIMEDOUT)
+            break;
+    atomic_store(&p->caller_parked, false);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static int thread_pool_run(struct cb_executor *ex,
                            struct cb_task_result *results,
                            struct cb_error *err)
@@ -198,19 +277,24 @@ static int thread_pool_run(struct cb_executor *ex,
     struct timespec until;
     cb_ns_to_timespec(deadline, &until);
 
-    pthread_mutex_lock(&p->lock);
-    /*
-     * finished first: a worker still leaving the last batch may claim a task
-     * as soon as next is 0, and its count must not be reset away.
-     */
-    atomic_store(&p->finished, 0);
-    atomic_store(&p->next, 0);
-    p->generation++;
-    pthread_cond_broadcast(&p->go);
-    while (atomic_load(&p->finished) < job->tasks)
-        if (pthread_cond_timedwait(&p->done, &p->lock, &until) == ETIMEDOUT)
-            break;
-    pthread_mutex_unlock(&p->lock);
+    if (p->spin)
+        run_active(p, &until);
+    else {
+        pthread_mutex_lock(&p->lock);
+        /*
+         * finished first: a worker still leaving the last batch may claim a
+         * task as soon as next is 0, and its count must not be reset away.
+         */
+        atomic_store(&p->finished, 0);
+        atomic_store(&p->next, 0);
+        atomic_fetch_add_explicit(&p->generation, 1, memory_order_relaxed);
+        pthread_cond_broadcast(&p->go);
+        while (atomic_load(&p->finished) < job->tasks)
+            if (pthread_cond_timedwait(&p->done, &p->lock, &until) ==
+                ETIMEDOUT)
+                break;
+        pthread_mutex_unlock(&p->lock);
+    }
 
     unsigned finished = atomic_load(&p->finished);
     if (finished < job->tasks) {
@@ -232,9 +316,11 @@ const struct cb_mode cb_mode_thread_pool = {
     .summary = "W threads started beforehand take tasks from a shared queue",
     .pool = true,
     .options = (const struct cb_option *const[]){&cb_option_chunk,
+                                                 &cb_option_wait,
                                                  &cb_option_pool, NULL},
     .state_size = sizeof(struct pool),
     .start = thread_pool_start,
     .run = thread_pool_run,
     .stop = thread_pool_stop,
+    .cpu_ns = cb_cpu_ns_this_process,
 };

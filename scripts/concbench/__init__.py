@@ -24,7 +24,7 @@ The modules, from the data up:
   ``docs``, ``python_original``; the studies and the docs' tables:
   ``canary_study``, ``history_check``, ``rep_noise``, ``run_summary``,
   ``mpi_pool_table``, ``net_echo_table``, ``payload_table``,
-  ``parent_rss_table``,
+  ``parent_rss_table``, ``wait_table``,
   ``c_beside_python``, ``paired``, ``concbench_help``.
 
 Nothing is imported here, so that ``rules`` runs with any Python.

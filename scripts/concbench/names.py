@@ -6,18 +6,19 @@ the sizes of their workload and mode options (a :class:`Config`), comes
 from the run's ``label``, written by concbench since issue 10:
 space-separated ``key=value`` items, ``kernel=noop mode=thread_pool
 tasks=16 workers=2``, then every option of the mode (``chunk=N|auto``,
-``transport=pipe|shm``, ``switch_us=N`` ...) and the workload's sizes in
-bytes when not 0: ``payload=B`` (since issue 12), ``parent_rss=B`` (since
-issue 21).  A
-baseline's label (``baseline=fork_exit_waitpid tasks=16``) makes no Config.
-A run without a label, or with one that does not parse (older files, other
-programs), is told by its name: concbench names look like
-``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>`` for
-each option of the mode that concbench shows in names and that is not at
-its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``), then
-``/payload:<B>`` and ``/parent_rss:<B>`` when not 0 (``4K``, ``1M``:
-binary units) and Google Benchmark's own suffixes (``/manual_time`` ...).  Both ways give the same Config for
-concbench's runs.
+``transport=pipe|shm``, ``wait=passive|active``, ``switch_us=N`` ...)
+and the workload's sizes in bytes when not 0: ``payload=B`` (since issue
+12), ``parent_rss=B`` (since issue 21). A baseline's label
+(``baseline=fork_exit_waitpid tasks=16``) makes no Config. A run without
+a label, or with one that does not parse (older files, other programs),
+is told by its name: concbench names look like
+``<kernel>/<mode>/tasks:<T>/workers:<W>``, then ``/<option>:<value>``
+for each option of the mode that concbench shows in names and that is
+not at its default (``/chunk:4``, ``/chunk:auto``, ``/transport:shm``,
+``/wait:active``), then ``/payload:<B>`` and ``/parent_rss:<B>`` when
+not 0 (``4K``, ``1M``: binary units) and Google Benchmark's own suffixes
+(``/manual_time`` ...). Both ways give the same Config for concbench's
+runs.
 
 A run's options are those its name shows: a label lists every option of
 the mode, at its default too, and one the name does not show (an option at
@@ -27,7 +28,16 @@ needs no edit here: ``/queue:mpmc`` is a strategy of its own
 (``thread_pool queue:mpmc``), sorted after the mode's untuned runs.  Only
 the options of KNOWN_OPTIONS are read from a label alone, as their
 defaults are known (a chunk of 1 is one task at a time, as no chunk;
-transport pipe is the default), and their values are checked.
+transport pipe is the default; so is wait passive), and their values
+are checked.
+
+``openmp`` took no option before ``wait`` (issue 21): it ran under
+libgomp's own default wait policy, which is what ``wait:active`` now is,
+while its default is passive, as the pools'.  So an openmp label without
+``wait=`` (a file from before) is read as ``wait:active``: its runs are
+``openmp wait:active``, never compared with the new ``openmp`` as one
+strategy.  A name alone cannot tell (``noop/openmp/tasks:16/workers:2`` is
+both).
 
 The sizes of ``facts.WORKLOAD_SIZES`` (the payload, the parent's size)
 are dimensions of the workload, not options: a kernel with a payload, or
@@ -78,6 +88,7 @@ TRANSPORTS = ("pipe", "shm")  # the first is the default
 # them.
 WORKLOAD_SIZES = facts.WORKLOAD_SIZES
 LABEL_KEYS = tuple(facts.FIELD_RE.findall(facts.LABEL_HEAD))
+WAITS = ("passive", "active")  # the first is the default
 MODES_ITEM_RE = re.compile(r"(?P<mode>[^\s:,]+)"
                            r"(?::(?P<props>[^\s:,]+(?:,[^\s:,]+)*))?")
 # concbench's limits; a chunk is at most the tasks.
@@ -113,7 +124,11 @@ KNOWN_OPTIONS = {
     "chunk": Option("1", chunk_value),
     "transport": Option(TRANSPORTS[0],
                         lambda text: text if text in TRANSPORTS else None),
+    "wait": Option(WAITS[0], lambda text: text if text in WAITS else None),
 }
+# What a mode that took no wait option before issue 21 ran under: openmp,
+# libgomp's default, which wait active is (csrc/spin.h).
+WAIT_BEFORE = {"openmp": "active"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,11 @@ class Config:
     def transport(self):
         """None (pipes, the default) or "shm"."""
         return self.option("transport")
+
+    @property
+    def wait(self):
+        """None (passive, the default) or "active"."""
+        return self.option("wait")
 
     @property
     def strategy(self):
@@ -240,6 +260,8 @@ def parse_label(label, name=None):
     options = {key: value for key, value in fields.items()
                if key not in (*LABEL_KEYS, *WORKLOAD_SIZES)
                and (key in KNOWN_OPTIONS or key in shown)}
+    if "wait" not in fields and fields["mode"] in WAIT_BEFORE:
+        options["wait"] = WAIT_BEFORE[fields["mode"]]
     return make_config(*(fields[key] for key in LABEL_KEYS),
                        {k: fields[k] for k in WORKLOAD_SIZES if k in fields},
                        options)

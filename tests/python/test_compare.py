@@ -756,6 +756,15 @@ def test_labels_give_the_configs_names_give(compare, capsys):
      "transport=pipe payload=1048576"),
     ("noop/thread/tasks:16/workers:2/payload:4097/manual_time",
      "kernel=noop mode=thread tasks=16 workers=2 payload=4097"),
+    ("noop/thread_pool/tasks:16/workers:2/wait:active/manual_time",
+     "kernel=noop mode=thread_pool tasks=16 workers=2 chunk=1 wait=active"),
+    ("noop/process_pool/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=process_pool tasks=16 workers=2 chunk=1 "
+     "transport=pipe wait=passive"),
+    ("noop/openmp/tasks:16/workers:2/manual_time",
+     "kernel=noop mode=openmp tasks=16 workers=2 wait=passive"),
+    ("noop/openmp/tasks:16/workers:2/wait:active/manual_time",
+     "kernel=noop mode=openmp tasks=16 workers=2 wait=active"),
     ("noop/process/tasks:16/workers:2/parent_rss:1G/manual_time",
      "kernel=noop mode=process tasks=16 workers=2 transport=pipe "
      "parent_rss=1073741824"),
@@ -770,6 +779,70 @@ def test_label_and_name_agree(compare, name, label):
     assert config == names.parse_name(name)
 
 
+def wait_file(tmp_path, name, runs):
+    """A result file of noop runs, 5 rounds: runs is [(name's mode part,
+    "mode option=value ...", W, ms)]."""
+    entries = []
+    for k in range(5):
+        for index, (mode, label, workers, ms) in enumerate(runs):
+            label = label.split()
+            head, _, tail = mode.partition("/")
+            run = (f"noop/{head}/tasks:16/workers:{workers}"
+                   f"{'/' + tail if tail else ''}/manual_time")
+            entries.append({
+                "name": run, "run_name": run, "family_index": index,
+                "per_family_instance_index": 0, "run_type": "iteration",
+                "repetitions": 5, "repetition_index": k, "threads": 1,
+                "iterations": 100, "real_time": ms, "cpu_time": 0.01,
+                "time_unit": "ms", "cpu_util": 0.1,
+                "label": " ".join([f"kernel=noop mode={label[0]} tasks=16 "
+                                   f"workers={workers}", *label[1:]])})
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({
+        "context": {"num_cpus": 2, "cpus_allowed": "2",
+                    "modes": "serial:single_worker thread_pool:pool,chunked "
+                             "openmp:pool"},
+        "benchmarks": entries}))
+    return path
+
+
+def test_wait_policies_are_strategies_of_their_own(compare, capsys,
+                                                   tmp_path):
+    """--wait=passive,active (issue 21): thread_pool wait:active and
+    openmp wait:active are strategies beside thread_pool and openmp
+    (passive, the default, is not named); an openmp label without wait=,
+    written before the option, ran under libgomp's default, which is
+    wait active, and is read so: never the same strategy as the new
+    openmp."""
+    path = wait_file(tmp_path, "both", [
+        ("serial", "serial", 1, 0.04),
+        ("thread_pool", "thread_pool chunk=1 wait=passive", 2, 0.06),
+        ("thread_pool/wait:active", "thread_pool chunk=1 wait=active", 2,
+         0.02),
+        ("openmp", "openmp wait=passive", 2, 0.04),
+        ("openmp/wait:active", "openmp wait=active", 2, 0.015)])
+    summary = report_of(compare, capsys, path)["summaries"][0]
+    rows = {r["strategy"]: r for r in summary["rows"]}
+    assert list(rows) == ["serial", "thread_pool", "thread_pool wait:active",
+                          "openmp", "openmp wait:active"]
+    assert rows["thread_pool wait:active"]["mode"] == "thread_pool"
+    assert best(summary, "noop", 2)["strategy"] == "openmp wait:active"
+    status, text = run_main(compare, capsys, path)
+    assert status == 0 and "thread_pool wait:active" in text
+
+    old = wait_file(tmp_path, "old", [
+        ("serial", "serial", 1, 0.04),
+        ("thread_pool", "thread_pool chunk=1", 2, 0.06),
+        ("openmp", "openmp", 2, 0.015)])
+    summary = report_of(compare, capsys, old)["summaries"][0]
+    assert [r["strategy"] for r in summary["rows"]] == [
+        "serial", "thread_pool", "openmp wait:active"]
+    assert names.parse_label(
+        "kernel=noop mode=openmp tasks=16 workers=2").strategy == (
+        "openmp wait:active")
+    # A name alone cannot tell: it is read as it says.
+    assert names.parse_name(
+        "noop/openmp/tasks:16/workers:2/manual_time").strategy == "openmp"
 def test_the_parent_size_is_part_of_the_workload_not_the_strategy(
         compare, capsys, tmp_path):
     """--parent-rss, like --payload, makes a workload of its own ("k
@@ -926,7 +999,8 @@ def test_an_option_never_seen_keeps_its_runs_apart(compare, capsys,
     "kernel=k mode=thread tasks=4 workers=2 stray",
     "kernel=k mode=thread tasks=4 workers=2 payload=1T",
     "kernel=k mode=thread tasks=4 workers=2 payload=512M",
-    "kernel=k mode=thread tasks=4 workers=2 transport=pigeon", "kernel=k mode= "
+    "kernel=k mode=thread tasks=4 workers=2 transport=pigeon",
+    "kernel=k mode=thread_pool tasks=4 workers=2 wait=spin", "kernel=k mode= "
     "tasks=4 workers=2", ""])
 def test_a_label_that_does_not_parse_falls_back_to_the_name(
         compare, capsys, tmp_path, label):

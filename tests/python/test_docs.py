@@ -146,6 +146,7 @@ STUDY_TABLES = {
     "mpi_pool_table.py": [],
     "net_echo_table.py": [],
     "payload_table.py": [],
+    "wait_table.py": [],
     "parent_rss_table.py": ["noop", "1"],
     "paired.py": [],
     "c_beside_python.py": ["--note", "1",

@@ -45,7 +45,11 @@ def result_file(tmp_path, name, runs, cpus=2, rounds=6, extra=None):
                 "time_unit": "ms", "round": k + 1, "t_start_s": t,
                 "t_end_s": t + 0.1,
                 "label": f"kernel={kernel} mode={mode} tasks=16 "
-                         f"workers={workers}", **value})
+                         f"workers={workers}"
+                         # openmp's label has carried its wait policy since
+                         # issue 21; one without is from before (names.py)
+                         + (" wait=passive" if mode == "openmp" else ""),
+                **value})
             t += 0.2
     context = {"host_name": name, "num_cpus": cpus,
                "cpus_allowed": str(cpus), "cpus_online": str(cpus),
