@@ -26,6 +26,9 @@ struct cb_batch_stats {
      */
     double end_lag_s;
     unsigned peak_running; /* most tasks seen running at the same time */
+    /* The mode's own counters of this batch (cb_mode.counters). */
+    struct cb_mode_counter mode_counters[CB_MAX_MODE_COUNTERS];
+    size_t n_mode_counters;
 };
 
 /*
