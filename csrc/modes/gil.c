@@ -36,7 +36,7 @@
  * one's count: what that costs is the machine's own price for moving the
  * lines, as it is for CPython. Its size is measured, not fitted:
  * scripts/gil_study.py trace counts the lines one turn of CPython 3.11
- * wrote that the other thread's next turn touched (docs/gil.md: about 12
+ * wrote that the other thread's next turn touched (docs/gil.md: about 13
  * KiB for the second seed note's task, 3 KiB for a bytecode loop).
  *
  * Timeouts as in thread mode: busy threads are cancelled, which takes
@@ -504,7 +504,7 @@ const struct cb_option cb_option_shared_kib = {
     .metavar = "N",
     .help = "KiB of the interpreter's state that each new holder of "
             "gil's lock writes when it takes it (refcounts of the objects "
-            "every thread uses: 12 for the second seed note's task, 3 for "
+            "every thread uses: 13 for the second seed note's task, 3 for "
             "a bytecode loop, docs/gil.md); named /shared_kib:N when not 0",
     .min = 0,
     .max = 65536,

@@ -844,9 +844,9 @@ def main(argv):
     if args.what == "lines":
         return trace_workload(args)
     if args.what == "table":
-        study = load_study(args.study)
-        print("\n".join(counters_table(study) if args.counters
-                        else table(study)))
+        kept = load_study(args.study)
+        print("\n".join(counters_table(kept) if args.counters
+                        else table(kept)))
         return 0
     out = study(args) if args.what == "run" else trace(args)
     json.dump(out, sys.stdout, indent=1)
