@@ -162,6 +162,9 @@ struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
         start_lag_s, end_lag_s, peak_running, bytes_in, bytes_out, move_s;
     double all_cpu_s; /* < 0 once a batch's was not known */
+    /* The mode's own counters, their parts summed (cb_mode.counters). */
+    struct cb_mode_counter mode[CB_MAX_MODE_COUNTERS];
+    size_t n_mode;
 };
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
@@ -201,6 +204,10 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
     }
     if (cb_mode_chunked(c->mode))
         cb_gbench_set_counter(state, "chunk", option(c, &cb_option_chunk), 0);
+    for (size_t i = 0; i < t->n_mode; i++)
+        if (t->mode[i].den > 0)
+            cb_gbench_set_counter(state, t->mode[i].name,
+                                  t->mode[i].num / t->mode[i].den, 0);
 }
 
 /* The cases whose executors are kept, newest first. */
@@ -311,6 +318,14 @@ static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s
     t->all_cpu_s = st->all_cpu_s < 0 || t->all_cpu_s < 0
                        ? -1
                        : t->all_cpu_s + st->all_cpu_s;
+    /* The same names in the same order every batch (executor.h). */
+    for (size_t i = 0; i < st->n_mode_counters; i++) {
+        t->mode[i].name = st->mode_counters[i].name;
+        t->mode[i].num += st->mode_counters[i].num;
+        t->mode[i].den += st->mode_counters[i].den;
+    }
+    if (st->n_mode_counters > t->n_mode)
+        t->n_mode = st->n_mode_counters;
 }
 
 /*

@@ -137,5 +137,7 @@ int cb_batch_run(struct cb_executor *ex, struct cb_task_result *results,
     st->end_lag_s /= job->tasks;
     st->start_lag_s = start_lag(results, job, t0);
     st->peak_running = cb_peak_running(results, job->tasks);
+    if (ex->mode->counters)
+        st->n_mode_counters = ex->mode->counters(ex, st->mode_counters);
     return 0;
 }

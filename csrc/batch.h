@@ -32,6 +32,9 @@ struct cb_batch_stats {
      * does not say.
      */
     double all_cpu_s;
+    /* The mode's own counters of this batch (cb_mode.counters). */
+    struct cb_mode_counter mode_counters[CB_MAX_MODE_COUNTERS];
+    size_t n_mode_counters;
 };
 
 /*

@@ -93,6 +93,20 @@ struct cb_task_result {
 
 struct cb_role;
 
+/* The most counters a mode adds of its own (cb_mode.counters). */
+#define CB_MAX_MODE_COUNTERS 6
+
+/*
+ * One counter of a mode's own about a batch, as a ratio whose parts add up
+ * over batches: the suite reports name = (sum of num) / (sum of den) over
+ * a repetition's batches (gil's mean hand-off: its gaps' total over the
+ * hand-offs), and leaves it out where the dens add up to 0.
+ */
+struct cb_mode_counter {
+    const char *name; /* a literal: the JSON's key */
+    double num, den;
+};
+
 /*
  * A mode started for one job: what start, run and stop work on. The
  * framework makes it (cb_executor_start) and frees it.
@@ -166,6 +180,14 @@ struct cb_mode {
      * in processes it does not see: a per-task child's, a server's).
      */
     int64_t (*cpu_ns)(const struct cb_executor *ex);
+    /*
+     * The mode's own counters about its last batch (gil: its lock's
+     * hand-offs), called after a batch that succeeded: fills out[] with at
+     * most CB_MAX_MODE_COUNTERS, the same names in the same order every
+     * time, and returns how many. NULL for modes that have none.
+     */
+    size_t (*counters)(const struct cb_executor *ex,
+                       struct cb_mode_counter *out);
 };
 
 /* Whether mode takes option (a pointer into its options). */

@@ -1854,6 +1854,220 @@ def every_value():
         if text is not None and "\n" not in text and "\t" not in text:
             out[f.name] = text
     return out
+# ------------------------------------------------------ docs/results/gil/
+GS = plain("docs/results/gil/gil-study-vm.json")
+LINES_LOGPOW = plain("docs/results/gil/lines-logpow-vm.json")
+LINES_LOOP = plain("docs/results/gil/lines-loop-vm.json")
+GIL_KIB = 13        # the model's size in the kept study (--shared-kib)
+
+
+def gs():
+    return script("gil_study")
+
+
+def inner_turns(doc):
+    """The turns the median is of (gil_study.trace): not the first two
+    (no turn before; the threads' start) nor the last (their end)."""
+    turns = doc["turns"][2:-1]
+    if not turns:
+        raise Missing("fewer than 4 turns")
+    return turns
+
+
+def moved_lines(doc):
+    """The lines one turn moved: the median over inner_turns, and in KiB,
+    as "196 lines (12 KiB)"."""
+    n = median([t["moved"] for t in inner_turns(doc)])
+    return f"{n:.0f} lines ({n * 64 / 1024:.0f} KiB)"
+
+
+@figure("gil-lines-logpow", LINES_LOGPOW,
+        "lines of CPython's state a hand-off moves, the note's task")
+def _(doc):
+    return moved_lines(doc)
+
+
+@figure("gil-lines-loop", LINES_LOOP,
+        "lines of CPython's state a hand-off moves, a bytecode loop")
+def _(doc):
+    return moved_lines(doc)
+
+
+@figure("gil-lines-logpow-code", LINES_LOGPOW,
+        "KiB of code and of data a turn of the note's task touched (median)")
+def _(doc):
+    turns = inner_turns(doc)
+    code = median([t["code_lines"] for t in turns]) * 64 / 1024
+    data = median([t["touched"] for t in turns]) * 64 / 1024
+    return f"{code:.0f} KiB of the interpreter's code and {data:.0f} KiB"
+
+
+@figure("gil-lines-logpow-written", LINES_LOGPOW,
+        "lines a turn of the note's task wrote (median), its new objects "
+        "among them")
+def _(doc):
+    return "%.0f" % median([t["written"] for t in inner_turns(doc)])
+
+
+@figure("gil-lines-logpow-iterations", LINES_LOGPOW,
+        "iterations in a traced turn of the note's task: fewest to most")
+def _(doc):
+    return span([t["marks"] * doc["mark"] for t in inner_turns(doc)], "%d")
+
+
+@figure("gil-lines-logpow-moved-range", LINES_LOGPOW,
+        "lines a turn of the note's task moved: fewest to most")
+def _(doc):
+    return span([t["moved"] for t in inner_turns(doc)], "%d")
+
+
+def gs_ratio(study, values):
+    if not values:
+        raise Missing("no such batches")
+    return "%.2f" % median(values)
+
+
+@figure("gil-py-original", GS,
+        "python-original --note 2: map's time over ThreadPool's (median)")
+def _(study):
+    return gs_ratio(study, gs().original_ratios(study))
+
+
+for _task in ("logpow", "loop", "bigpow"):
+    for _pin in (False, True):
+        def _make(task=_task, pin=_pin):
+            @figure(f"gil-py-{task}-{'pinned' if pin else 'free'}", GS,
+                    f"Python {task}: map's time over ThreadPool's, "
+                    f"{'pinned' if pin else 'free'}")
+            def _(study):
+                return gs_ratio(study, gs().python_ratios(study, task, pin))
+        _make()
+for _task in ("logpow", "loop"):
+    def _make(task=_task):
+        @figure(f"gil-py-{task}-steps", GS,
+                f"Python {task} in one thread: one at a time over two "
+                "taking turns")
+        def _(study):
+            return gs_ratio(study, gs().python_ratios(
+                study, task, False, "steps", "steps2"))
+    _make()
+for _kernel in ("logpow", "gmp_pow"):
+    for _kib in (0, GIL_KIB):
+        for _pin in (False, True):
+            def _make(kernel=_kernel, kib=_kib, pin=_pin):
+                @figure(f"gil-c-{kernel.replace('_', '-')}-{kib}-"
+                        f"{'pinned' if pin else 'free'}", GS,
+                        f"C {kernel}: serial's time over gil's, "
+                        f"--shared-kib={kib}, {'pinned' if pin else 'free'}")
+                def _(study):
+                    return gs_ratio(study, gs().gil_ratios(study, kernel,
+                                                           kib, pin))
+            _make()
+
+
+def py_cpu(study, task, pin, one="map", many="pool"):
+    g = gs()
+    return (g.python_median(study, "python", task, many, pin, "task_cpu_s")
+            / g.python_median(study, "python", task, one, pin,
+                              "task_cpu_s"))
+
+
+@figure("gil-py-logpow-cpu", GS,
+        "Python, the note's task: ThreadPool's task CPU over map's, "
+        "free and pinned")
+def _(study):
+    return (f"{over(py_cpu(study, 'logpow', False), '%.1f')} and "
+            f"{over(py_cpu(study, 'logpow', True), '%.1f')}")
+
+
+@figure("gil-py-logpow-steps-cpu", GS,
+        "Python, the note's task in one thread: two taking turns, CPU over "
+        "one at a time's")
+def _(study):
+    return over(py_cpu(study, "logpow", False, "steps", "steps2"), "%.1f")
+
+
+@figure("gil-py-gap", GS,
+        "Python: a hand-off's gap, median, the note's task, free")
+def _(study):
+    return us(gs().python_median(study, "stamps", "logpow", None, False,
+                                 "gap_ns") / 1e9)
+
+
+@figure("gil-c-handoff", GS, "C gil logpow: a hand-off's gap, mean, free")
+def _(study):
+    return us(gs().concbench_median(study, gs().gil_name(study, "logpow", 0),
+                                    False, "gil_handoff_s"))
+
+
+@figure("gil-c-state", GS,
+        "C gil logpow --shared-kib: a new holder's writing of the state, "
+        "free and pinned")
+def _(study):
+    g = gs()
+    name = g.gil_name(study, "logpow", GIL_KIB)
+    return both(*(1e6 * g.concbench_median(study, name, p, "gil_state_s")
+                  for p in (False, True)), "%.1f", " us")
+
+
+@figure("gil-c-state-share", GS,
+        "C gil logpow --shared-kib: the state's writing, a share of the "
+        "batch's time")
+def _(study):
+    g = gs()
+    name = g.gil_name(study, "logpow", GIL_KIB)
+    per_task = (g.concbench_median(study, name, False, "gil_handoffs_per_task")
+                * g.concbench_median(study, name, False, "gil_state_s"))
+    batch_s = g.concbench_median(study, name, False, "real_time") / 1e3
+    return share(per_task * study["tasks"] / batch_s, "%.2f")
+
+
+@figure("gil-c-gmp-pow-cpu", GS,
+        "C gmp_pow: gil's task CPU over serial's, free")
+def _(study):
+    g = gs()
+    return over(g.concbench_median(study, g.gil_name(study, "gmp_pow", 0),
+                                   False, "task_cpu_s")
+                / g.concbench_median(study, g.serial_name(study, "gmp_pow"),
+                                     False, "task_cpu_s"), "%.0f")
+
+
+@figure("gil-c-cross", GS,
+        "C gil logpow --shared-kib: the share of hand-offs to the other CPU")
+def _(study):
+    g = gs()
+    return share(g.concbench_median(study, g.gil_name(study, "logpow",
+                                                       GIL_KIB),
+                                    False, "gil_cross_cpu"), "%.0f")
+
+
+@figure("gil-py-after-extra", GS,
+        "Python, the note's task: its first steps after a take, free less "
+        "pinned")
+def _(study):
+    g = gs()
+    return us((g.python_median(study, "stamps", "logpow", None, False,
+                               "after_ns")
+               - g.python_median(study, "stamps", "logpow", None, True,
+                                 "after_ns")) / 1e9, "%.1f")
+
+
+@figure("gil-c-state-extra", GS,
+        "C gil logpow --shared-kib: the state's writing, free less pinned")
+def _(study):
+    g = gs()
+    name = g.gil_name(study, "logpow", GIL_KIB)
+    return us(g.concbench_median(study, name, False, "gil_state_s")
+              - g.concbench_median(study, name, True, "gil_state_s"), "%.1f")
+
+
+@figure("gil-study-other", GS,
+        "the most CPU other processes used beside the study's Python "
+        "batches")
+def _(study):
+    return "%.2f" % max(b["other_cpus"] for b in study["batches"]
+                        if b["side"] == "python"
+                        and b["other_cpus"] is not None)
 
 
 def main(argv):

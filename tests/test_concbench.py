@@ -28,7 +28,7 @@ COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
 CONTEXT = {"concbench_version", "cpu_model", "cpus_online", "cpus_allowed",
            "kernel", "compiler", "gmp_version", "governor", "smt",
            "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s",
-           "chunk", "switch_us", "wait"}
+           "chunk", "switch_us", "shared_kib", "wait"}
 
 
 def run(concbench, *args, env=None, timeout=120):
@@ -465,6 +465,7 @@ def test_quick_labels(concbench, quick):
             assert fields["chunk"] == "1"
         if mode == "gil":
             assert fields["switch_us"] == "5000"
+            assert fields["shared_kib"] == "0"
         if mode in ("process", "spawn"):
             assert fields["transport"] == "pipe"
         if mode in ("thread_pool", "process_pool", "forkserver"):
@@ -852,6 +853,32 @@ def test_a_mode_option_with_several_values_makes_a_benchmark_each(
                   for b in data["benchmarks"]) == sorted([
         head, head + "/pool:fresh", head + "/chunk:auto",
         head + "/chunk:auto/pool:fresh", "noop/thread/tasks:4/workers:2"])
+
+
+def test_gil_shared_state_names_counters_and_context(concbench, tmp_path):
+    """--shared-kib makes a gil benchmark each, named when not 0; gil's
+    counters of its hand-offs are in each, the shared state's time only
+    where there is one."""
+    out = tmp_path / "gil.json"
+    r = run(concbench, "--kernels=logpow", "--modes=gil", "--workers=2",
+            "--tasks=2", "--switch-us=200", "--shared-kib=0,4",
+            "--benchmark_min_time=0", f"--benchmark_out={out}")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["context"]["shared_kib"] == "0,4"
+    head = "logpow/gil/tasks:2/workers:2"
+    by = {b["name"].removesuffix("/manual_time"): b
+          for b in data["benchmarks"]}
+    assert set(by) == {head, head + "/shared_kib:4"}
+    for name, b in by.items():
+        kib = "0" if name == head else "4"
+        assert label_fields(b["label"])["shared_kib"] == kib
+        # Two tasks of logpow, each yielding every 200 us to the other.
+        assert b["gil_handoffs_per_task"] > 0
+        assert b["gil_handoff_s"] >= 0
+        assert 0 <= b["gil_cross_cpu"] <= 1
+        assert ("gil_state_s" in b) == (kib != "0")
+    assert by[head + "/shared_kib:4"]["gil_state_s"] >= 0
 
 
 def test_names_and_limits_are_the_ones_the_scripts_read(concbench, tmp_path):

@@ -28,10 +28,12 @@ struct gil_batch {
     struct cb_gil_stats gs;
 };
 
-/* A job and gil's one option, its switch interval (0: the default). */
+/* A job and gil's options: its switch interval (0: the default) and the
+ * shared state's KiB. */
 struct gil_job {
     struct cb_job job;
     unsigned switch_us;
+    unsigned shared_kib;
 };
 
 static struct cb_executor *gil_start(const struct gil_job *gj,
@@ -39,7 +41,8 @@ static struct cb_executor *gil_start(const struct gil_job *gj,
 {
     struct cb_option_value given[] = {
         gj->switch_us ? (struct cb_option_value){.value = gj->switch_us}
-                      : cb_option_default(&cb_option_switch_us)};
+                      : cb_option_default(&cb_option_switch_us),
+        {.value = gj->shared_kib}};
     struct cb_executor *ex = NULL;
     if (cb_executor_start(&cb_mode_gil, &gj->job, given, &ex, err) < 0)
         fail_msg("start: %s", err->msg);
@@ -302,6 +305,98 @@ static void test_timeout_releases_the_lock(void **state)
     }
 }
 
+/*
+ * The holds' own records agree with the totals: every hold counted, its
+ * hand-offs those of the holds marked so, none to another CPU more often
+ * than there were hand-offs, the lines written those of every hold.
+ */
+static void check_handoffs(const struct gil_batch *b, size_t lines)
+{
+    assert_int_equal(b->gs.holds, b->n_holds);
+    uint64_t handoffs = 0;
+    int64_t state_ns = 0, handoff_state_ns = 0;
+    for (size_t i = 0; i < b->n_holds; i++) {
+        const struct cb_gil_hold *h = &b->holds[i];
+        assert_true(h->state_ns >= 0);
+        assert_true(h->state_ns <= h->end_ns - h->start_ns);
+        if (lines == 0)
+            assert_int_equal(h->state_ns, 0);
+        handoffs += h->handoff;
+        state_ns += h->state_ns;
+        if (h->handoff) {
+            handoff_state_ns += h->state_ns;
+            /* The lock was held by another task just before. */
+            assert_true(i > 0 && b->holds[i - 1].task != h->task);
+        }
+    }
+    assert_int_equal(b->gs.handoffs, handoffs);
+    assert_true(b->gs.cross_cpu <= b->gs.handoffs);
+    assert_true(b->gs.handoff_ns >= 0);
+    assert_int_equal(b->gs.lines_written, b->n_holds * lines);
+    assert_int_equal(b->gs.state_ns, state_ns);
+    assert_int_equal(b->gs.handoff_state_ns, handoff_state_ns);
+    /* Every hold wrote every object of the state exactly once. */
+    assert_int_equal(b->gs.state_refs_min, lines ? b->n_holds : 0);
+    assert_int_equal(b->gs.state_refs_max, lines ? b->n_holds : 0);
+}
+
+/*
+ * --shared-kib: each new holder writes the whole shared state, one object
+ * a cache line, each once, inside its hold; the hand-offs are counted from
+ * the holds, and the mode's counters report them.
+ */
+static void test_holders_write_the_shared_state(void **state)
+{
+    (void)state;
+    struct gil_job gj = job_of(find_kernel("logpow"), 6, 3, 1, 100);
+    gj.shared_kib = 8;
+    struct gil_batch b;
+    if (gil_batch_run(&b, &gj) != 0)
+        fail_msg("%s", b.err.msg);
+    unsigned per_task[MAX_T];
+    check_holds(&b, &gj.job, per_task);
+    check_handoffs(&b, 8 * 1024 / CB_GIL_LINE);
+    /* Six tasks on three threads yield at 100 us: some hand-offs. */
+    assert_true(b.gs.handoffs > 0);
+    assert_true(b.gs.handoffs < b.n_holds);
+
+    struct cb_mode_counter c[CB_MAX_MODE_COUNTERS];
+    size_t n = cb_mode_gil.counters(b.ex, c);
+    assert_int_equal(n, 4);
+    assert_string_equal(c[0].name, "gil_handoffs_per_task");
+    assert_true(c[0].num == (double)b.gs.handoffs && c[0].den == 6);
+    assert_string_equal(c[1].name, "gil_handoff_s");
+    assert_true(c[1].den == (double)b.gs.handoffs);
+    assert_true(c[1].num == (double)b.gs.handoff_ns / 1e9);
+    assert_string_equal(c[2].name, "gil_cross_cpu");
+    assert_true(c[2].num == (double)b.gs.cross_cpu);
+    assert_string_equal(c[3].name, "gil_state_s");
+    assert_true(c[3].num == (double)b.gs.handoff_state_ns / 1e9);
+    assert_true(c[3].den == (double)b.gs.handoffs);
+    gil_batch_end(&b);
+}
+
+/*
+ * At its default, 0, there is no shared state: nothing written, no time
+ * spent on it, gil_state_s left out (its den 0); the lock works as before.
+ */
+static void test_no_shared_state_by_default(void **state)
+{
+    (void)state;
+    assert_int_equal(cb_option_shared_kib.def, 0);
+    struct gil_job gj = job_of(find_kernel("logpow"), 4, 2, 1, 100);
+    struct gil_batch b;
+    if (gil_batch_run(&b, &gj) != 0)
+        fail_msg("%s", b.err.msg);
+    unsigned per_task[MAX_T];
+    check_holds(&b, &gj.job, per_task);
+    check_handoffs(&b, 0);
+    struct cb_mode_counter c[CB_MAX_MODE_COUNTERS];
+    assert_int_equal(cb_mode_gil.counters(b.ex, c), 4);
+    assert_true(c[3].den == 0);
+    gil_batch_end(&b);
+}
+
 /* One executor runs several batches; each batch's records start afresh. */
 static void test_batches_reuse_the_executor(void **state)
 {
@@ -331,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_noop_one_hold),
         cmocka_unit_test(test_timeout_releases_the_lock),
         cmocka_unit_test(test_batches_reuse_the_executor),
+        cmocka_unit_test(test_holders_write_the_shared_state),
+        cmocka_unit_test(test_no_shared_state_by_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

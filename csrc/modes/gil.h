@@ -8,6 +8,7 @@
 
 #include "executor.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,13 @@ extern "C" {
 struct cb_gil_hold {
     unsigned task;
     int64_t start_ns, end_ns;
+    /*
+     * Whether the lock came to this hold by a hand-off: the task had waited
+     * for it while another held it (not a lock found free).
+     */
+    bool handoff;
+    int cpu;          /* the CPU the task took the lock on (-1: unknown) */
+    int64_t state_ns; /* of the hold, spent writing the shared state */
 };
 
 /* The lock in the last batch of an executor. */
@@ -29,6 +37,17 @@ struct cb_gil_stats {
     uint64_t switches;
     /* Holds not recorded because the array was full (0 in any sane batch). */
     size_t holds_lost;
+    /* Holds, hand-offs among them, and those to another CPU than the
+     * dropper's; the time from the drop to the take, over the hand-offs. */
+    uint64_t holds, handoffs, cross_cpu;
+    int64_t handoff_ns;
+    /* Cache lines of the shared state written (every hold writes them all),
+     * and the time that took, over all holds and over the hand-offs. */
+    uint64_t lines_written;
+    int64_t state_ns, handoff_state_ns;
+    /* The fewest and most writes any one object of the state got (each
+     * hold writes each once: both the holds; 0 without a state). */
+    uint64_t state_refs_min, state_refs_max;
     /* Per task 0..T-1: ns it spent waiting to take the lock. */
     const int64_t *wait_ns;
 };
@@ -49,6 +68,15 @@ extern const struct cb_mode cb_mode_gil;
 
 /* gil's switch interval, Python's sys.getswitchinterval(): 5 ms default. */
 extern const struct cb_option cb_option_switch_us;
+
+/*
+ * The interpreter's state every thread writes (gil.c): KiB that each new
+ * holder of the lock writes when it takes it, 0 for none.
+ */
+extern const struct cb_option cb_option_shared_kib;
+
+/* The size of a cache line the shared state is cut into: an object each. */
+#define CB_GIL_LINE 64
 
 #ifdef __cplusplus
 }
