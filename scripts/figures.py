@@ -1461,7 +1461,7 @@ def _(*results):
 
 # ------------------------------------------ verdicts-vm: undecided, history
 VDIR = "docs/results/verdicts-vm/"
-RUN2, RUN3, RUN4 = (VDIR + f"run-{k}.json" for k in (2, 3, 4))
+RUN2, RUN3, RUN4, RUN5, RUN6 = (VDIR + f"run-{k}.json" for k in (2, 3, 4, 5, 6))
 ALONE4 = VDIR + "alone-4.json"
 FORK = "baseline/fork_exit_waitpid/tasks:16/manual_time"
 
@@ -1491,33 +1491,42 @@ def _(a, b):
     return both(100 * rep_noise(a), 100 * rep_noise(b), "%.1f", " %")
 
 
-@figure("verdicts-undecided-pairs", (RUN3, RUN4),
-        "pairs the undecided comparisons of run-3 and run-4 had")
-def _(a, b):
-    return span([o["pairs"] for o in undecided_others(a, b)], "%d")
-
-
-@figure("verdicts-undecided-half-width", (RUN3, RUN4),
-        "half the width of an undecided comparison's 90 % interval (log "
-        "ratio), the median over run-3's and run-4's")
-def _(a, b):
-    return f"±{100 * median(map(half_width, undecided_others(a, b))):.1f} %"
-
-
-@figure("verdicts-pairs-to-decide", (RUN3, RUN4),
-        "pairs each undecided comparison of run-3 and run-4 would need for "
-        "its interval to clear the nearer margin edge at the noise so far "
-        "(pairs x (half-width / distance)^2, the interval narrowing as "
-        "the square root of the pairs), the median over them")
-def _(a, b):
+def pairs_to_decide(others):
+    """Pairs each comparison would need for its interval to clear the
+    nearer margin edge at the noise so far (pairs x (half-width /
+    distance)^2, the interval narrowing as the square root of the pairs),
+    the median over them."""
     edge, need = math.log1p(0.02), []
-    for o in undecided_others(a, b):
+    for o in others:
         centre = math.log(o["ratio"])
         distance = edge - abs(centre) if abs(centre) < edge \
             else centre - edge
         if distance > 0:
             need.append(o["pairs"] * (half_width(o) / distance) ** 2)
     return "%.0f" % median(need)
+
+
+# run-3 and run-4 (an evening, other sessions beside them), run-5 and
+# run-6 (a quiet morning).
+for _pair, _runs in (("", (RUN3, RUN4)), ("-run5-run6", (RUN5, RUN6))):
+    @figure(f"verdicts-undecided-pairs{_pair}", _runs,
+            "pairs the undecided comparisons of the two runs had")
+    def _(a, b):
+        return span([o["pairs"] for o in undecided_others(a, b)], "%d")
+
+    @figure(f"verdicts-undecided-half-width{_pair}", _runs,
+            "half the width of an undecided comparison's 90 % interval "
+            "(log ratio), the median over the two runs'")
+    def _(a, b):
+        return (f"±{100 * median(map(half_width, undecided_others(a, b))):.1f}"
+                " %")
+
+    @figure(f"verdicts-pairs-to-decide{_pair}", _runs,
+            "pairs each undecided comparison of the two runs would need "
+            "for its interval to clear the nearer margin edge at the noise "
+            "so far, the median over them")
+    def _(a, b):
+        return pairs_to_decide(undecided_others(a, b))
 
 
 def fork_rounds(result):
