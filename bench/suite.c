@@ -161,7 +161,12 @@ static unsigned option(const struct cb_suite_case *c,
 struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
         start_lag_s, end_lag_s, peak_running, bytes_in, bytes_out, move_s;
-    double all_cpu_s; /* < 0 once a batch's was not known */
+    /*
+     * The mode's whole CPU over its batches' runs (< 0 once a batch's was
+     * not known) and those runs' time: a fresh pool's start and stop are
+     * in wall_s but not in all_cpu_s (batch.c reads it around the run).
+     */
+    double all_cpu_s, run_wall_s;
     /* The mode's own counters, their parts summed (cb_mode.counters). */
     struct cb_mode_counter mode[CB_MAX_MODE_COUNTERS];
     size_t n_mode;
@@ -178,8 +183,8 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
     cb_gbench_set_counter(state, "cpu_util", t->cpu_s / t->wall_s, 0);
     /* The mode's whole CPU (waiting included), where the mode says it. */
     if (t->all_cpu_s >= 0)
-        cb_gbench_set_counter(state, "all_cpu_util", t->all_cpu_s / t->wall_s,
-                              0);
+        cb_gbench_set_counter(state, "all_cpu_util",
+                              t->all_cpu_s / t->run_wall_s, 0);
     cb_gbench_set_counter(state, "task_cpu_s", t->cpu_s / tasks, 0);
     cb_gbench_set_counter(state, "task_wall_s", t->task_wall_s / tasks, 0);
     cb_gbench_set_counter(state, "faults_per_task", t->minflt / tasks, 0);
@@ -318,6 +323,7 @@ static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s
     t->all_cpu_s = st->all_cpu_s < 0 || t->all_cpu_s < 0
                        ? -1
                        : t->all_cpu_s + st->all_cpu_s;
+    t->run_wall_s += st->wall_s;
     /* The same names in the same order every batch (executor.h). */
     for (size_t i = 0; i < st->n_mode_counters; i++) {
         t->mode[i].name = st->mode_counters[i].name;

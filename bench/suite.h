@@ -31,14 +31,14 @@ struct cb_suite_case {
      * each option shown in names that is not at its default (/chunk:3,
      * /chunk:auto), then /payload:<B> and /parent_rss:<B> when not 0.
      */
-    char name[128];
+    char name[256];
     /*
      * The same as fields, for programs that read the JSON: "kernel=noop
      * mode=thread_pool tasks=16 workers=2 chunk=auto", every option of the
      * mode included, then payload=<bytes> and parent_rss=<bytes> when not
      * 0.
      */
-    char label[256];
+    char label[384];
     char failed[256]; /* the first error, "" while it has not failed */
     /*
      * Its executor, kept from the first call Google Benchmark makes of it

@@ -59,6 +59,23 @@ static struct cb_job job_of(const struct cb_kernel *k, unsigned tasks,
 }
 
 /* Each (T, W) shape, several batches on one executor: every task once each. */
+/*
+ * An executor holds CB_MAX_MODE_OPTIONS resolved options, and a suite case
+ * as many given: a mode that lists more would write past both.
+ */
+static void test_no_mode_has_more_options_than_an_executor_holds(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < cb_mode_count; m++) {
+        size_t n = 0;
+        while (cb_modes[m]->options && cb_modes[m]->options[n])
+            n++;
+        if (n > CB_MAX_MODE_OPTIONS)
+            fail_msg("%s lists %zu options, more than CB_MAX_MODE_OPTIONS",
+                     cb_modes[m]->name, n);
+    }
+}
+
 static void test_every_task_once(void **state)
 {
     (void)state;
@@ -208,6 +225,7 @@ int main(int argc, char **argv)
 {
     cb_role_main(argc, argv);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_mode_has_more_options_than_an_executor_holds),
         cmocka_unit_test(test_every_task_once),
         cmocka_unit_test(test_real_kernels_every_mode),
         cmocka_unit_test(test_concurrency_is_real),

@@ -83,6 +83,7 @@ struct gil {
     /* The shared state (shared_kib), written by each new holder. */
     struct gil_object *objects;
     size_t n_objects;
+    uint32_t refs_base; /* every object's count as the batch began */
     /*
      * The hold under way, set by its holder when it takes the lock (the
      * state's time once it has written it); recorded when it drops it.
@@ -421,8 +422,12 @@ static int gil_run(struct cb_executor *ex, struct cb_task_result *results,
     g->handoff_ns = g->state_ns = g->handoff_state_ns = 0;
     g->drop_ns = 0;
     g->drop_cpu = -1;
-    for (size_t i = 0; i < g->n_objects; i++)
-        g->objects[i].refcnt = 0;
+    /*
+     * Every hold writes every object once, so all carry one count: the
+     * batch's holds are the counts less this (not reset here: that would
+     * write the whole state inside the batch's time, from this thread).
+     */
+    g->refs_base = g->n_objects ? g->objects[0].refcnt : 0;
     memset(st->wait_ns, 0, ex->job.tasks * sizeof *st->wait_ns);
 
     bool abandoned = false;
@@ -445,7 +450,7 @@ void cb_gil_stats(const struct cb_executor *ex, struct cb_gil_stats *out)
     const struct state *st = ex->state;
     uint64_t refs_min = 0, refs_max = 0;
     for (size_t i = 0; i < st->gil.n_objects; i++) {
-        uint64_t r = st->gil.objects[i].refcnt;
+        uint64_t r = (uint32_t)(st->gil.objects[i].refcnt - st->gil.refs_base);
         refs_min = i == 0 || r < refs_min ? r : refs_min;
         refs_max = r > refs_max ? r : refs_max;
     }

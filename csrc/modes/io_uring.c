@@ -663,4 +663,6 @@ const struct cb_mode cb_mode_io_uring = {
     .start = uring_start,
     .run = uring_run,
     .stop = uring_stop,
+    /* Its thread, and the ring's io-wq workers: threads of this process. */
+    .cpu_ns = cb_cpu_ns_this_process,
 };

@@ -149,7 +149,11 @@ static void announce(struct pool *p, unsigned n)
         futex_wake(&sh->queued, n);
 }
 
-/* Under active, a worker: n more results are in its pipe. */
+/*
+ * Under active, a worker: n more results are in its pipe, or on their way
+ * in (a payload's output can be more than the pipe holds: the parent must
+ * be reading while it is written, not spinning).
+ */
 static void note_sent(struct pool *p, unsigned n)
 {
     if (p->spin)
@@ -157,8 +161,10 @@ static void note_sent(struct pool *p, unsigned n)
 }
 
 /*
- * Under active, the parent before it polls: spin up to the budget while
- * every result sent has been read.
+ * Under active, the parent before it polls, once every task is in the
+ * queue (while some are not, it polls to write them: a worker may be
+ * waiting for the rest of a message bigger than the pipe): spin up to the
+ * budget while every result sent has been read.
  */
 static void await_results(struct pool *p)
 {
@@ -221,6 +227,7 @@ __attribute__((noreturn)) static void worker_pipes(struct pool *p,
             atomic_store(&p->current[me], -1);
             int64_t t1 = cb_now_ns();
             uint32_t index = t;
+            note_sent(p, 1);
             if (cb_write_full(result_w, &index, sizeof index) < 0 ||
                 cb_write_full(result_w, out, bytes) < 0)
                 _exit(CB_EXIT_SEND);
@@ -228,7 +235,6 @@ __attribute__((noreturn)) static void worker_pipes(struct pool *p,
             r.move_ns = reading + (cb_now_ns() - t1);
             if (cb_write_full(result_w, &r, sizeof r) < 0)
                 _exit(CB_EXIT_SEND);
-            note_sent(p, 1);
         }
     }
 }
@@ -594,7 +600,7 @@ static int process_pool_run(struct cb_executor *ex,
     while (received < job->tasks) {
         p->pfds[n] = (struct pollfd){
             .fd = posted < job->tasks ? p->task_w : -1, .events = POLLOUT};
-        if (p->spin)
+        if (p->spin && posted >= job->tasks)
             await_results(p);
         int ready = cb_poll_until(p->pfds, n + 1, deadline, err);
         if (ready < 0)
