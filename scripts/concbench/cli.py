@@ -101,3 +101,15 @@ def print_lines(prog, compute, about):
         return 2
     print("\n".join(lines))
     return 0
+
+
+def one_file_table(prog, argv, table):
+    """main() of a table program that reads one result file: usage, then
+    print_lines of table(the loaded result)."""
+    import os
+    from concbench.load import load, shown_path
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print(f"usage: {prog} FILE.json", file=sys.stderr)
+        return 2
+    return print_lines(prog, lambda: table(
+        load(argv[0], os.path.basename(argv[0]))), shown_path(argv[0]))

@@ -16,11 +16,7 @@ or lacks a run of both policies for a mode at a worker count (one line on
 stderr).
 """
 
-import os
-import sys
-
-from concbench.cli import Missing, print_lines
-from concbench.load import load, shown_path
+from concbench.cli import Missing, one_file_table
 from concbench.speedups import concbench_runs
 from concbench.stats import median
 
@@ -80,8 +76,4 @@ def table(result):
 
 
 def main(argv):
-    if len(argv) != 1 or argv[0].startswith("-"):
-        print(f"usage: {PROG} FILE.json", file=sys.stderr)
-        return 2
-    return print_lines(PROG, lambda: table(
-        load(argv[0], os.path.basename(argv[0]))), shown_path(argv[0]))
+    return one_file_table(PROG, argv, table)
