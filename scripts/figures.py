@@ -24,6 +24,7 @@ Exit status: 0; 2 for an unknown name or a file that does not read.
 """
 
 import importlib
+import itertools
 import json
 import math
 import os
@@ -1527,6 +1528,65 @@ for _pair, _runs in (("", (RUN3, RUN4)), ("-run5-run6", (RUN5, RUN6))):
             "so far, the median over them")
     def _(a, b):
         return pairs_to_decide(undecided_others(a, b))
+
+
+# One batch a repetition (--benchmark_min_time=0.05) against about five
+# (0.2 s), gmp_pow and logpow at W = 1, 2, 4, ten rounds each.
+BATCHES_005 = plain(VDIR + "batches-0.05s.json")
+BATCHES_02 = plain(VDIR + "batches-0.2s.json")
+
+
+def pair_noise(doc, field):
+    """How far a round's ratio of two strategies strays from their usual
+    ratio: the median absolute deviation of log(B / A) over the rounds, for
+    each two strategies but serial at each kernel and W, the median over
+    them; by the runs' time (real_time) or their fastest batch
+    (batch_min_s)."""
+    runs = {}
+    for b in doc["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        kernel, mode, _, workers = b["name"].split("/")[:4]
+        if mode != "serial":
+            runs.setdefault((kernel, workers), {}).setdefault(
+                mode, {})[b["round"]] = b[field]
+    devs = []
+    for modes in runs.values():
+        for a, b in itertools.combinations(sorted(modes), 2):
+            rounds = sorted(set(modes[a]) & set(modes[b]))
+            logs = [math.log(modes[b][r] / modes[a][r]) for r in rounds]
+            if len(logs) < 5:
+                continue
+            centre = median(logs)
+            devs.append(median([abs(x - centre) for x in logs]))
+    if not devs:
+        raise Missing("no two strategies in five rounds")
+    return "%.2f %%" % (100 * median(devs))
+
+
+@figure("batches-noise-005", BATCHES_005,
+        "one batch a repetition: a pair's deviation from the usual ratio")
+def _(doc):
+    return pair_noise(doc, "real_time")
+
+
+@figure("batches-noise-02", BATCHES_02,
+        "about five batches a repetition, their mean: the same")
+def _(doc):
+    return pair_noise(doc, "real_time")
+
+
+@figure("batches-noise-02-min", BATCHES_02,
+        "about five batches a repetition, the fastest: the same")
+def _(doc):
+    return pair_noise(doc, "batch_min_s")
+
+
+@figure("batches-per-rep-02", BATCHES_02,
+        "batches a repetition ran at 0.2 s (median)")
+def _(doc):
+    return "%.0f" % median([b["iterations"] for b in doc["benchmarks"]
+                            if b.get("run_type") == "iteration"])
 
 
 def fork_rounds(result):
