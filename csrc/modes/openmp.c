@@ -92,19 +92,28 @@ static unsigned team_policy;
 
 /*
  * Where the module is: beside the build's programs when this program is
- * one of them, else where meson install put it.
+ * one of them; else where meson install put it; else, for a concbench
+ * copied elsewhere with its libraries (BIN/concbench, LIB/ beside BIN/:
+ * a self-contained bundle), in the lib folder beside its own.
  */
 static const char *team_path(void)
 {
-    static char exe[4096];
+    static char exe[4096], beside[4096 + 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     size_t root = strlen(CB_BUILD_ROOT);
-    if (n > 0) {
-        exe[n] = '\0';
-        if (strncmp(exe, CB_BUILD_ROOT, root) == 0 && exe[root] == '/')
-            return CB_OPENMP_TEAM_BUILT;
-    }
-    return CB_OPENMP_TEAM_INSTALLED;
+    if (n <= 0)
+        return CB_OPENMP_TEAM_INSTALLED;
+    exe[n] = '\0';
+    if (strncmp(exe, CB_BUILD_ROOT, root) == 0 && exe[root] == '/')
+        return CB_OPENMP_TEAM_BUILT;
+    if (access(CB_OPENMP_TEAM_INSTALLED, R_OK) == 0)
+        return CB_OPENMP_TEAM_INSTALLED;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return CB_OPENMP_TEAM_INSTALLED;
+    *slash = '\0';
+    snprintf(beside, sizeof beside, "%s/../lib/cb_openmp_team.so", exe);
+    return access(beside, R_OK) == 0 ? beside : CB_OPENMP_TEAM_INSTALLED;
 }
 
 /* name=value, or name unset (value NULL); the old value into *old. */
