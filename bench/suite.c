@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { MAX_FAILURES = 64 };
 static char failures[MAX_FAILURES][sizeof(((struct cb_error *)0)->msg) + 128];
@@ -157,15 +158,20 @@ static unsigned option(const struct cb_suite_case *c,
     return option->def;
 }
 
+/* Batch times kept for a run's median batch (the last ones, at most). */
+enum { BATCH_TIMES = 1024 };
+
 /* Sums over the iterations of one run. */
 struct totals {
     double batches, wall_s, cpu_s, task_wall_s, minflt, nvcsw, nivcsw,
         start_lag_s, end_lag_s, peak_running, bytes_in, bytes_out, move_s;
     /*
-     * The repetition's fastest batch: robust to the slow spells a VM has
-     * inside a repetition, where the mean (its time) is not.
+     * The repetition's fastest and median batch, which the slow spells a
+     * VM has inside a repetition move less than the mean (its time); the
+     * median over its last BATCH_TIMES batches.
      */
     double batch_min_s;
+    double batch_s[BATCH_TIMES];
     /*
      * The mode's whole CPU over its batches' runs (< 0 once a batch's was
      * not known) and those runs' time: a fresh pool's start and stop are
@@ -176,6 +182,22 @@ struct totals {
     struct cb_mode_counter mode[CB_MAX_MODE_COUNTERS];
     size_t n_mode;
 };
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the batch times kept (the mean of the middle two). */
+static double median_batch(const struct totals *t)
+{
+    size_t n = t->batches < BATCH_TIMES ? (size_t)t->batches : BATCH_TIMES;
+    double sorted[BATCH_TIMES];
+    memcpy(sorted, t->batch_s, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, by_value);
+    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
 
 static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                    const struct totals *t, double pool_start_s)
@@ -192,6 +214,7 @@ static void report(cb_gbench_state *state, const struct cb_suite_case *c,
                               t->all_cpu_s / t->run_wall_s, 0);
     cb_gbench_set_counter(state, "task_cpu_s", t->cpu_s / tasks, 0);
     cb_gbench_set_counter(state, "batch_min_s", t->batch_min_s, 0);
+    cb_gbench_set_counter(state, "batch_median_s", median_batch(t), 0);
     cb_gbench_set_counter(state, "task_wall_s", t->task_wall_s / tasks, 0);
     cb_gbench_set_counter(state, "faults_per_task", t->minflt / tasks, 0);
     cb_gbench_set_counter(state, "vcsw_per_task", t->nvcsw / tasks, 0);
@@ -315,6 +338,7 @@ static void add(struct totals *t, const struct cb_batch_stats *st, double wall_s
 {
     if (t->batches == 0 || wall_s < t->batch_min_s)
         t->batch_min_s = wall_s;
+    t->batch_s[(size_t)t->batches % BATCH_TIMES] = wall_s;
     t->batches++;
     t->wall_s += wall_s;
     t->cpu_s += st->cpu_s;

@@ -1582,6 +1582,18 @@ def _(doc):
     return pair_noise(doc, "batch_min_s")
 
 
+BATCHES_02_2 = plain(VDIR + "batches-0.2s-2.json")
+
+
+for _name, _field, _what in (("mean", "real_time", "their mean"),
+                             ("min", "batch_min_s", "the fastest"),
+                             ("median", "batch_median_s", "the median")):
+    @figure(f"batches-noise-02-2-{_name}", BATCHES_02_2,
+            f"the second run at 0.2 s, {_what}: the same")
+    def _(doc, field=_field):
+        return pair_noise(doc, field)
+
+
 @figure("batches-per-rep-02", BATCHES_02,
         "batches a repetition ran at 0.2 s (median)")
 def _(doc):

@@ -24,7 +24,7 @@ MODES = ["serial", "thread", "process", "thread_pool", "process_pool",
          "spawn", "forkserver", "gil", "async"]
 COUNTERS = {"tasks_per_s", "cpu_util", "task_cpu_s", "task_wall_s",
             "faults_per_task", "vcsw_per_task", "ivcsw_per_task",
-            "start_lag_s", "peak_running", "batch_min_s"}
+            "start_lag_s", "peak_running", "batch_min_s", "batch_median_s"}
 CONTEXT = {"concbench_version", "cpu_model", "cpus_online", "cpus_allowed",
            "kernel", "compiler", "gmp_version", "governor", "smt",
            "benchmark_version", "build_type", "tasks", "io_ms", "timeout_s",
@@ -410,6 +410,7 @@ def test_quick_counters(concbench, quick):
         assert b["real_time"] > 0
         # the fastest batch: no slower than their mean, the time
         assert 0 < b["batch_min_s"] * 1e3 <= b["real_time"] * (1 + 1e-9)
+        assert b["batch_min_s"] <= b["batch_median_s"] * (1 + 1e-9)
         assert 1 <= b["peak_running"] <= min(w, 4)
         # tasks per second is the batch's 4 tasks over its manual time
         assert b["tasks_per_s"] == pytest.approx(4 / (b["real_time"] / 1e3),
