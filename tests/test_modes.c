@@ -4,51 +4,12 @@
  * concurrent modes really overlap their tasks.
  */
 #include "role.h"
+#include "count_kernel.h"
 #include "testlib.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-enum { MAX_T = 64 };
-
-/*
- * How often each task ran, in memory shared with forked workers (mapped
- * before any pool starts, so the pools' processes share it too).
- */
-static _Atomic unsigned *runs;
-
-static uint64_t count_run(const struct concbench_task *t)
-{
-    unsigned task = t->index;
-    atomic_fetch_add(&runs[task], 1);
-    return 7;
-}
-
-static int count_check(uint64_t value, const struct concbench_task *t,
-                       char *why, size_t len)
-{
-    (void)t;
-    snprintf(why, len, "expected 7, got %llu", (unsigned long long)value);
-    return value == 7;
-}
-
-static const struct cb_kernel counting = {
-    .name = "count",
-    .summary = "counts its runs",
-    .run = count_run,
-    .check = count_check,
-};
-
-static int setup(void **state)
-{
-    (void)state;
-    runs = mmap(NULL, MAX_T * sizeof *runs, PROT_READ | PROT_WRITE,
-                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    return runs == MAP_FAILED ? -1 : 0;
-}
 
 static struct cb_job job_of(const struct cb_kernel *k, unsigned tasks,
                             unsigned workers, unsigned io_ms)
@@ -80,7 +41,7 @@ static void test_every_task_once(void **state)
 {
     (void)state;
     static const unsigned shapes[][2] = {{7, 3}, {1, 1}, {5, 8}, {16, 16},
-                                         {MAX_T, 4}};
+                                         {CB_COUNT_MAX_TASKS, 4}};
     for (size_t m = 0; m < cb_mode_count; m++) {
         const struct cb_mode *mode = cb_modes[m];
         /*
@@ -94,9 +55,10 @@ static void test_every_task_once(void **state)
             unsigned T = shapes[s][0];
             unsigned W = mode->single_worker ? 1 : shapes[s][1];
             const unsigned batches = 3;
-            memset((void *)runs, 0, MAX_T * sizeof *runs);
-            struct cb_job job = job_of(&counting, T, W, 1);
-            struct cb_task_result results[MAX_T];
+            memset((void *)cb_count_runs, 0,
+                   CB_COUNT_MAX_TASKS * sizeof *cb_count_runs);
+            struct cb_job job = job_of(&cb_count_kernel, T, W, 1);
+            struct cb_task_result results[CB_COUNT_MAX_TASKS];
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
             int rc = run_batches(mode, &job, batches, results, &st, &err);
@@ -105,14 +67,14 @@ static void test_every_task_once(void **state)
             if (rc != 0)
                 fail_msg("%s T=%u W=%u: %s", mode->name, T, W, err.msg);
             for (unsigned i = 0; i < T; i++) {
-                if (runs[i] != batches)
+                if (cb_count_runs[i] != batches)
                     fail_msg("%s T=%u W=%u: task %u ran %u times, not %u",
-                             mode->name, T, W, i, runs[i], batches);
+                             mode->name, T, W, i, cb_count_runs[i], batches);
                 assert_int_equal(results[i].task, i);
                 assert_in_range(results[i].worker, 0, W - 1);
             }
-            for (unsigned i = T; i < MAX_T; i++)
-                assert_int_equal(runs[i], 0);
+            for (unsigned i = T; i < CB_COUNT_MAX_TASKS; i++)
+                assert_int_equal(cb_count_runs[i], 0);
             assert_no_children();
         }
     }
@@ -231,5 +193,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_concurrency_is_real),
         cmocka_unit_test(test_at_most_w),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, cb_count_setup, NULL);
 }

@@ -16,49 +16,14 @@
 #include "child.h"
 #include "role.h"
 #include "sysinfo.h"
+#include "count_kernel.h"
 #include "testlib.h"
 
 #include <signal.h>
-#include <stdatomic.h>
-#include <sys/mman.h>
-
-enum { MAX_T = 64 };
 
 static const char *const policies[] = {"passive", "active"};
 static const char *const pools[] = {"thread_pool", "process_pool",
                                     "openmp"};
-
-/* Runs of each task, in memory the pools' processes share. */
-static _Atomic unsigned *runs;
-
-static uint64_t count_run(const struct concbench_task *t)
-{
-    atomic_fetch_add(&runs[t->index], 1);
-    return 7;
-}
-
-static int count_check(uint64_t value, const struct concbench_task *t,
-                       char *why, size_t len)
-{
-    (void)t;
-    snprintf(why, len, "expected 7, got %llu", (unsigned long long)value);
-    return value == 7;
-}
-
-static const struct cb_kernel counting = {
-    .name = "count",
-    .summary = "counts its runs",
-    .run = count_run,
-    .check = count_check,
-};
-
-static int setup(void **state)
-{
-    (void)state;
-    runs = mmap(NULL, MAX_T * sizeof *runs, PROT_READ | PROT_WRITE,
-                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    return runs == MAP_FAILED ? -1 : 0;
-}
 
 /* The options of mode, wait at policy and the others at their defaults. */
 static void options_with(const struct cb_mode *mode, unsigned policy,
@@ -105,10 +70,13 @@ static void in_child(void (*fn)(unsigned, char *, size_t), unsigned policy)
 static void every_task_once(unsigned policy, char *msg, size_t len)
 {
     unsigned over = 2 * cb_cpus_allowed(); /* W above the CPUs: throttled */
-    if (over > MAX_T)
-        over = MAX_T;
-    const unsigned shapes[][2] = {{7, 3}, {1, 1}, {16, 2}, {MAX_T, 4},
-                                  {MAX_T, over}};
+    if (over > CB_COUNT_MAX_TASKS)
+        over = CB_COUNT_MAX_TASKS;
+    const unsigned shapes[][2] = {{7, 3},
+                                  {1, 1},
+                                  {16, 2},
+                                  {CB_COUNT_MAX_TASKS, 4},
+                                  {CB_COUNT_MAX_TASKS, over}};
     for (size_t m = 0; m < sizeof pools / sizeof pools[0]; m++) {
         const struct cb_mode *mode = cb_mode_find(pools[m]);
         if (!mode)
@@ -118,10 +86,11 @@ static void every_task_once(unsigned policy, char *msg, size_t len)
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             unsigned T = shapes[s][0], W = shapes[s][1];
             const unsigned batches = 5;
-            memset((void *)runs, 0, MAX_T * sizeof *runs);
-            struct cb_job job = {.kernel = &counting, .tasks = T,
+            memset((void *)cb_count_runs, 0,
+                   CB_COUNT_MAX_TASKS * sizeof *cb_count_runs);
+            struct cb_job job = {.kernel = &cb_count_kernel, .tasks = T,
                                  .workers = W, .timeout_ms = 30000};
-            struct cb_task_result results[MAX_T];
+            struct cb_task_result results[CB_COUNT_MAX_TASKS];
             struct cb_batch_stats st;
             struct cb_error err = {{0}};
             if (run_batches_with(mode, &job, given, batches, results, &st,
@@ -130,10 +99,10 @@ static void every_task_once(unsigned policy, char *msg, size_t len)
                          err.msg);
                 return;
             }
-            for (unsigned i = 0; i < MAX_T; i++)
-                if (runs[i] != (i < T ? batches : 0)) {
+            for (unsigned i = 0; i < CB_COUNT_MAX_TASKS; i++)
+                if (cb_count_runs[i] != (i < T ? batches : 0)) {
                     snprintf(msg, len, "%s T=%u W=%u: task %u ran %u times",
-                             mode->name, T, W, i, runs[i]);
+                             mode->name, T, W, i, cb_count_runs[i]);
                     return;
                 }
             /* The pools see all their threads and processes. */
@@ -402,5 +371,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_a_worker_killed_while_spinning),
         cmocka_unit_test(test_openmp_one_policy_a_process),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, cb_count_setup, NULL);
 }
