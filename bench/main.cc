@@ -118,14 +118,22 @@ int report_failures()
     return 1;
 }
 
-// Whether the largest --parent-rss fits in what the run can hold now
+// Whether the largest --parent-rss of the benchmarks that will run (those
+// --benchmark_filter selected) fits in what the run can hold now
 // (csrc/parent_rss.h); if not, one line on stderr. Each measuring process
 // checks again before it holds it, as other work may have taken memory.
-bool parent_rss_fits(const cb::Options &o)
+bool parent_rss_fits(const cb::Cases &cases,
+                     const std::vector<cb::Selected> &selected)
 {
     uint64_t largest = 0;
-    for (uint64_t bytes : o.parent_rss)
+    for (const cb::Selected &s : selected) {
+        // Its place in registration order: the modes' cases, then the
+        // baselines' (bench/registry.cc).
+        size_t i = (size_t)s.family_index, n = cases.modes.size();
+        uint64_t bytes = i < n ? cases.modes[i]->parent_rss
+                               : cases.baselines[i - n]->parent_rss;
         largest = std::max(largest, bytes);
+    }
     char why[200];
     if (cb_parent_rss_fits(largest, why, sizeof why))
         return true;
@@ -183,7 +191,7 @@ int main(int argc, char **argv)
             std::printf("%s\n", s.name.c_str());
         return 0;
     }
-    if (!parent_rss_fits(o))
+    if (!parent_rss_fits(cases, selected))
         return cb::kUsageError;
     cb::add_context(o);
     if (tuned > 0)

@@ -1514,6 +1514,18 @@ def test_parent_rss_more_than_the_run_can_hold(concbench, tmp_path):
     assert r.stdout == ""
     assert list(tmp_path.iterdir()) == []
 
+    # Only the benchmarks --benchmark_filter keeps are held to it: without
+    # the 2G ones the run goes on.
+    r = subprocess.run([concbench, "--kernels=noop", "--modes=process",
+                        "--workers=1", "--parent-rss=0,2G",
+                        "--benchmark_filter=-parent_rss",
+                        "--benchmark_min_time=0", f"--benchmark_out={out}"],
+                       capture_output=True, text=True, timeout=60,
+                       preexec_fn=limit_data)
+    assert r.returncode == 0, r.stderr
+    names = [b["name"] for b in json.loads(out.read_text())["benchmarks"]]
+    assert names == ["noop/process/tasks:16/workers:1/manual_time"]
+
 
 def children_of(pid):
     """The pids of pid's children, from /proc."""
