@@ -323,6 +323,29 @@ static int submit_and_wait(struct uring *u, int64_t deadline, unsigned first,
     return 0;
 }
 
+/*
+ * Past the deadline, the batch's timeout error; else submit and wait (as
+ * submit_and_wait). On -1 every request still in flight is abandoned.
+ */
+static int next_completion(struct uring *u, const struct cb_job *job,
+                           int64_t deadline, struct cb_error *err)
+{
+    unsigned first = first_in_flight(u, job->tasks);
+    if (cb_now_ns() >= deadline) {
+        unsigned running = 0;
+        for (unsigned i = 0; i < u->n_slots; i++)
+            running += u->slots[i].busy;
+        cb_error_timeout(err, first, running, job->timeout_ms);
+        abandon_all(u);
+        return -1;
+    }
+    if (submit_and_wait(u, deadline, first, err) < 0) {
+        abandon_all(u);
+        return -1;
+    }
+    return 0;
+}
+
 /* A completion's slot, if it is of the slot's present task's requests. */
 static struct slot *slot_of(struct uring *u, uint64_t ud, enum kind *kind)
 {
@@ -371,19 +394,8 @@ static int run_timers(struct uring *u, const struct cb_job *job,
             next++;
         }
 
-        unsigned first = first_in_flight(u, job->tasks);
-        if (cb_now_ns() >= deadline) {
-            unsigned running = 0;
-            for (unsigned i = 0; i < u->n_slots; i++)
-                running += u->slots[i].busy;
-            cb_error_timeout(err, first, running, job->timeout_ms);
-            abandon_all(u);
+        if (next_completion(u, job, deadline, err) < 0)
             return -1;
-        }
-        if (submit_and_wait(u, deadline, first, err) < 0) {
-            abandon_all(u);
-            return -1;
-        }
 
         /*
          * Every timeout that expired is a task done, in the order they
@@ -596,19 +608,8 @@ static int run_requests(struct uring *u, const struct cb_job *job,
         if (done == job->tasks)
             break;
 
-        unsigned first = first_in_flight(u, job->tasks);
-        if (cb_now_ns() >= deadline) {
-            unsigned running = 0;
-            for (unsigned i = 0; i < u->n_slots; i++)
-                running += u->slots[i].busy;
-            cb_error_timeout(err, first, running, job->timeout_ms);
-            abandon_all(u);
+        if (next_completion(u, job, deadline, err) < 0)
             return -1;
-        }
-        if (submit_and_wait(u, deadline, first, err) < 0) {
-            abandon_all(u);
-            return -1;
-        }
 
         /* The first task a completion is for is charged with the wait. */
         unsigned head, n = 0;
