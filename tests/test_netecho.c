@@ -43,21 +43,6 @@ static void start_server(unsigned io_ms)
 }
 
 /*
- * This process's open fds, but valgrind's own: it opens some on its first
- * fork, above the fd limit it gives the program.
- */
-static unsigned open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    assert_non_null(d);
-    unsigned n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.' && strtoul(e->d_name, NULL, 10) < 10000;
-    closedir(d);
-    return n;
-}
-
-/*
  * The open fds once they come down to want: a thread cancelled in a
  * socket call closes its socket as it unwinds, which may take a while when
  * threads are slow (valgrind). Waits up to 5 s.

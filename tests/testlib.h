@@ -105,6 +105,21 @@ static inline unsigned dir_entries(const char *path)
 }
 
 /*
+ * This process's open fds, but valgrind's own: it opens some on its first
+ * fork, above the fd limit it gives the program.
+ */
+static inline unsigned open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.' && strtoul(e->d_name, NULL, 10) < 10000;
+    closedir(d);
+    return n;
+}
+
+/*
  * Threads a sanitizer's runtime adds to a process once it has started one:
  * TSan's background thread. CB_EXTRA_THREADS, which the sanitizer build
  * sets (tests/meson.build), or 0.
