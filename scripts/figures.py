@@ -1280,59 +1280,27 @@ def ab_medians(doc):
     return {name: median(r) for name, r in ab_ratios(doc).items()}
 
 
-@figure("ab-payload0-lowest", AB,
-        "the lowest median B / A, and its benchmark")
-def _(doc):
+def ab_extreme(doc, pick):
+    """The lowest or highest median B / A (pick: min or max) with its
+    benchmark."""
     medians = ab_medians(doc)
-    name = min(medians, key=medians.get)
+    name = pick(medians, key=medians.get)
     return f"{medians[name]:.3f} ({shown_name(name)})"
 
 
-@figure("ab-payload0-lowest-pairs", AB,
-        "that benchmark's pairs B / A, lowest to highest")
-def _(doc):
+def ab_extreme_pairs(doc, pick):
+    """That benchmark's pairs B / A, lowest to highest."""
     medians = ab_medians(doc)
-    return span(ab_ratios(doc)[min(medians, key=medians.get)], "%.2f")
+    return span(ab_ratios(doc)[pick(medians, key=medians.get)], "%.2f")
 
 
-@figure("ab-payload0-highest", AB,
-        "the highest median B / A, and its benchmark")
-def _(doc):
-    medians = ab_medians(doc)
-    name = max(medians, key=medians.get)
-    return f"{medians[name]:.3f} ({shown_name(name)})"
-
-
-@figure("ab-payload0-highest-pairs", AB,
-        "that benchmark's pairs B / A, lowest to highest")
-def _(doc):
-    medians = ab_medians(doc)
-    return span(ab_ratios(doc)[max(medians, key=medians.get)], "%.2f")
-
-
-@figure("ab-payload0-others", AB,
-        "how far the other medians B / A are from 1, at most")
-def _(doc):
+def ab_others(doc):
+    """How far the medians but the lowest and highest are from 1, at
+    most."""
     medians = ab_medians(doc)
     ends = {min(medians, key=medians.get), max(medians, key=medians.get)}
     return share(max(abs(m - 1) for n, m in medians.items()
                      if n not in ends))
-
-
-@figure("ab-payload0-geomean", AB,
-        "the geometric mean of the medians B / A")
-def _(doc):
-    return "%.3f" % geomean(list(ab_medians(doc).values()))
-
-
-# The build before issue 19 (6eb24b9) against the one after it: all of
-# noop at W = 1, 2, 4; then more pairs of those above the margin.
-AB_SEAMS = plain("docs/results/overhead/ab-seams-vm.json")
-AB_SEAMS_W1 = plain("docs/results/overhead/ab-seams-w1-vm.json")
-AB_SEAMS_W2 = plain("docs/results/overhead/ab-seams-w2-vm.json")
-AB_SEAMS_W4 = plain("docs/results/overhead/ab-seams-w4-vm.json")
-# liburing linked as a shared library (B: statically).
-AB_URING = plain("docs/results/overhead/ab-uring-static-vm.json")
 
 
 def above(doc, margin=0.02):
@@ -1346,24 +1314,52 @@ def above(doc, margin=0.02):
     return ", ".join(f"{medians[n]:.3f} ({shown_name(n)})" for n in names)
 
 
-@figure("ab-seams-geomean", AB_SEAMS,
-        "the geometric mean of the medians B / A")
-def _(doc):
-    return "%.3f" % geomean(list(ab_medians(doc).values()))
+# What a page may quote of a scripts/ab file: figure PREFIX-KIND.
+AB_KINDS = {
+    "lowest": ("the lowest median B / A, and its benchmark",
+               lambda doc: ab_extreme(doc, min)),
+    "lowest-pairs": ("the lowest's pairs B / A, lowest to highest",
+                     lambda doc: ab_extreme_pairs(doc, min)),
+    "highest": ("the highest median B / A, and its benchmark",
+                lambda doc: ab_extreme(doc, max)),
+    "highest-pairs": ("the highest's pairs B / A, lowest to highest",
+                      lambda doc: ab_extreme_pairs(doc, max)),
+    "others": ("how far the other medians B / A are from 1, at most",
+               ab_others),
+    "geomean": ("the geometric mean of the medians B / A",
+                lambda doc: "%.3f" % geomean(list(ab_medians(doc).values()))),
+    "range": ("the medians B / A, lowest to highest",
+              lambda doc: span(list(ab_medians(doc).values()), "%.3f")),
+    "above": ("the medians B / A above 1.02, highest first", above),
+}
 
 
-@figure("ab-seams-above", AB_SEAMS,
-        "the medians B / A above 1.02, highest first")
-def _(doc):
-    return above(doc)
+def ab_figures(prefix, path, kinds):
+    """Registers PREFIX-KIND of the scripts/ab file path for each kind."""
+    for kind in kinds:
+        what, compute = AB_KINDS[kind]
+        figure(f"{prefix}-{kind}", path, what)(compute)
 
 
-for _key, _doc in (("ab-seams", AB_SEAMS), ("ab-seams-w1", AB_SEAMS_W1),
-                   ("ab-seams-w2", AB_SEAMS_W2),
-                   ("ab-seams-w4", AB_SEAMS_W4), ("ab-uring", AB_URING)):
-    @figure(f"{_key}-range", _doc, "the medians B / A, lowest to highest")
-    def _(doc):
-        return span(list(ab_medians(doc).values()), "%.3f")
+ab_figures("ab-payload0", AB, ("lowest", "lowest-pairs", "highest",
+                               "highest-pairs", "others", "geomean"))
+
+
+# The build before issue 19 (6eb24b9) against the one after it: all of
+# noop at W = 1, 2, 4; then more pairs of those above the margin.
+AB_SEAMS = plain("docs/results/overhead/ab-seams-vm.json")
+AB_SEAMS_W1 = plain("docs/results/overhead/ab-seams-w1-vm.json")
+AB_SEAMS_W2 = plain("docs/results/overhead/ab-seams-w2-vm.json")
+AB_SEAMS_W4 = plain("docs/results/overhead/ab-seams-w4-vm.json")
+# liburing linked as a shared library (B: statically).
+AB_URING = plain("docs/results/overhead/ab-uring-static-vm.json")
+
+
+ab_figures("ab-seams", AB_SEAMS, ("geomean", "above", "range"))
+for _prefix, _path in (("ab-seams-w1", AB_SEAMS_W1),
+                       ("ab-seams-w2", AB_SEAMS_W2),
+                       ("ab-seams-w4", AB_SEAMS_W4), ("ab-uring", AB_URING)):
+    ab_figures(_prefix, _path, ("range",))
 
 
 @figure("ab-uring-spawn-1", AB_URING,
@@ -1378,33 +1374,8 @@ def _(doc):
 AB_WAIT = plain("docs/results/wait-policy/ab-passive-vm.json")
 
 
-@figure("ab-wait-highest", AB_WAIT,
-        "passive path, old / new: the highest median B / A, its benchmark")
-def _(doc):
-    medians = ab_medians(doc)
-    name = max(medians, key=medians.get)
-    return f"{medians[name]:.3f} ({shown_name(name)})"
-
-
-@figure("ab-wait-highest-pairs", AB_WAIT,
-        "that benchmark's pairs B / A, lowest to highest")
-def _(doc):
-    medians = ab_medians(doc)
-    return span(ab_ratios(doc)[max(medians, key=medians.get)], "%.2f")
-
-
-@figure("ab-wait-lowest", AB_WAIT,
-        "passive path, old / new: the lowest median B / A, its benchmark")
-def _(doc):
-    medians = ab_medians(doc)
-    name = min(medians, key=medians.get)
-    return f"{medians[name]:.3f} ({shown_name(name)})"
-
-
-@figure("ab-wait-geomean", AB_WAIT,
-        "passive path, old / new: the geometric mean of the medians B / A")
-def _(doc):
-    return "%.3f" % geomean(list(ab_medians(doc).values()))
+ab_figures("ab-wait", AB_WAIT, ("highest", "highest-pairs", "lowest",
+                                "geomean"))
 
 
 # ------------------------------------- docs/results/isolation-vm/, steadiness
