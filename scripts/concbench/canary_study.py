@@ -1,12 +1,16 @@
-"""Whether correcting each pair by its canaries makes two runs of one
-machine agree better than leaving it (issue 16; rules.CANARY_CORRECT).
+"""Whether correcting each pair by its canaries, or by its tasks' CPU
+time, makes two runs of one machine agree better than leaving it (issue
+16; rules.CANARY_CORRECT, rules.CPU_CORRECT).
 
 usage: canary_study.py A.json B.json [C.json D.json ...]
 
 Each two files are runs of the same suite on the same machine. For each
 policy (none: disturbed pairs are left out or their comparisons widened,
 the pairs kept as measured; correct: every pair's ratio also multiplied by
-its canaries' ratio), over the rows both files have with a speedup: the
+its canaries' ratio; task CPU: every pair's ratio of a kernel that needs a
+CPU divided by the ratio of its two repetitions' task CPU time, each over
+its run's median: a slow spell that stretches the same instructions is
+taken out), over the rows both files have with a speedup: the
 median and the mean of |log(speedup in A / speedup in B)| (how far the
 two runs' figures are apart), the width of the speedup intervals (median
 of log(high / low)), and the contradictions between the two runs'
@@ -27,11 +31,17 @@ from concbench.stats import median
 from concbench.verdicts import best_rows
 
 
-def analyse(path, correct):
+# The policies compared: their name, and (canary, task CPU) correction.
+POLICIES = (("none", False, False), ("correct", True, False),
+            ("task CPU", False, True))
+
+
+def analyse(path, correct, cpu_correct):
     result = load_paths([path])[0]
     cpus, _ = allowed_cpus(result.context)
     machine = machine_of(result, cpus)
     machine.correct = correct
+    machine.cpu_correct = cpu_correct
     runs = concbench_runs(result)
     rows = speedup_rows(runs, machine)
     best = best_rows(runs, rows, DEFAULT_ALPHA, machine)
@@ -54,9 +64,9 @@ def contradictions(best_a, best_b):
 
 def study(path_a, path_b):
     lines = []
-    for correct in (False, True):
-        rows_a, best_a = analyse(path_a, correct)
-        rows_b, best_b = analyse(path_b, correct)
+    for name, correct, cpu_correct in POLICIES:
+        rows_a, best_a = analyse(path_a, correct, cpu_correct)
+        rows_b, best_b = analyse(path_b, correct, cpu_correct)
         b_by_name = {r["name"]: r for r in rows_b}
         apart = [abs(math.log(r["speedup"] / b_by_name[r["name"]]["speedup"]))
                  for r in rows_a if r["name"] in b_by_name and r["speedup"]
@@ -68,7 +78,7 @@ def study(path_a, path_b):
                      for best in (best_a, best_b)]
         lines.append(
             f"| {os.path.basename(path_a)} / {os.path.basename(path_b)} "
-            f"| {'correct' if correct else 'none'} | {len(apart)} "
+            f"| {name} | {len(apart)} "
             f"| {100 * median(apart):.2f} % "
             f"| {100 * sum(apart) / len(apart):.2f} % "
             f"| {100 * median(widths):.1f} % "

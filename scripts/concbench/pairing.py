@@ -75,6 +75,7 @@ class Machine:
     canary_limit: float = math.log1p(rules.CANARY_FLOOR)  # a pair's
                                 # |log canary ratio| beyond this: disturbed
     correct: bool = rules.CANARY_CORRECT    # pairs corrected by canary
+    cpu_correct: bool = rules.CPU_CORRECT   # pairs corrected by task CPU
 
 
 def machine_of(result, cpus):
@@ -105,6 +106,7 @@ class Side:
     bench: object
     demand: float = None
     cpu_bound: bool = None      # its kernel needs a CPU
+    usual_cpu: float = None     # its tasks' median CPU time (task_cpu_s)
 
 
 def side_of(config, bench, machine, kernel_cpu_bound):
@@ -123,7 +125,9 @@ def side_of(config, bench, machine, kernel_cpu_bound):
         demand = cap
     else:
         demand = min(median(bench.counters.get("cpu_util", [])) or 0.0, cap)
-    return Side(bench, demand, kernel_cpu_bound)
+    usual = median([v for v in (rep.get("task_cpu_s") for rep in bench.reps)
+                    if is_number(v) and v > 0])
+    return Side(bench, demand, kernel_cpu_bound, usual)
 
 
 def stretch(rep, demand, cpus):
@@ -146,6 +150,7 @@ class PairState:
     delta: float = None         # log(canary of a / canary of b)
     stretch: float = 1.0        # the larger side's stretch
     load: float = None          # the load beside it (max of the sides)
+    cpu_delta: float = None     # log(a's task CPU over its usual / b's)
 
 
 def pair_state(rep_a, side_a, rep_b, side_b, machine):
@@ -174,7 +179,14 @@ def pair_state(rep_a, side_a, rep_b, side_b, machine):
         if abs(delta) > machine.canary_limit:
             kinds.add("canary")
     factor = most * (math.exp(abs(delta)) if delta is not None else 1.0)
-    return PairState(frozenset(kinds), factor, delta, most, load)
+    cpu_delta = None
+    scales = [rep.get("task_cpu_s") / side.usual_cpu
+              for rep, side in ((rep_a, side_a), (rep_b, side_b))
+              if side.usual_cpu and is_number(rep.get("task_cpu_s"))
+              and rep["task_cpu_s"] > 0]
+    if len(scales) == 2:
+        cpu_delta = math.log(scales[0] / scales[1])
+    return PairState(frozenset(kinds), factor, delta, most, load, cpu_delta)
 
 
 def keep_pairs(pairs, states):
@@ -194,5 +206,7 @@ def corrected(ratio_value, state, machine, cpu_bound, sign=1):
     for the machine's speed when the rules say so: a time measured at
     canary c stands for t c."""
     if machine.correct and cpu_bound and state.delta is not None:
-        return ratio_value * math.exp(sign * state.delta)
+        ratio_value *= math.exp(sign * state.delta)
+    if machine.cpu_correct and cpu_bound and state.cpu_delta is not None:
+        ratio_value *= math.exp(-sign * state.cpu_delta)
     return ratio_value

@@ -230,6 +230,32 @@ def test_pair_reps_directly(compare):
     assert pairing.pair_reps(partly, serial)[0] == "nearest"
 
 
+def test_task_cpu_correction_takes_out_a_spell_only_when_on(compare):
+    # a's repetition ran in a slow spell: its tasks' CPU time 20 % above
+    # its run's median, and its time with it. rules.CPU_CORRECT (off: it
+    # made consecutive runs contradict each other) decides whether the
+    # pair's ratio is corrected; a kernel that needs no CPU never is.
+    side_a = pairing.Side(None, 1.0, True, 0.010)
+    side_b = pairing.Side(None, 1.0, True, 0.010)
+    machine = pairing.Machine(cpus=2)
+    state = pairing.pair_state({"task_cpu_s": 0.012}, side_a,
+                               {"task_cpu_s": 0.010}, side_b, machine)
+    assert state.cpu_delta == pytest.approx(math.log(1.2))
+    assert not state.kinds      # never a mark: it cannot tell a spell
+    assert machine.cpu_correct is False
+    assert pairing.corrected(1.2, state, machine, True) == 1.2
+    machine.cpu_correct = True
+    assert pairing.corrected(1.2, state, machine, True) == pytest.approx(1)
+    assert pairing.corrected(1 / 1.2, state, machine, True,
+                             -1) == pytest.approx(1)
+    assert pairing.corrected(1.2, state, machine, False) == 1.2
+    # Without task_cpu_s on a side (older files), nothing to correct by.
+    bare = pairing.pair_state({}, side_a, {"task_cpu_s": 0.01}, side_b,
+                              machine)
+    assert bare.cpu_delta is None
+    assert pairing.corrected(1.2, bare, machine, True) == 1.2
+
+
 # ------------------------------------------------------------------ marks
 
 @pytest.mark.parametrize("kernel, mode, workers, flags, words", [
