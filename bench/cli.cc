@@ -358,6 +358,16 @@ const std::vector<Flag> &flags()
                                 "above 0 and at most 50% (0.02 or 2%)");
              o.margin = m;
          }},
+        {"--batches", "N",
+         "a kernel whose tasks need a CPU and whose serial batch is long "
+         "(the minimum time holds at most N of them) runs exactly N "
+         "batches a repetition, its time their fastest, which a slow "
+         "spell of the machine moves less than their mean; " +
+             range(1, CB_MAX_BATCHES) + ", 1: the minimum time decides "
+             "(default: " + std::to_string(CB_DEFAULT_BATCHES) + ")",
+         [](Options &o, S flag, S value) {
+             o.batches = parse_number(flag, value, 1, CB_MAX_BATCHES);
+         }},
         {"--baselines", nullptr,
          "also run the bare loops the modes are measured against "
          "(fork+_exit+waitpid, pthread_create+join, gmp_pow and logpow in "

@@ -43,6 +43,7 @@ struct Options {
     bool order_set = false;
     double auto_budget_s = -1; // --rounds=auto[:S]; < 0: fixed
     double margin;             // --margin: a smaller difference is a tie
+    unsigned batches = CB_DEFAULT_BATCHES; // --batches (bench/batches.h)
     bool quick = false;
     int baselines = -1; // -1: only when no kernel or mode is chosen
     bool kernels_set = false, modes_set = false, workers_set = false,

@@ -103,6 +103,7 @@ void add_context(const Options &o)
     char margin[32];
     std::snprintf(margin, sizeof margin, "%g", o.margin);
     add("margin", margin);
+    add("batches", std::to_string(o.batches));
     add("payload", o.payload_text);
     add("parent_rss", o.parent_rss_text);
     for (const ModeOption &mo : o.mode_options)

@@ -109,7 +109,7 @@ const std::set<std::string> taken_context_keys = {
     "compiler", "gmp_version", "governor", "smt", "benchmark_version",
     "build_type", "tasks", "io_ms", "timeout_s", "modes", "cpu_quota",
     "order", "rounds", "order_seed", "kernel_libs", "payload", "parent_rss",
-    "margin", "rounds_auto_budget_s", "mpi_worker_hosts",
+    "margin", "batches", "rounds_auto_budget_s", "mpi_worker_hosts",
 };
 
 bool context_key_taken(const std::string &key)

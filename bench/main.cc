@@ -90,6 +90,7 @@ cb::RoundsConfig rounds_config(const cb::Options &o, const cb::RunFlags &run,
     cfg.order = o.order;
     cfg.auto_budget_s = o.auto_budget_s;
     cfg.margin = o.margin;
+    cfg.batches = o.batches;
     double quota = cb_cpu_quota();
     cfg.cpus = cb_cpus_allowed();
     if (quota > 0 && quota < cfg.cpus)

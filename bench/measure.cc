@@ -1,6 +1,7 @@
 // One repetition in a process of its own (measure.h).
 #include "measure.h"
 
+#include "batches.h"
 #include "suite.h"
 #include "sysinfo.h"
 
@@ -33,8 +34,10 @@ std::string exactly(const std::string &name)
     return re + "$";
 }
 
-// The benchmarks, for the measuring processes: their index is a request.
+// The benchmarks, for the measuring processes: their index is a request;
+// and the batches each runs where fixed (bench/batches.h), or null.
 const std::vector<Selected> *measured = nullptr;
+const std::vector<unsigned> *fixed_batches = nullptr;
 
 // What a process measuring one repetition does: Google Benchmark's run of
 // that one benchmark, its runs as bytes.
@@ -45,11 +48,25 @@ void measure_child(uint32_t what, char **answer, size_t *len)
     // forker's, the same for every repetition).
     unsigned long long rss = 0, mapped = 0;
     cb_self_memory(&rss, &mapped);
+    // Google Benchmark names a benchmark with a fixed count of batches by
+    // it too (".../iterations:3/manual_time"); its runs are reported
+    // under its own name, as the others are.
+    unsigned fixed = fixed_batches ? (*fixed_batches)[what] : 0;
+    std::string name = s.name;
+    const std::string tail = "/manual_time";
+    if (fixed && name.size() > tail.size() &&
+        name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
+        name.insert(name.size() - tail.size(),
+                    "/iterations:" + std::to_string(fixed));
     Collector c;
-    benchmark::RunSpecifiedBenchmarks(&c, exactly(s.name));
+    benchmark::RunSpecifiedBenchmarks(&c, exactly(name));
     // Its workers end with its measurement (bench/suite.h).
     cb_suite_release();
     for (Run &run : c.got) {
+        if (fixed) {
+            run.run_name.iterations.clear();
+            run.counters[kFastestOf] = fixed;
+        }
         if (rss) {
             run.counters["parent_rss_bytes"] = (double)rss;
             run.counters["parent_mapped_bytes"] = (double)mapped;
@@ -66,9 +83,11 @@ void measure_child(uint32_t what, char **answer, size_t *len)
 } // namespace
 
 cb_forker *start_measuring(const std::vector<Selected> &benchmarks,
-                           cb_error *err)
+                           cb_error *err,
+                           const std::vector<unsigned> *fastest_of)
 {
     measured = &benchmarks;
+    fixed_batches = fastest_of;
     cb_forker *forker = nullptr;
     if (cb_forker_start(measure_child, &forker, err) < 0)
         return nullptr;

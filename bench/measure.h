@@ -19,9 +19,13 @@
 namespace cb {
 
 // Start the forker for these benchmarks (kept by reference: they must
-// outlive it); null with err set when it cannot start.
+// outlive it); null with err set when it cannot start. fastest_of, when
+// given (one per benchmark, also kept by reference): the batches each
+// runs where the driver fixed them (bench/batches.h), which its runs then
+// say in the counter kFastestOf; 0 for none.
 cb_forker *start_measuring(const std::vector<Selected> &benchmarks,
-                           cb_error *err);
+                           cb_error *err,
+                           const std::vector<unsigned> *fastest_of = nullptr);
 
 // Repetition of benchmark i (its index in those benchmarks): the run
 // Google Benchmark reported, or a failed run saying why there is none.

@@ -33,6 +33,7 @@ void register_benchmark(Cases &cases, const char *name, const char *label,
     s.family_index = (int64_t)cases.names.size();
     s.workers = workers;
     s.label = label;
+    s.set_batches = [b](int64_t n) { cb_gbench_set_iterations(b, n); };
     s.failed = [name, failed, failed_len](const std::string &msg) {
         cb_suite_note_failure(name, failed, failed_len, msg.c_str());
     };

@@ -22,6 +22,7 @@
 
 #include "aggregates.h"
 #include "auto_rounds.h"
+#include "batches.h"
 #include "executor.h"
 #include "gbench.h"
 #include "measure.h"
@@ -61,6 +62,8 @@ struct Repetition {
 struct Runner {
     const RoundsConfig &cfg;
     cb_forker *forker = nullptr;
+    // The batches each benchmark runs where fixed (batches.h), else 0.
+    std::vector<unsigned> fastest_of;
     std::vector<std::vector<Repetition>> reps; // by benchmark
     // Each benchmark's first error, "" while it has not failed: a benchmark
     // that failed stays failed (bench/suite.h), its later repetitions not
@@ -138,7 +141,7 @@ struct Runner {
                     continue;
                 }
                 Rep rep;
-                rep.time = r.run.GetAdjustedRealTime();
+                rep.time = repetition_s(r.run);
                 rep.speed = timeline.speed(r.at, typical);
                 rep.load = timeline.load(r.at);
                 m.reps[r.round] = rep;
@@ -259,6 +262,52 @@ void one_round(Runner &r, std::mt19937 &rng, std::vector<std::string> groups,
     }
 }
 
+[[noreturn]] void forker_failed(const cb_error &err)
+{
+    std::fprintf(stderr, "concbench: cannot start the process that forks "
+                         "the measurements: %s\n", err.msg);
+    std::exit(1);
+}
+
+// --batches (batches.h): which benchmarks run a fixed number of batches,
+// decided by a repetition of each serial run measured here (not kept);
+// then the forker again, forked from the driver with those counts set.
+// Whether it measured any.
+bool fix_batches(Runner &r)
+{
+    const std::vector<Selected> &all = r.cfg.benchmarks;
+    bool measured = false;
+    r.fastest_of = choose_batches(all, r.cfg.batches, [&](size_t i) {
+        measured = true;
+        return measure(r.forker, i);
+    });
+    std::vector<std::string> kernels;
+    for (size_t i = 0; i < all.size(); i++) {
+        if (!r.fastest_of[i])
+            continue;
+        if (all[i].set_batches)
+            all[i].set_batches(r.fastest_of[i]);
+        if (std::find(kernels.begin(), kernels.end(), all[i].group) ==
+            kernels.end())
+            kernels.push_back(all[i].group);
+    }
+    if (kernels.empty())
+        return measured;
+    cb_forker_stop(r.forker);
+    cb_error err{};
+    r.forker = start_measuring(all, &err, &r.fastest_of);
+    if (!r.forker)
+        forker_failed(err);
+    std::string names;
+    for (const std::string &k : kernels)
+        names += (names.empty() ? "" : ", ") + k;
+    std::fprintf(stderr,
+                 "concbench: %s: %u batches a repetition, its time their "
+                 "fastest (--batches)\n",
+                 names.c_str(), r.cfg.batches);
+    return measured;
+}
+
 // --rounds=auto: more rounds of the undecided comparisons while they fit
 // in the budget, each a progress line; the last line says how it ended.
 // At most kMaxRounds rounds in all (disturbed repetitions do not count, so
@@ -354,12 +403,13 @@ std::string run_rounds(const RoundsConfig &cfg)
     Runner r(cfg);
     cb_error err{};
     r.forker = start_measuring(cfg.benchmarks, &err);
-    if (!r.forker) {
-        std::fprintf(stderr, "concbench: cannot start the process that "
-                             "forks the measurements: %s\n", err.msg);
-        std::exit(1);
-    }
+    if (!r.forker)
+        forker_failed(err);
+    // The run's start; the probes of --batches are in its time budget,
+    // between its first boundary and the first repetition's.
     r.timeline.mark();
+    if (fix_batches(r))
+        r.timeline.mark();
     auto show = [&](size_t i) {
         if (cfg.json_display)
             return;

@@ -29,6 +29,8 @@ struct Selected {
     int64_t family_index = 0;
     std::string label;
     unsigned workers = 1; // W
+    // Makes every repetition of it run exactly n batches (bench/batches.h).
+    std::function<void(int64_t n)> set_batches;
     // Told of a repetition that failed, with its message: a benchmark
     // that failed stays failed (bench/suite.h).
     std::function<void(const std::string &)> failed;
@@ -43,6 +45,7 @@ struct RoundsConfig {
     // stays within this many seconds; < 0: no extra rounds.
     double auto_budget_s = -1;
     double margin = 0.02; // a smaller difference is a tie (--margin)
+    unsigned batches = 1; // --batches (bench/batches.h); 1: none fixed
     double cpus = 0;      // the run may use (for other work's effect)
     bool display_aggregates_only = false; // console: aggregates only
     bool report_aggregates_only = false;  // console and JSON

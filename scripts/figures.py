@@ -1507,18 +1507,18 @@ BATCHES_005 = plain(VDIR + "batches-0.05s.json")
 BATCHES_02 = plain(VDIR + "batches-0.2s.json")
 
 
-def pair_noise(doc, field):
+def pair_noise(doc, field, kernels=("gmp_pow", "logpow")):
     """How far a round's ratio of two strategies strays from their usual
     ratio: the median absolute deviation of log(B / A) over the rounds, for
-    each two strategies but serial at each kernel and W, the median over
-    them; by the runs' time (real_time) or their fastest batch
+    each two strategies but serial at each kernel (of kernels) and W, the
+    median over them; by the runs' time (real_time) or their fastest batch
     (batch_min_s)."""
     runs = {}
     for b in doc["benchmarks"]:
-        if b.get("run_type") != "iteration":
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
             continue
         kernel, mode, _, workers = b["name"].split("/")[:4]
-        if mode != "serial":
+        if mode != "serial" and kernel in kernels:
             runs.setdefault((kernel, workers), {}).setdefault(
                 mode, {})[b["round"]] = b[field]
     devs = []
@@ -1563,6 +1563,20 @@ for _name, _field, _what in (("mean", "real_time", "their mean"),
             f"the second run at 0.2 s, {_what}: the same")
     def _(doc, field=_field):
         return pair_noise(doc, field)
+
+
+# The suite with --batches: run-7 and run-8 (3 batches, ninja bench's
+# default), run-9 and run-10 (2).
+RUN7, RUN8, RUN9, RUN10 = (VDIR + f"run-{k}.json" for k in (7, 8, 9, 10))
+
+for _k, _path in ((7, RUN7), (8, RUN8), (9, RUN9), (10, RUN10)):
+    for _name, _field, _what in (("mean", "real_time", "their mean"),
+                                 ("min", "batch_min_s", "the fastest")):
+        @figure(f"run{_k}-noise-{_name}", plain(_path),
+                f"run-{_k}, gmp_pow and logpow, {_what}: a pair's "
+                "deviation from the usual ratio")
+        def _(doc, field=_field):
+            return pair_noise(doc, field)
 
 
 @figure("batches-per-rep-02", BATCHES_02,

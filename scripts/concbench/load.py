@@ -8,7 +8,9 @@ concbench or any other Google Benchmark program.  Runs are matched by
 ``run_name`` (falling back to ``name``).  Per-repetition values come from the
 ``"iteration"`` entries; only when a run has none are its ``median`` (else
 ``mean``) aggregate used.  ``real_time`` is converted from ``time_unit`` to
-seconds.  Keys that are not Google Benchmark's own and hold numbers are
+seconds; a repetition with the counter ``fastest_of`` (concbench
+``--batches``) takes its fastest batch, ``batch_min_s``, instead.  Keys
+that are not Google Benchmark's own and hold numbers are
 counters.  Unknown keys and unknown ``run_type`` values are ignored.  What
 a run is (its kernel, mode, tasks, workers ...) is told by its label or
 name: names.py.
@@ -46,6 +48,9 @@ from concbench.names import mode_order, parse_label, parse_modes, parse_name
 
 
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# The counter of a repetition that ran a fixed number of batches, its time
+# their fastest (batch_min_s).
+FASTEST_OF = "fastest_of"
 # The aggregates whose time stands for a run without repetitions, by
 # preference.
 SAMPLE_AGGREGATES = ("median", "mean")
@@ -455,9 +460,19 @@ def group_entries(entries):
     return benches
 
 
+def repetition_seconds(entry, counters):
+    """A repetition's time: the fastest of its batches where the driver ran
+    a fixed number of them (the counter fastest_of, concbench --batches:
+    bench/batches.h says why), else real_time, the time per batch."""
+    fastest = counters.get("batch_min_s", 0)
+    if counters.get(FASTEST_OF) and fastest > 0:
+        return fastest
+    return seconds(entry)
+
+
 def add_repetition(bench, entry):
-    bench.samples.append(seconds(entry))
     counters = entry_counters(entry)
+    bench.samples.append(repetition_seconds(entry, counters))
     bench.reps.append(counters)
     for key, value in counters.items():
         bench.counters.setdefault(key, []).append(value)
