@@ -35,9 +35,9 @@ std::string exactly(const std::string &name)
 }
 
 // The benchmarks, for the measuring processes: their index is a request;
-// and the batches each runs where fixed (bench/batches.h), or null.
+// and what the driver fixed of each, or null.
 const std::vector<Selected> *measured = nullptr;
-const std::vector<unsigned> *fixed_batches = nullptr;
+const std::vector<Fixed> *fixed_of = nullptr;
 
 // What a process measuring one repetition does: Google Benchmark's run of
 // that one benchmark, its runs as bytes.
@@ -51,22 +51,21 @@ void measure_child(uint32_t what, char **answer, size_t *len)
     // Google Benchmark names a benchmark with a fixed count of batches by
     // it too (".../iterations:3/manual_time"); its runs are reported
     // under its own name, as the others are.
-    unsigned fixed = fixed_batches ? (*fixed_batches)[what] : 0;
+    Fixed fixed = fixed_of ? (*fixed_of)[what] : Fixed{};
     std::string name = s.name;
     const std::string tail = "/manual_time";
-    if (fixed && name.size() > tail.size() &&
+    if (fixed.iterations && name.size() > tail.size() &&
         name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
         name.insert(name.size() - tail.size(),
-                    "/iterations:" + std::to_string(fixed));
+                    "/iterations:" + std::to_string(fixed.iterations));
     Collector c;
     benchmark::RunSpecifiedBenchmarks(&c, exactly(name));
     // Its workers end with its measurement (bench/suite.h).
     cb_suite_release();
     for (Run &run : c.got) {
-        if (fixed) {
-            run.run_name.iterations.clear();
-            run.counters[kFastestOf] = fixed;
-        }
+        run.run_name.iterations.clear();
+        if (fixed.fastest_of)
+            run.counters[kFastestOf] = fixed.fastest_of;
         if (rss) {
             run.counters["parent_rss_bytes"] = (double)rss;
             run.counters["parent_mapped_bytes"] = (double)mapped;
@@ -84,10 +83,10 @@ void measure_child(uint32_t what, char **answer, size_t *len)
 
 cb_forker *start_measuring(const std::vector<Selected> &benchmarks,
                            cb_error *err,
-                           const std::vector<unsigned> *fastest_of)
+                           const std::vector<Fixed> *fixed)
 {
     measured = &benchmarks;
-    fixed_batches = fastest_of;
+    fixed_of = fixed;
     cb_forker *forker = nullptr;
     if (cb_forker_start(measure_child, &forker, err) < 0)
         return nullptr;

@@ -18,14 +18,22 @@
 
 namespace cb {
 
+// What the driver fixed of a benchmark's repetitions: the batches each
+// runs (0: Google Benchmark finds them by the minimum time), and whether
+// its time is their fastest, fastest_of = that count (bench/batches.h).
+struct Fixed {
+    int64_t iterations = 0;
+    unsigned fastest_of = 0;
+};
+
 // Start the forker for these benchmarks (kept by reference: they must
-// outlive it); null with err set when it cannot start. fastest_of, when
-// given (one per benchmark, also kept by reference): the batches each
-// runs where the driver fixed them (bench/batches.h), which its runs then
-// say in the counter kFastestOf; 0 for none.
+// outlive it); null with err set when it cannot start. fixed, when given
+// (one per benchmark, kept by reference too): what the driver fixed of
+// each, which the benchmark's registration must say already (its
+// set_batches); its runs then say fastest_of in the counter kFastestOf.
 cb_forker *start_measuring(const std::vector<Selected> &benchmarks,
                            cb_error *err,
-                           const std::vector<unsigned> *fastest_of = nullptr);
+                           const std::vector<Fixed> *fixed = nullptr);
 
 // Repetition of benchmark i (its index in those benchmarks): the run
 // Google Benchmark reported, or a failed run saying why there is none.

@@ -12,12 +12,12 @@
 // Google Benchmark's format. Each repetition is measured in a process of
 // its own (measure.h).
 //
-// One difference from a single call with --benchmark_repetitions=N: Google
-// Benchmark finds the iteration count of a benchmark in its first
-// repetition and keeps it for the others; here each repetition finds its
-// own (a benchmark whose batch takes longer than the minimum time runs one
-// iteration either way). The aggregates are therefore taken over the time
-// per iteration of each repetition.
+// As with a single call with --benchmark_repetitions=N, Google Benchmark
+// finds the iteration count (the batches) of a benchmark in its first
+// repetition, and the others keep it (keep_iterations: fixed in the
+// benchmarks' registrations after the first round, the forker started
+// again); in sequential order each repetition finds its own. Where
+// --batches fixed the count, every repetition runs that (batches.h).
 #include "rounds.h"
 
 #include "aggregates.h"
@@ -62,8 +62,8 @@ struct Repetition {
 struct Runner {
     const RoundsConfig &cfg;
     cb_forker *forker = nullptr;
-    // The batches each benchmark runs where fixed (batches.h), else 0.
-    std::vector<unsigned> fastest_of;
+    // What is fixed of each benchmark's repetitions (measure.h's Fixed).
+    std::vector<Fixed> fixed;
     std::vector<std::vector<Repetition>> reps; // by benchmark
     // Each benchmark's first error, "" while it has not failed: a benchmark
     // that failed stays failed (bench/suite.h), its later repetitions not
@@ -72,7 +72,8 @@ struct Runner {
     Timeline timeline;
 
     explicit Runner(const RoundsConfig &c)
-        : cfg(c), reps(c.benchmarks.size()), failed(c.benchmarks.size())
+        : cfg(c), fixed(c.benchmarks.size()), reps(c.benchmarks.size()),
+          failed(c.benchmarks.size())
     {
     }
 
@@ -269,35 +270,51 @@ void one_round(Runner &r, std::mt19937 &rng, std::vector<std::string> groups,
     std::exit(1);
 }
 
+// The forker again, forked from the driver now that the benchmarks'
+// registrations say what r.fixed does.
+void restart_forker(Runner &r)
+{
+    cb_forker_stop(r.forker);
+    cb_error err{};
+    r.forker = start_measuring(r.cfg.benchmarks, &err, &r.fixed);
+    if (!r.forker)
+        forker_failed(err);
+}
+
+// Benchmark i's repetitions run exactly n batches from now on.
+bool fix_iterations(Runner &r, size_t i, int64_t n)
+{
+    const Selected &s = r.cfg.benchmarks[i];
+    if (!s.set_batches || n <= 0)
+        return false;
+    s.set_batches(n);
+    r.fixed[i].iterations = n;
+    return true;
+}
+
 // --batches (batches.h): which benchmarks run a fixed number of batches,
 // decided by a repetition of each serial run measured here (not kept);
-// then the forker again, forked from the driver with those counts set.
-// Whether it measured any.
+// then the forker again. Whether it measured any.
 bool fix_batches(Runner &r)
 {
     const std::vector<Selected> &all = r.cfg.benchmarks;
     bool measured = false;
-    r.fastest_of = choose_batches(all, r.cfg.batches, [&](size_t i) {
+    std::vector<unsigned> n = choose_batches(all, r.cfg.batches, [&](size_t i) {
         measured = true;
         return measure(r.forker, i);
     });
     std::vector<std::string> kernels;
     for (size_t i = 0; i < all.size(); i++) {
-        if (!r.fastest_of[i])
+        if (!n[i] || !fix_iterations(r, i, n[i]))
             continue;
-        if (all[i].set_batches)
-            all[i].set_batches(r.fastest_of[i]);
+        r.fixed[i].fastest_of = n[i];
         if (std::find(kernels.begin(), kernels.end(), all[i].group) ==
             kernels.end())
             kernels.push_back(all[i].group);
     }
     if (kernels.empty())
         return measured;
-    cb_forker_stop(r.forker);
-    cb_error err{};
-    r.forker = start_measuring(all, &err, &r.fastest_of);
-    if (!r.forker)
-        forker_failed(err);
+    restart_forker(r);
     std::string names;
     for (const std::string &k : kernels)
         names += (names.empty() ? "" : ", ") + k;
@@ -306,6 +323,24 @@ bool fix_batches(Runner &r)
                  "fastest (--batches)\n",
                  names.c_str(), r.cfg.batches);
     return measured;
+}
+
+// After the first round: every benchmark not fixed yet runs as many
+// batches in its later repetitions as Google Benchmark found for its first
+// (as Google Benchmark itself does with --benchmark_repetitions), instead
+// of finding them again each time: a repetition of short batches spent a
+// third of its time on the runs that find the count (noop: 36 ms of 86).
+void keep_iterations(Runner &r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r.reps.size(); i++) {
+        if (r.fixed[i].iterations || r.reps[i].empty() ||
+            run_failed(r.reps[i].front().run))
+            continue;
+        any |= fix_iterations(r, i, r.reps[i].front().run.iterations);
+    }
+    if (any)
+        restart_forker(r);
 }
 
 // --rounds=auto: more rounds of the undecided comparisons while they fit
@@ -431,6 +466,8 @@ std::string run_rounds(const RoundsConfig &cfg)
         }
         for (unsigned k = 0; k < cfg.repetitions; k++) {
             one_round(r, rng, groups, members, {}, k);
+            if (k == 0 && (cfg.repetitions > 1 || cfg.auto_budget_s >= 0))
+                keep_iterations(r);
             double done = r.elapsed_s();
             std::fprintf(stderr,
                          "concbench: round %u of %u done: %zu benchmarks, "

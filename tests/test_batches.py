@@ -65,10 +65,21 @@ def test_long_cpu_kernels_run_n_batches_judged_by_the_fastest(concbench,
 
 def test_batches_1_leaves_it_to_the_minimum_time(concbench, tmp_path):
     out = tmp_path / "run.json"
-    p = run(concbench, *ARGS, "--batches=1", f"--benchmark_out={out}")
+    p = run(concbench, *ARGS, "--batches=1", "--benchmark_repetitions=3",
+            f"--benchmark_out={out}")
     assert p.returncode == 0, p.stderr
     assert "--batches" not in p.stderr
-    assert not any("fastest_of" in b for b in repetitions(out))
+    reps = repetitions(out)
+    assert not any("fastest_of" in b for b in reps)
+    # The minimum time finds the count in the first round; the later
+    # rounds keep it, as Google Benchmark does across repetitions.
+    counts = {}
+    for b in reps:
+        assert "iterations:" not in b["name"]
+        counts.setdefault(b["run_name"], []).append(b["iterations"])
+    assert len(counts) == 9 and all(len(c) == 3 for c in counts.values())
+    assert all(len(set(c)) == 1 for c in counts.values()), counts
+    assert counts["noop/serial/tasks:4/workers:1/manual_time"][0] > 10
 
 
 def test_without_a_serial_run_nothing_is_fixed(concbench, tmp_path):
