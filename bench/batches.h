@@ -12,8 +12,10 @@
 // that none is favoured by more tries. Which kernels: one repetition of
 // each workload's serial run, measured before the rounds and not kept,
 // says whether its tasks need a CPU (cpu_util >= kCpuBoundUtil: a spell
-// slows computing, not io_sleep's sleeping) and whether the minimum time
-// held at most N of its batches.
+// slows computing, not io_sleep's sleeping) and whether it reached the
+// minimum time within N batches (Google Benchmark stops once the batches
+// last the minimum time, so at --benchmark_min_time=0 every such kernel
+// is fixed: 1 batch is already enough there).
 //
 // The JSON says it of each such repetition: the counter fastest_of = N
 // (kFastestOf), and then its time is batch_min_s, not real_time

@@ -359,10 +359,10 @@ const std::vector<Flag> &flags()
              o.margin = m;
          }},
         {"--batches", "N",
-         "a kernel whose tasks need a CPU and whose serial batch is long "
-         "(the minimum time holds at most N of them) runs exactly N "
-         "batches a repetition, its time their fastest, which a slow "
-         "spell of the machine moves less than their mean; " +
+         "a kernel whose tasks need a CPU and whose serial run reaches "
+         "the minimum time within N batches runs exactly N batches a "
+         "repetition, every strategy alike, its time their fastest, which "
+         "a slow spell of the machine moves less than their mean; " +
              range(1, CB_MAX_BATCHES) + ", 1: the minimum time decides "
              "(default: " + std::to_string(CB_DEFAULT_BATCHES) + ")",
          [](Options &o, S flag, S value) {

@@ -6,9 +6,11 @@
  * process, and what the driver gathers as the run goes on (every
  * repetition's results) is not in it either.
  *
- * The driver starts a forker once, when everything the measurements need
- * is set up and nothing measured yet: a child that forks one measuring
- * process per request, waits for it, and passes its answer back. The
+ * The driver starts a forker when everything the measurements need is set
+ * up and nothing measured yet: a child that forks one measuring process
+ * per request, waits for it, and passes its answer back. (It starts one
+ * again, stopping the first, when it has changed what a benchmark runs:
+ * bench/rounds.cc, the batches of --batches and of the later rounds.) The
  * forker stays as small as it started; the driver grows, but nothing is
  * forked from it. Measured here (docs/results/isolation-vm/): with every
  * repetition in the driver itself, the driver grew from 6.3 to 23.1 MiB

@@ -32,6 +32,9 @@ CONTEXT_FIELDS = (
                            "(debug/release)"),
     ("build_type", "concbench built differently (debug/release)"),
     ("io_ms", "different io_ms: io_sleep timings are not comparable"),
+    ("batches", "different --batches: where one file's repetition of a "
+                "long CPU-bound kernel is the fastest of its batches, the "
+                "other's may be their mean (fastest_of)"),
     ("timeout_s", None),
     ("order", None),
     ("rounds", None),

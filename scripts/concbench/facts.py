@@ -71,7 +71,8 @@ FACTS = (
          "whose serial batch is long runs this many batches, its time the "
          "fastest. Of 1, 2 and 3 on this 2-CPU VM, two consecutive "
          "`ninja bench` runs agreed best with 2 (docs/results/verdicts-vm/"
-         "run-9, run-10); 3 filled the 5 minutes with the fixed rounds."),
+         "run-9, run-10); with 3 the fixed rounds left time for at most "
+         "one extra round."),
     # --------------------------------------------------- names and labels
     Fact("NAME_HEAD", "{kernel}/{mode}/tasks:{tasks}/workers:{workers}",
          "CB_NAME_HEAD",

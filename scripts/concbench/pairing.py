@@ -204,7 +204,9 @@ def keep_pairs(pairs, states):
 def corrected(ratio_value, state, machine, cpu_bound, sign=1):
     """A pair's time ratio a / b (sign 1; b / a with sign -1), corrected
     for the machine's speed when the rules say so: a time measured at
-    canary c stands for t c."""
+    canary c stands for t c (CANARY_CORRECT); a time whose tasks' CPU time
+    was s times its run's median stands for t / s (CPU_CORRECT). Both off
+    (rules.py says why), and the driver's --rounds=auto follows neither."""
     if machine.correct and cpu_bound and state.delta is not None:
         ratio_value *= math.exp(sign * state.delta)
     if machine.cpu_correct and cpu_bound and state.cpu_delta is not None:

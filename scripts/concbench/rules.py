@@ -91,10 +91,11 @@ RULES = (
          "Whether each pair's ratio of a kernel that needs a CPU is also "
          "divided by the ratio of its repetitions' task CPU time, each over "
          "its run's median (a slow spell stretches the same instructions). "
-         "Off: on the kept runs of this VM it narrowed the intervals five "
-         "to ten times, but every two consecutive runs then contradicted "
-         "each other (docs/verdicts.md): the spells are not what moves "
-         "near-equal strategies' ratios from one run to the next."),
+         "Off: on this VM's runs of one batch a repetition it narrowed the "
+         "intervals five to eight times, but every two consecutive runs "
+         "then contradicted each other (docs/verdicts.md): the spells are "
+         "not what moves near-equal strategies' ratios from one run to the "
+         "next."),
     Rule("MIN_CLEAN_PAIRS", 3, "kMinCleanPairs",
          "A row leaves its disturbed pairs out while at least this many and "
          "half of them are left; else it keeps them all, is marked "

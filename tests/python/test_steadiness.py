@@ -241,7 +241,6 @@ def test_task_cpu_correction_takes_out_a_spell_only_when_on(compare):
     state = pairing.pair_state({"task_cpu_s": 0.012}, side_a,
                                {"task_cpu_s": 0.010}, side_b, machine)
     assert state.cpu_delta == pytest.approx(math.log(1.2))
-    assert not state.kinds      # never a mark: it cannot tell a spell
     assert machine.cpu_correct is False
     assert pairing.corrected(1.2, state, machine, True) == 1.2
     machine.cpu_correct = True
