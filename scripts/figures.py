@@ -1579,6 +1579,31 @@ for _k, _path in ((7, RUN7), (8, RUN8), (9, RUN9), (10, RUN10)):
             return pair_noise(doc, field)
 
 
+# run-15 and run-16 contradict each other: one strategy's ratio to the
+# fastest and its interval in each.
+def versus_fastest(result, kernel, workers, strategy):
+    """The strategy against its comparison's fastest: how much slower, the
+    90 % interval and the pairs, as the verdict read them."""
+    row = next(b for b in summary(result)["best"]
+               if b["kernel"] == kernel and b["workers"] == workers)
+    o = next(o for o in row["others"] if o["strategy"] == strategy)
+    low, high = o["ratio_ci"]
+    return (f"{100 * (o['ratio'] - 1):+.1f} %, {100 * (low - 1):+.1f} to "
+            f"{100 * (high - 1):+.1f} % in {o['pairs']} pairs")
+
+
+for _k, _kernel, _w, _strategy in ((15, "gmp_pow", 8, "process_pool"),
+                                   (16, "gmp_pow", 8, "process_pool"),
+                                   (15, "logpow", 1, "gil"),
+                                   (16, "logpow", 1, "gil")):
+    @figure(f"run{_k}-{_kernel.replace('_pow', '')}{_w}-{_strategy.replace('_', '-')}",
+            VDIR + f"run-{_k}.json",
+            f"run-{_k}: {_strategy} against the fastest at {_kernel} "
+            f"W={_w}")
+    def _(result, kernel=_kernel, workers=_w, strategy=_strategy):
+        return versus_fastest(result, kernel, workers, strategy)
+
+
 @figure("batches-per-rep-02", BATCHES_02,
         "batches a repetition ran at 0.2 s (median)")
 def _(doc):
