@@ -1596,7 +1596,8 @@ for _k, _kernel, _w, _strategy in ((15, "gmp_pow", 8, "process_pool"),
                                    (16, "gmp_pow", 8, "process_pool"),
                                    (15, "logpow", 1, "gil"),
                                    (16, "logpow", 1, "gil")):
-    @figure(f"run{_k}-{_kernel.replace('_pow', '')}{_w}-{_strategy.replace('_', '-')}",
+    _short = _kernel.replace("_pow", "")
+    @figure(f"run{_k}-{_short}{_w}-{_strategy.replace('_', '-')}",
             VDIR + f"run-{_k}.json",
             f"run-{_k}: {_strategy} against the fastest at {_kernel} "
             f"W={_w}")
