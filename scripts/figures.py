@@ -1650,6 +1650,9 @@ WAIT_POOLS = ("thread_pool", "process_pool", "openmp")
 # Where every waiting thread or process would have had a CPU of its own on
 # an idle 2-CPU machine: a pool's W workers and its caller, openmp's W.
 WAIT_FITS = (("thread_pool", 1), ("process_pool", 1), ("openmp", 2))
+# Where the spin is throttled to 100 checks: more spinners than CPUs.
+WAIT_THROTTLED = (("thread_pool", 2), ("process_pool", 2), ("thread_pool", 4),
+                  ("process_pool", 4), ("openmp", 4))
 
 
 def wait_batch(result, mode, workers, wait):
@@ -1675,17 +1678,19 @@ def _(result):
                         if "other_cpus" in r)
 
 
-@figure("wait-fits-ratio", WAIT,
-        "quiet: active over passive where the spinners fit the CPUs")
-def _(result):
-    return span([wait_ratio(result, m, w) for m, w in WAIT_FITS], "%.2f")
+for _name, _where, _what in (
+        ("fits", WAIT_FITS, "the spinners fit the CPUs"),
+        ("throttled", WAIT_THROTTLED, "the spinners outnumber the CPUs")):
+    @figure(f"wait-{_name}-ratio", WAIT,
+            f"quiet: active over passive where {_what}")
+    def _(result, where=_where):
+        return span([wait_ratio(result, m, w) for m, w in where], "%.2f")
 
-
-@figure("wait-fits-util", WAIT,
-        "quiet: all_cpu_util there, passive and active")
-def _(result):
-    return " and ".join(span(wait_utils(result, WAIT_FITS, w), "%.2f")
-                        for w in (None, "active"))
+    @figure(f"wait-{_name}-util", WAIT,
+            "quiet: all_cpu_util there, passive and active")
+    def _(result, where=_where):
+        return " and ".join(span(wait_utils(result, where, w), "%.2f")
+                            for w in (None, "active"))
 
 
 @figure("wait-w1-over-openmp", WAIT,
@@ -1694,28 +1699,6 @@ def _(result):
     return both(*(wait_batch(result, m, 1, "active")
                   / wait_batch(result, "openmp", 1, "active")
                   for m in ("thread_pool", "process_pool")), "%.2f")
-
-
-@figure("wait-throttled-ratio", WAIT,
-        "quiet: active over passive where the spinners outnumber the CPUs")
-def _(result):
-    return span([wait_ratio(result, m, w) for m, w in WAIT_THROTTLED],
-                "%.2f")
-
-
-@figure("wait-throttled-util", WAIT,
-        "quiet: all_cpu_util there, passive and active")
-def _(result):
-    return " and ".join(span(wait_utils(result, WAIT_THROTTLED, w), "%.2f")
-                        for w in (None, "active"))
-
-
-@figure("wait-thread-pool-over-openmp-w2", WAIT,
-        "quiet: thread_pool's batch over openmp's at W=2, passive, active")
-def _(result):
-    return both(*(wait_batch(result, "thread_pool", 2, w)
-                  / wait_batch(result, "openmp", 2, w)
-                  for w in (None, "active")), "%.2f")
 
 
 @figure("wait-busy-other-cpus", WAIT_BUSY,
@@ -1739,11 +1722,6 @@ def _(result):
                  for m, w in WAIT_FITS], "%.1f", " ms")
 
 
-# Where the spin is throttled to 100 checks: more spinners than CPUs.
-WAIT_THROTTLED = (("thread_pool", 2), ("process_pool", 2), ("thread_pool", 4),
-                  ("process_pool", 4), ("openmp", 4))
-
-
 @figure("wait-busy-throttled-ratio", WAIT_BUSY,
         "active over passive where the spinners outnumber the CPUs")
 def _(result):
@@ -1759,12 +1737,19 @@ def _(result):
                  if c.mode in WAIT_POOLS], "%.2f")
 
 
-@figure("wait-busy-thread-pool-over-openmp-w2", WAIT_BUSY,
-        "thread_pool's noop batch over openmp's at W=2, passive and active")
-def _(result):
-    return both(*(wait_batch(result, "thread_pool", 2, w)
-                  / wait_batch(result, "openmp", 2, w)
-                  for w in (None, "active")), "%.2f")
+for _name, _path, _what in (
+        ("wait", WAIT,
+         "quiet: thread_pool's batch over openmp's at W=2, passive, active"),
+        ("wait-busy", WAIT_BUSY,
+         "thread_pool's noop batch over openmp's at W=2, passive and "
+         "active")):
+    @figure(f"{_name}-thread-pool-over-openmp-w2", _path, _what)
+    def _(result):
+        return both(*(wait_batch(result, "thread_pool", 2, w)
+                      / wait_batch(result, "openmp", 2, w)
+                      for w in (None, "active")), "%.2f")
+
+
 # ------------------------------------------------ docs/results/parent-rss/
 PRSS = "docs/results/parent-rss/parent-rss-vm.json"
 SIZES = (0, 100 << 20, 1 << 30)
