@@ -53,7 +53,7 @@ void measure_child(uint32_t what, char **answer, size_t *len)
     // under its own name, as the others are.
     Fixed fixed = fixed_of ? (*fixed_of)[what] : Fixed{};
     std::string name = s.name;
-    const std::string tail = "/manual_time";
+    const std::string tail = kManualTimeSuffix;
     if (fixed.iterations && name.size() > tail.size() &&
         name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
         name.insert(name.size() - tail.size(),

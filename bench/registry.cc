@@ -27,7 +27,7 @@ void register_benchmark(Cases &cases, const char *name, const char *label,
     cb_gbench_use_manual_time(b);
     cb_gbench_set_unit(b, CB_GBENCH_MS);
     Selected s;
-    s.name = std::string(name) + "/manual_time"; // manual time adds this
+    s.name = std::string(name) + kManualTimeSuffix;
     s.group = group;
     s.compare = compare;
     s.family_index = (int64_t)cases.names.size();

@@ -17,8 +17,12 @@ enum class Order {
     Sequential, // each benchmark's repetitions back to back, in order
 };
 
+// What Google Benchmark adds to the name of a benchmark timed by hand (and
+// every concbench benchmark is).
+constexpr const char *kManualTimeSuffix = "/manual_time";
+
 struct Selected {
-    std::string name;  // Google Benchmark's, with "/manual_time"
+    std::string name;  // Google Benchmark's, with kManualTimeSuffix
     std::string group; // repetitions of one group run together in a round
     // Its comparison (kernel, payload, tasks, workers: the strategies
     // scripts/compare crowns a best among), "" for none (a baseline); and
